@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FactorsConfig(AppConfig):
+    name = "apps.factors"
+    label = "factors"

@@ -1,0 +1,16 @@
+"""Test settings: real PostgreSQL and Redis when DATABASE_URL / REDIS_URL point at them (CI does);
+SQLite and a private Redis started by tests/conftest.py otherwise."""
+
+from .base import *  # noqa: F401,F403
+from .base import REST_FRAMEWORK, env
+
+DEBUG = False
+SECRET_KEY = "test-only"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Throttling is tested on purpose where it matters; it must not make unrelated tests flaky.
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "100000/min", "user": "100000/min"}}
+JOB_SYNC_WAIT_SECONDS = env.float("JOB_SYNC_WAIT_SECONDS", default=2.0)

@@ -1,0 +1,49 @@
+"""The Beat schedule, in code. `manage.py sync_schedules` writes it into django-celery-beat
+idempotently, so operators can still pause or retune an entry in the admin.
+
+Every periodic task carries `expires` below its interval: a backlog never replays stale runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    task: str
+    every_seconds: float
+    expires_seconds: float
+    queue: str
+    priority: int | None = None
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if self.expires_seconds >= self.every_seconds:
+            raise ValueError(f"{self.name}: expires must be below the interval")
+
+
+SCHEDULE: tuple[Periodic, ...] = (
+    Periodic(
+        name="platform.heartbeat",
+        task="apps.platform.tasks.heartbeat",
+        every_seconds=10.0,
+        expires_seconds=8.0,
+        queue="streaming",
+        priority=9,
+        description="samples queue depths into metrics and publishes system.health.platform",
+    ),
+)
+
+
+def as_celery_beat_schedule() -> dict:
+    return {
+        p.name: {
+            "task": p.task,
+            "schedule": p.every_seconds,
+            "options": {"queue": p.queue, "expires": p.expires_seconds}
+            | ({"priority": p.priority} if p.priority is not None else {}),
+        }
+        for p in SCHEDULE
+    }

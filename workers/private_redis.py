@@ -32,15 +32,30 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(port: int | None = None) -> tuple[subprocess.Popen, str]:
-    """Start redis-server; returns (process, url). The process is killed at interpreter exit."""
+def start(port: int | None = None, *, own_session: bool = False) -> tuple[subprocess.Popen, str]:
+    """Start redis-server; returns (process, url). The process is killed at interpreter exit.
+
+    own_session keeps a terminal's Ctrl-C from reaching Redis, so the launcher can stop the
+    workers first and Redis last."""
     port = port or free_port()
     workdir = tempfile.mkdtemp(prefix="nautilus-redis-")
     proc = subprocess.Popen(
-        [redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
-         "no", "--dir", workdir],
+        [
+            redis_server_binary(),
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            workdir,
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=own_session,
     )
     atexit.register(stop, proc)
     deadline = time.monotonic() + 10

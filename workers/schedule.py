@@ -42,7 +42,14 @@ def as_celery_beat_schedule() -> dict:
         p.name: {
             "task": p.task,
             "schedule": p.every_seconds,
-            "options": {"queue": p.queue, "expires": p.expires_seconds}
+            # Both spellings: Celery's own scheduler reads `expires`; django-celery-beat's
+            # DatabaseScheduler upserts this dict into its table at start-up and only knows
+            # `expire_seconds` (without it, every Beat start reset the row's expiry to none).
+            "options": {
+                "queue": p.queue,
+                "expires": p.expires_seconds,
+                "expire_seconds": int(p.expires_seconds),
+            }
             | ({"priority": p.priority} if p.priority is not None else {}),
         }
         for p in SCHEDULE

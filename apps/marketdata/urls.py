@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
+
+from .api import InstrumentViewSet
 
 app_name = "marketdata"
-urlpatterns: list = []
+
+router = SimpleRouter()
+router.register("instruments", InstrumentViewSet, basename="instrument")
+
+urlpatterns: list = [*router.urls]

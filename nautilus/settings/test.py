@@ -14,3 +14,6 @@ STORAGES = {
 # Throttling is tested on purpose where it matters; it must not make unrelated tests flaky.
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "100000/min", "user": "100000/min"}}
 JOB_SYNC_WAIT_SECONDS = env.float("JOB_SYNC_WAIT_SECONDS", default=2.0)
+# Async tests touch the DB from worker threads; persistent connections there would keep the test
+# database open and block its teardown.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

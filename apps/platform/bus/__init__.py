@@ -1,0 +1,61 @@
+"""The event bus: domain events on Redis Streams, with topics, priorities and durable ids.
+
+    from apps.platform import bus
+    event_id = bus.publish("trading.executions.AAPL", {"qty": 100})   # None if Redis is down
+    for ev in bus.subscribe("trading.executions.*", last_id=event_id): ...
+    bus.subscriber("trading.executions.*", "apps.analytics.tasks.pnl_on_execution")  # Celery fan-out
+    bus.status()  # for /health
+
+Layout: topics.py (names, patterns, priorities), publisher.py (publish, outage buffer, status),
+reader.py (subscribe), relay.py (one async reader per process for WebSockets), fanout.py (Celery
+subscriptions), metrics.py (Prometheus), connection.py (where Redis is; configure() for tests).
+"""
+
+from __future__ import annotations
+
+from . import connection, publisher
+from .events import Event
+from .fanout import Route, remove_subscriber, subscriber, subscribers
+from .publisher import flush, publish, status
+from .reader import subscribe
+from .relay import relay
+from .topics import FAMILY_PRIORITY, topic_family, topic_matches, topic_priority, validate_pattern
+
+__all__ = [
+    "FAMILY_PRIORITY",
+    "Event",
+    "Route",
+    "configure",
+    "flush",
+    "publish",
+    "relay",
+    "remove_subscriber",
+    "reset",
+    "status",
+    "subscribe",
+    "subscriber",
+    "subscribers",
+    "topic_family",
+    "topic_matches",
+    "topic_priority",
+    "validate_pattern",
+]
+
+
+def configure(
+    *,
+    url: str | None = None,
+    prefix: str | None = None,
+    maxlen: int | None = None,
+    buffer_size: int | None = None,
+) -> None:
+    """Point the bus elsewhere (tests, tools). Buffered events and counters are kept, so pointing it
+    back at a live Redis and publishing or flush()ing sends them: that is a reconnect."""
+    connection.set_config(url=url, prefix=prefix, maxlen=maxlen, buffer_size=buffer_size)
+    publisher.reconnect()
+
+
+def reset() -> None:
+    """Back to settings, with an empty buffer and zeroed counters (test isolation)."""
+    connection.clear_config()
+    publisher.reset_state()

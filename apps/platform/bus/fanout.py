@@ -1,0 +1,103 @@
+"""Fan-out: bus events → Celery tasks on the subscribing engine's queue.
+
+Engines register in code (their AppConfig.ready() or a `subscriptions.py` imported from it):
+
+    bus.subscriber("trading.executions.*", "apps.analytics.tasks.pnl_on_execution")
+
+Why at publish time rather than a dispatcher process: the publisher already holds a broker
+connection, so fan-out costs one LPUSH and no extra hop or always-on process, and the event's
+priority goes straight onto the Celery message. The stream entry is written *first*; a failed
+send_task is logged and counted but never un-publishes the event, and since the event keeps its
+durable id a subscriber can still recover it by replaying the stream (subscribe(last_id=...)).
+Events published while Redis was down fan out when the buffer flushes.
+
+The task runs on the queue workers.routing gives its name (`apps.<engine>.tasks.x` → that engine's
+queue) with the topic's Celery priority, and receives one positional argument: Event.as_dict().
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from workers.routing import route_task
+
+from . import metrics
+from .events import Event
+from .topics import celery_priority, topic_matches, validate_pattern
+
+log = logging.getLogger("apps.platform.bus")
+
+
+@dataclass(frozen=True)
+class Route:
+    pattern: str
+    task_name: str
+
+    @property
+    def queue(self) -> str:
+        routed = route_task(self.task_name, (), {}, {}) or {}
+        return routed.get("queue") or _default_queue()
+
+
+def _default_queue() -> str:
+    from django.conf import settings
+
+    return getattr(settings, "CELERY_TASK_DEFAULT_QUEUE", "celery")
+
+
+_lock = threading.Lock()
+_routes: list[Route] = []
+
+
+def subscriber(pattern: str, task_name: str) -> Route:
+    """Register that events matching `pattern` are sent to Celery task `task_name`. Idempotent."""
+    validate_pattern(pattern)
+    if not isinstance(task_name, str) or not task_name:
+        raise ValueError("task_name must be a dotted task name")
+    route = Route(pattern, task_name)
+    with _lock:
+        if route not in _routes:
+            _routes.append(route)
+    return route
+
+
+def remove_subscriber(route: Route) -> None:
+    with _lock:
+        if route in _routes:
+            _routes.remove(route)
+
+
+def subscribers() -> tuple[Route, ...]:
+    return tuple(_routes)
+
+
+def routes_for(topic: str) -> list[Route]:
+    return [r for r in _routes if topic_matches(r.pattern, topic)]
+
+
+def dispatch(events: list[Event]) -> int:
+    """Send one Celery message per (event, matching route). Returns how many were sent."""
+    if not _routes or not events:
+        return 0
+    from nautilus.celery import app
+
+    sent = 0
+    for event in events:
+        for route in routes_for(event.topic):
+            queue = route.queue
+            try:
+                app.send_task(
+                    route.task_name,
+                    args=[event.as_dict()],
+                    queue=queue,
+                    priority=celery_priority(event.priority),
+                    retry=False,  # a dead broker must not stall the publisher; the event is in the stream
+                )
+            except Exception:  # noqa: BLE001 - any broker failure; the stream keeps the event
+                log.exception("bus fan-out of %s (%s) to %s failed", event.topic, event.id, route.task_name)
+                continue
+            metrics.FANOUT.labels(queue=queue).inc()
+            sent += 1
+    return sent

@@ -1,0 +1,215 @@
+"""Health of the platform and of each engine: workers consuming its queue, backlog, last task.
+
+One control broadcast (`inspect().active_queues()`) answers for all nine engines and is cached a
+few seconds per process, so /health is not a broadcast per request. A quick Redis PING goes first:
+when the broker is unreachable nothing else is attempted, and every answer still comes back within
+a couple of seconds — unhealthy, with the reason, never a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import redis
+from django.conf import settings
+from django.db import connection
+
+from workers.registry import ENGINES, ENGINES_BY_KEY
+
+from .metrics import QUEUE_DEPTH
+from .queues import last_tasks, queue_depths
+from .redis_client import broker_redis
+
+log = logging.getLogger(__name__)
+
+OK, DEGRADED, UNHEALTHY = "ok", "degraded", "unhealthy"
+_RANK = {OK: 0, DEGRADED: 1, UNHEALTHY: 2}
+
+INSPECT_TIMEOUT_SECONDS = 1.0
+
+
+def _setting(name: str, default):
+    return getattr(settings, name, default)
+
+
+@dataclass
+class WorkerSnapshot:
+    """Which worker nodes consume which queue, as of `taken_at` (monotonic)."""
+
+    by_queue: dict[str, list[str]] = field(default_factory=dict)
+    error: str | None = None
+    taken_at: float = 0.0
+
+
+_snapshot: WorkerSnapshot | None = None
+_snapshot_lock = threading.Lock()
+
+
+def worker_cache_clear() -> None:
+    global _snapshot
+    with _snapshot_lock:
+        _snapshot = None
+
+
+def _broadcast_active_queues() -> WorkerSnapshot:
+    from nautilus.celery import app as celery_app
+
+    try:
+        replies = celery_app.control.inspect(timeout=INSPECT_TIMEOUT_SECONDS).active_queues() or {}
+    except Exception as exc:  # noqa: BLE001 - a broker hiccup is a health finding, not a crash
+        log.warning("worker inspect failed: %s", exc)
+        return WorkerSnapshot(error=f"worker inspect failed: {exc}", taken_at=time.monotonic())
+    by_queue: dict[str, list[str]] = {}
+    for node, queues in replies.items():
+        for q in queues or []:
+            by_queue.setdefault(q.get("name", ""), []).append(node)
+    return WorkerSnapshot(by_queue={q: sorted(n) for q, n in by_queue.items()}, taken_at=time.monotonic())
+
+
+def workers_snapshot() -> WorkerSnapshot:
+    """The cached broadcast, refreshed when older than HEALTH_WORKER_CACHE_SECONDS. Concurrent
+    callers wait for the one refresh in flight instead of broadcasting themselves."""
+    global _snapshot
+    ttl = _setting("HEALTH_WORKER_CACHE_SECONDS", 5.0)
+    with _snapshot_lock:
+        if _snapshot is None or time.monotonic() - _snapshot.taken_at > ttl:
+            _snapshot = _broadcast_active_queues()
+        return _snapshot
+
+
+def _broker_error() -> str | None:
+    try:
+        broker_redis().ping()
+    except redis.RedisError as exc:
+        return f"broker unreachable: {exc}"
+    return None
+
+
+def _bus_status() -> dict:
+    from apps.platform import bus
+
+    try:
+        return dict(bus.status())
+    except Exception as exc:  # noqa: BLE001 - the bus reports, it must not take /health down
+        return {"connected": False, "error": f"{type(exc).__name__}: {exc}"}
+
+
+def _iso(ts: float | None) -> str | None:
+    return datetime.fromtimestamp(ts, tz=UTC).isoformat() if ts else None
+
+
+def engines_health(keys: list[str] | None = None, *, bus: dict | None = None) -> dict[str, dict]:
+    """Status per engine: unhealthy when no worker consumes its queue (or the broker is down),
+    degraded when its backlog is above HEALTH_QUEUE_BACKLOG or the bus is down."""
+    engines = [ENGINES_BY_KEY[k] for k in keys] if keys is not None else list(ENGINES)
+    bus = bus if bus is not None else _bus_status()
+    backlog_limit = _setting("HEALTH_QUEUE_BACKLOG", 1000)
+
+    broker_error = _broker_error()
+    snapshot, depths, last = WorkerSnapshot(), {}, {}
+    if broker_error is None:
+        snapshot = workers_snapshot()
+        try:
+            depths = queue_depths([e.queue for e in engines])
+            for queue, depth in depths.items():
+                QUEUE_DEPTH.labels(queue=queue).set(depth)
+            last = last_tasks([e.key for e in engines])
+        except redis.RedisError as exc:
+            broker_error = f"broker unreachable: {exc}"
+
+    out: dict[str, dict] = {}
+    for e in engines:
+        workers = snapshot.by_queue.get(e.queue, [])
+        depth = depths.get(e.queue)
+        reasons: list[str] = []
+        status = OK
+        if broker_error:
+            status, reasons = UNHEALTHY, [broker_error]
+        elif snapshot.error:
+            status, reasons = UNHEALTHY, [snapshot.error]
+        elif not workers:
+            status = UNHEALTHY
+            reasons.append(f"no worker consumes queue {e.queue!r}")
+        if depth is not None and depth > backlog_limit:
+            status = max(status, DEGRADED, key=_RANK.__getitem__)
+            reasons.append(f"queue backlog {depth} above {backlog_limit}")
+        if not bus.get("connected", False):
+            status = max(status, DEGRADED, key=_RANK.__getitem__)
+            reasons.append("message bus disconnected")
+        rec = last.get(e.key)
+        out[e.key] = {
+            "status": status,
+            "reasons": reasons,
+            "queue": e.queue,
+            "workers": workers,
+            "worker_count": len(workers),
+            "queue_depth": depth,
+            "last_task": ({**rec, "finished_at": _iso(rec["finished_at"])} if rec else None),
+        }
+    return out
+
+
+def _database_status() -> dict:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception as exc:  # noqa: BLE001 - reported, never raised
+        return {"status": UNHEALTHY, "error": f"{type(exc).__name__}: {exc}"}
+    return {"status": OK, "vendor": connection.vendor}
+
+
+def platform_health() -> dict:
+    """The /health document. Overall: unhealthy when the database or the broker is unreachable,
+    degraded when any engine is not ok or the bus is down, ok otherwise."""
+    bus = _bus_status()
+    database = _database_status()
+    engines = engines_health(bus=bus)
+    reasons: list[str] = []
+    status = OK
+    if database["status"] != OK:
+        status = UNHEALTHY
+        reasons.append("database unreachable")
+    broker_down = [r for e in engines.values() for r in e["reasons"] if r.startswith("broker unreachable")]
+    if broker_down:
+        status = UNHEALTHY
+        reasons.append(broker_down[0])
+    bad = [k for k, e in engines.items() if e["status"] != OK]
+    if bad:
+        status = max(status, DEGRADED, key=_RANK.__getitem__)
+        reasons.append(f"engines not ok: {', '.join(bad)}")
+    if not bus.get("connected", False):
+        status = max(status, DEGRADED, key=_RANK.__getitem__)
+        reasons.append("message bus disconnected")
+    return {
+        "status": status,
+        "reasons": reasons,
+        "messagebus_connected": bool(bus.get("connected", False)),
+        "messagebus": bus,
+        "version": settings.VERSION,
+        "database": database,
+        "engines": engines,
+    }
+
+
+def heartbeat_publish() -> dict:
+    """Periodic: sample queue depths into the gauge and publish `system.health.platform`."""
+    from apps.platform import bus
+
+    from .metrics import queue_depths_sample
+
+    depths = queue_depths_sample()
+    payload = {
+        "at": datetime.now(tz=UTC).isoformat(),
+        "broker_connected": depths is not None,
+        "queue_depth": depths or {},
+        "version": settings.VERSION,
+    }
+    try:
+        bus.publish("system.health.platform", payload)
+    except Exception:  # noqa: BLE001 - the bus never raises by contract; a heartbeat must not fail
+        log.exception("could not publish the platform heartbeat")
+    return payload

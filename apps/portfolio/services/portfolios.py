@@ -1,0 +1,43 @@
+"""Opening portfolios."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+
+from apps.marketdata.models import Instrument
+
+from ..models import Portfolio, TransactionType
+from .transactions import transaction_record
+
+
+@transaction.atomic
+def portfolio_create(
+    *,
+    code: str,
+    name: str,
+    owner,
+    group=None,
+    base_currency: str = "USD",
+    benchmark: Instrument | None = None,
+    long_only: bool = True,
+    initial_cash: Decimal | None = None,
+) -> Portfolio:
+    """Open a portfolio. Initial cash is booked as a deposit so cash always equals its transactions."""
+    portfolio = Portfolio(
+        code=code.strip(),
+        name=name,
+        owner=owner,
+        group=group,
+        base_currency=base_currency.strip().upper(),
+        benchmark=benchmark,
+        long_only=long_only,
+    )
+    portfolio.full_clean(exclude=["cash"])
+    portfolio.save()
+    if initial_cash:
+        transaction_record(
+            portfolio=portfolio, type=TransactionType.DEPOSIT, amount=initial_cash, created_by=owner
+        )
+    return portfolio

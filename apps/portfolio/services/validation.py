@@ -1,0 +1,180 @@
+"""Whether a booking is allowed: field checks first, then the rules that need the current book."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from apps.marketdata import facade as marketdata
+from apps.marketdata.models import Instrument
+
+from ..models import MONEY, QTY, TRADE_TYPES, Portfolio, Position, TransactionType
+from .book import ZERO, Holding
+
+
+def _resolve_instrument(instrument: Instrument | str | None, errors: dict) -> tuple[int | None, str, bool]:
+    """(id, symbol, is_active) of the instrument named by a model instance or a symbol."""
+    if instrument is None:
+        return None, "", True
+    if isinstance(instrument, Instrument):
+        return instrument.pk, instrument.symbol, instrument.is_active
+    info = marketdata.instrument_get(str(instrument))
+    if info is None:
+        errors["instrument"] = f"Unknown instrument {str(instrument).strip().upper()!r}."
+        return None, "", True
+    return info.id, info.symbol, info.is_active
+
+
+def _as_decimal(value, field: str, errors: dict, spec: dict) -> Decimal | None:
+    """A finite Decimal that fits its column exactly: the database must not round what the
+    position arithmetic has already used."""
+    if value is None:
+        return None
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError, TypeError):
+        number = None
+    if number is None or not number.is_finite():
+        errors[field] = "A valid number is required."
+        return None
+    places, digits = spec["decimal_places"], spec["max_digits"]
+    if abs(number) >= Decimal(10) ** (digits - places):
+        errors[field] = f"Use at most {digits - places} digits before the decimal point."
+        return None
+    if number != number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN):
+        errors[field] = f"Use at most {places} decimal places."
+        return None
+    return number
+
+
+@dataclass(frozen=True)
+class Booking:
+    type: str
+    instrument_id: int | None
+    symbol: str
+    quantity: Decimal | None
+    price: Decimal | None
+    fees: Decimal
+    amount: Decimal | None
+    timestamp: dt.datetime
+
+
+def check_fields(*, type, instrument, quantity, price, fees, amount, timestamp) -> Booking:
+    """Everything that can be judged without the current position and cash."""
+    errors: dict[str, str] = {}
+    if type not in TransactionType.values:
+        raise ValidationError(
+            {"type": f"Unknown transaction type {type!r}; use one of {TransactionType.values}."}
+        )
+    instrument_id, symbol, active = _resolve_instrument(instrument, errors)
+    quantity = _as_decimal(quantity, "quantity", errors, QTY)
+    price = _as_decimal(price, "price", errors, MONEY)
+    fees = _as_decimal(fees if fees is not None else ZERO, "fees", errors, MONEY)
+    amount = _as_decimal(amount, "amount", errors, MONEY)
+
+    if type in TRADE_TYPES:
+        if instrument is None:
+            errors["instrument"] = f"An instrument is required for a {type}."
+        elif instrument_id is not None and not active:
+            errors["instrument"] = f"{symbol} is not active."
+        if quantity is None:
+            errors.setdefault("quantity", f"A quantity is required for a {type}.")
+        elif quantity <= 0:
+            errors["quantity"] = "Quantity must be greater than zero."
+        if price is None:
+            errors.setdefault("price", f"A price is required for a {type}.")
+        elif price < 0:
+            errors["price"] = "Price cannot be negative."
+        if amount is not None:
+            errors["amount"] = f"A {type} books quantity × price; leave amount empty."
+    else:
+        if amount is None:
+            errors.setdefault("amount", f"An amount is required for a {type}.")
+        elif amount <= 0:
+            errors["amount"] = "Amount must be greater than zero."
+        if quantity is not None:
+            errors["quantity"] = f"A {type} carries an amount, not a quantity."
+        if price is not None:
+            errors["price"] = f"A {type} carries an amount, not a price."
+        if type == TransactionType.DIVIDEND and instrument is None:
+            errors["instrument"] = "A dividend names the instrument that paid it."
+        if type in (TransactionType.DEPOSIT, TransactionType.WITHDRAWAL) and instrument is not None:
+            errors["instrument"] = f"A {type} is a cash movement; it names no instrument."
+    if fees is not None and fees < 0:
+        errors["fees"] = "Fees cannot be negative."
+
+    if timestamp is None:
+        timestamp = timezone.now()
+    elif timezone.is_naive(timestamp):
+        errors["timestamp"] = "The timestamp must carry a timezone (UTC is stored)."
+    if errors:
+        raise ValidationError(errors)
+    return Booking(
+        type=type,
+        instrument_id=instrument_id,
+        symbol=symbol,
+        quantity=quantity,
+        price=price,
+        fees=fees,
+        amount=amount,
+        timestamp=timestamp.astimezone(dt.UTC),
+    )
+
+
+def check_against_book(booking: Booking, *, portfolio: Portfolio, holding: Holding | None) -> None:
+    """Rules that need the current position and cash (read under lock when booking)."""
+    if booking.type == TransactionType.SELL and portfolio.long_only:
+        held = holding.quantity if holding else ZERO
+        if booking.quantity > held:
+            raise ValidationError(
+                {
+                    "quantity": f"Cannot sell {booking.quantity.normalize():f} {booking.symbol}: "
+                    f"the portfolio holds {held.normalize():f} and is long-only."
+                }
+            )
+    if booking.type == TransactionType.WITHDRAWAL:
+        # Executions are facts reported by a broker and may overdraw; a withdrawal is an instruction
+        # and cannot take out money the portfolio does not have.
+        needed = booking.amount + booking.fees
+        if needed > portfolio.cash:
+            raise ValidationError(
+                {
+                    "amount": f"Cannot withdraw {needed.normalize():f}: available cash is {portfolio.cash.normalize():f}."
+                }
+            )
+
+
+def holding_of(position: Position | None) -> Holding | None:
+    return Holding(position.quantity, position.average_cost) if position else None
+
+
+def transaction_check(
+    *,
+    portfolio: Portfolio,
+    type: str,
+    instrument: Instrument | str | None = None,
+    quantity: Decimal | None = None,
+    price: Decimal | None = None,
+    fees: Decimal = ZERO,
+    amount: Decimal | None = None,
+    timestamp: dt.datetime | None = None,
+) -> None:
+    """Validate a booking without recording it (forms use it to show errors before saving).
+    Raises ValidationError with field keys; `transaction_record` checks again under lock."""
+    booking = check_fields(
+        type=type,
+        instrument=instrument,
+        quantity=quantity,
+        price=price,
+        fees=fees,
+        amount=amount,
+        timestamp=timestamp,
+    )
+    position = None
+    if booking.instrument_id is not None:
+        position = Position.objects.filter(portfolio=portfolio, instrument_id=booking.instrument_id).first()
+    check_against_book(booking, portfolio=portfolio, holding=holding_of(position))

@@ -1,0 +1,51 @@
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from rest_framework.authtoken.models import Token
+
+from apps.marketdata.models import Instrument
+from apps.portfolio.models import Portfolio, Position, Transaction
+from apps.portfolio.services import positions_rebuild
+
+pytestmark = pytest.mark.django_db
+
+
+def _snapshot():
+    p = Portfolio.objects.get(code="portfolio_001")
+    return (
+        get_user_model().objects.count(),
+        Instrument.objects.count(),
+        Transaction.objects.count(),
+        sorted(
+            Position.objects.filter(portfolio=p).values_list("instrument__symbol", "quantity", "average_cost")
+        ),
+        p.cash,
+    )
+
+
+def test_load_demo_is_idempotent_and_leaves_a_consistent_book(monkeypatch):
+    monkeypatch.setenv("DEMO_PASSWORD", "s3cret-demo-pw")
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    first = _snapshot()
+    token = Token.objects.get(user__username="demo")
+    assert f"API token for demo: {token.key}" in out.getvalue()
+
+    demo = get_user_model().objects.get(username="demo")
+    assert demo.check_password("s3cret-demo-pw")
+    assert get_user_model().objects.get(username="admin").is_superuser
+    p = Portfolio.objects.get(code="portfolio_001")
+    assert p.owner == demo and p.benchmark.symbol == "SPY"
+    assert Instrument.objects.get(symbol="SPY").asset_class == "etf"
+    assert Instrument.objects.get(symbol="EURUSD").asset_class == "fx"
+    assert len(first[3]) >= 8 and first[4] > 0
+
+    out2 = StringIO()
+    call_command("load_demo", stdout=out2)
+    assert _snapshot() == first
+    assert f"API token for demo: {token.key}" in out2.getvalue()  # same token, not a new one
+
+    positions_rebuild(portfolio=p)
+    assert _snapshot() == first

@@ -1,0 +1,164 @@
+"""ws/stream through the real ASGI app (origin check, token/session auth) and the real bus on Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+import pytest_asyncio
+import redis
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.db import connections
+from rest_framework.authtoken.models import Token
+
+from apps.platform import bus
+from nautilus.asgi import application
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+ORIGIN = (b"origin", b"http://testserver")
+WAIT = 5  # seconds a receive may wait before the test fails; not a speed assertion
+
+
+@pytest.fixture
+def fresh_bus():
+    prefix = f"test:ws:{uuid.uuid4().hex[:8]}:"
+    bus.reset()
+    bus.configure(prefix=prefix)
+    yield prefix
+    bus.reset()
+    r = redis.Redis.from_url(settings.REDIS_URL)
+    keys = list(r.scan_iter(match=f"{prefix}*"))
+    if keys:
+        r.delete(*keys)
+
+
+@pytest_asyncio.fixture(autouse=True)
+async def close_async_db_connections():
+    """The token/session lookups run in asgiref's sync thread, whose DB connection would otherwise
+    outlive the test and block the flush and the test database's teardown."""
+    yield
+    await sync_to_async(connections.close_all)()
+
+
+@pytest.fixture
+def token(user):
+    return Token.objects.create(user=user).key
+
+
+def communicator(path="/ws/stream", headers=()):
+    return WebsocketCommunicator(application, path, headers=[ORIGIN, *headers])
+
+
+async def publish(topic, payload):
+    return await asyncio.to_thread(bus.publish, topic, payload)
+
+
+async def connected(path="/ws/stream", headers=()):
+    comm = communicator(path, headers)
+    ok, _ = await comm.connect(timeout=WAIT)
+    assert ok
+    return comm
+
+
+@pytest.mark.parametrize("path", ["/ws/stream", "/ws/stream?token=not-a-token"])
+async def test_unauthenticated_is_closed_with_4401(fresh_bus, path):
+    comm = await connected(path)
+    assert await comm.receive_output(timeout=WAIT) == {"type": "websocket.close", "code": 4401}
+    await comm.disconnect()
+
+
+async def test_query_token_subscribe_receives_matching_events_only(fresh_bus, token):
+    comm = await connected(f"/ws/stream?token={token}")
+    await comm.send_json_to({"action": "subscribe", "patterns": ["market.data.bars.*"]})
+    assert await comm.receive_json_from(timeout=WAIT) == {
+        "type": "subscribed",
+        "patterns": ["market.data.bars.*"],
+    }
+
+    await publish("market.data.quotes.AAPL", {"bid": 1.0})  # not matching: must never arrive
+    await publish("market.data.bars.AAPL.1m", {"close": 0})  # one segment too many
+    eid = await publish("market.data.bars.AAPL", {"close": 150.0})
+    msg = await comm.receive_json_from(timeout=WAIT)
+    assert msg["type"] == "event"
+    assert (msg["id"], msg["topic"], msg["priority"], msg["payload"]) == (
+        eid,
+        "market.data.bars.AAPL",
+        "high",
+        {"close": 150.0},
+    )
+    assert await comm.receive_nothing(timeout=0.3)
+    await comm.disconnect()
+
+
+async def test_header_token_and_unsubscribe(fresh_bus, token):
+    comm = await connected(headers=[(b"authorization", f"Token {token}".encode())])
+    await comm.send_json_to({"action": "subscribe", "patterns": ["risk.#", "system.jobs.*"]})
+    ack = await comm.receive_json_from(timeout=WAIT)
+    assert ack["patterns"] == ["risk.#", "system.jobs.*"]
+    await comm.send_json_to({"action": "unsubscribe", "patterns": ["risk.#"]})
+    assert await comm.receive_json_from(timeout=WAIT) == {
+        "type": "unsubscribed",
+        "patterns": ["system.jobs.*"],
+    }
+    await publish("risk.breaches.p1", {"x": 1})
+    eid = await publish("system.jobs.9", {"state": "done"})
+    msg = await comm.receive_json_from(timeout=WAIT)
+    assert (msg["id"], msg["priority"]) == (eid, "low")
+    await comm.disconnect()
+
+
+async def test_session_auth_is_accepted(fresh_bus, user, client):
+    await sync_to_async(client.force_login)(user)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    comm = await connected(headers=[(b"cookie", cookie.encode())])
+    await comm.send_json_to({"action": "ping"})
+    assert await comm.receive_json_from(timeout=WAIT) == {"type": "pong"}
+    await comm.disconnect()
+
+
+@pytest.mark.parametrize(
+    "frame,detail",
+    [
+        ("{not json", "invalid JSON"),
+        ("[1, 2]", "JSON object"),
+        ('{"action": "dance"}', "action must be"),
+        ('{"action": "subscribe", "patterns": "risk.#"}', "non-empty list"),
+        ('{"action": "subscribe", "patterns": ["risk.#.x"]}', "last segment"),
+        ('{"action": "subscribe", "patterns": ["risk.#"], "last_id": "yesterday"}', "last_id"),
+    ],
+)
+async def test_bad_messages_get_an_error_and_the_connection_lives(fresh_bus, token, frame, detail):
+    comm = await connected(f"/ws/stream?token={token}")
+    await comm.send_to(text_data=frame)
+    msg = await comm.receive_json_from(timeout=WAIT)
+    assert msg["type"] == "error" and detail in msg["detail"]
+    await comm.send_json_to({"action": "ping"})
+    assert await comm.receive_json_from(timeout=WAIT) == {"type": "pong"}
+    await comm.disconnect()
+
+
+async def test_subscribe_with_last_id_replays_then_goes_live(fresh_bus, token):
+    ids = [await publish("trading.orders.O1", {"i": i}) for i in range(4)]
+    await publish("trading.executions.E1", {"other": True})
+    comm = await connected(f"/ws/stream?token={token}")
+    await comm.send_json_to({"action": "subscribe", "patterns": ["trading.orders.*"], "last_id": ids[1]})
+    ack = await comm.receive_json_from(timeout=WAIT)
+    assert ack["replayed"] == 2 and ack["truncated"] is False
+    replayed = [await comm.receive_json_from(timeout=WAIT) for _ in range(2)]
+    assert [m["id"] for m in replayed] == ids[2:]
+    live_id = await publish("trading.orders.O2", {"i": 4})
+    assert (await comm.receive_json_from(timeout=WAIT))["id"] == live_id
+    await comm.disconnect()
+
+
+async def test_disconnect_releases_the_relay(fresh_bus, token):
+    comm = await connected(f"/ws/stream?token={token}")
+    await comm.send_json_to({"action": "subscribe", "patterns": ["#"]})
+    await comm.receive_json_from(timeout=WAIT)
+    relay = bus.relay()
+    assert len(relay.listeners) == 1 and relay._task is not None
+    await comm.disconnect()
+    assert relay.listeners == set() and relay._task is None

@@ -1,0 +1,455 @@
+"""Writes the production deployment files from the engine registry, so they can never drift from it.
+
+`python manage.py compose` writes docker/docker-compose.yml and docker/prometheus/prometheus.yml;
+`python manage.py compose --check` (run by CI) fails when either committed file differs from what
+this module would write. Both files are outputs: change workers/registry.py or this module, never them.
+
+Output is deterministic (registry order, insertion-ordered mappings, no timestamps) so the
+staleness check is a plain text comparison.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .registry import ENGINES, Engine, Lane
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+COMPOSE_PATH = Path("docker/docker-compose.yml")
+PROMETHEUS_PATH = Path("docker/prometheus/prometheus.yml")
+
+IMAGE = "${NAUTILUS_IMAGE:-nautilus:latest}"
+MULTIPROC_DIR = "/run/prometheus"
+# Each worker container serves its own prometheus_client multiprocess directory on this port
+# (docker/metrics_exporter.py, started by the entrypoint when METRICS_EXPORTER_PORT is set).
+WORKER_METRICS_PORT = 9808
+WEB_PORT = 8000
+FLOWER_PORT = 5555
+
+# Memory limit of a worker service = memory_gb × concurrency + PARENT_OVERHEAD_MB.
+# memory_gb is the registry's cap per pool child (celery's --max-memory-per-child); a pool runs
+# `concurrency` children (or, for a threads pool, `concurrency` tasks sharing one process, each
+# with the same working-set budget), and the pool's parent process needs room of its own. The
+# per-child cap is only checked between tasks, so the container limit is the hard stop that keeps
+# one runaway task from taking the host down with the other engines.
+PARENT_OVERHEAD_MB = 512
+# CPU limit of a worker service = its concurrency: a pool of N processes (or N threads running
+# GIL-releasing numpy) keeps at most N cores busy, so the pool sizes in the registry — the original
+# design's CPU shares — become the caps. Limits, not reservations: a scaled-out engine on a host of
+# its own is not held back by engines that are idle.
+WORKER_STOP_GRACE_MAX_S = 120
+
+
+@dataclass(frozen=True)
+class WorkerService:
+    """One `<engine>-worker` (or `<engine>-<lane>-worker`) compose service."""
+
+    engine: Engine
+    lane: Lane | None
+
+    @property
+    def name(self) -> str:
+        return f"{self.engine.key}-{self.lane.name}-worker" if self.lane else f"{self.engine.key}-worker"
+
+    @property
+    def argv(self) -> list[str]:
+        return self.engine.worker_argv(lane=self.lane)
+
+    @property
+    def concurrency(self) -> int:
+        return self.lane.concurrency if self.lane else self.engine.concurrency
+
+    @property
+    def node_name(self) -> str:
+        """Celery's -n value, e.g. `risk-fast@%h`."""
+        return self.argv[self.argv.index("-n") + 1]
+
+    @property
+    def cpus(self) -> float:
+        return float(self.concurrency)
+
+    @property
+    def memory_mb(self) -> int:
+        return int(self.engine.memory_gb * 1024 * self.concurrency) + PARENT_OVERHEAD_MB
+
+    @property
+    def stop_grace_seconds(self) -> int:
+        # Warm shutdown lets a short task finish; a longer one is cut and, being acks_late with
+        # reject_on_worker_lost, goes back to the queue instead of holding `docker stop` for an hour.
+        return min(self.engine.time_limit, WORKER_STOP_GRACE_MAX_S)
+
+
+def worker_services() -> list[WorkerService]:
+    services = []
+    for eng in ENGINES:
+        services.append(WorkerService(eng, None))
+        services.extend(WorkerService(eng, lane) for lane in eng.lanes)
+    return services
+
+
+# --- YAML output ---------------------------------------------------------------------------------
+
+
+class _MergeKey(str):
+    """The YAML merge key `<<`, emitted bare so `<<: *env` merges instead of being a quoted string."""
+
+
+class _Flow(list):
+    """A list written on one line (command lines read better as `[celery, -A, ...]`)."""
+
+
+class _Dumper(yaml.SafeDumper):
+    """SafeDumper with readable anchor names (`&env`, not `&id001`) and no line folding."""
+
+    anchor_names: dict[int, str] = {}
+
+    def generate_anchor(self, node):
+        for obj_id, represented in self.represented_objects.items():
+            if represented is node and obj_id in self.anchor_names:
+                return self.anchor_names[obj_id]
+        return super().generate_anchor(node)
+
+    def ignore_aliases(self, data):
+        return id(data) not in self.anchor_names
+
+
+_Dumper.add_representer(_MergeKey, lambda d, v: d.represent_scalar("tag:yaml.org,2002:merge", "<<"))
+_Dumper.add_representer(_Flow, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True))
+
+
+def _dump(data: dict, anchors: dict[str, object]) -> str:
+    dumper_cls = type("_NamedDumper", (_Dumper,), {"anchor_names": {id(v): k for k, v in anchors.items()}})
+    return yaml.dump(data, Dumper=dumper_cls, sort_keys=False, default_flow_style=False, width=1000)
+
+
+def _header(what: str) -> str:
+    return (
+        f"# GENERATED by `python manage.py compose` from workers/registry.py — DO NOT EDIT BY HAND.\n"
+        f"# {what}\n"
+        f"# Change the registry (or workers/compose.py) and regenerate; CI runs `manage.py compose --check`.\n"
+    )
+
+
+# --- docker-compose.yml --------------------------------------------------------------------------
+
+
+def _shared_env() -> dict[str, str]:
+    """Environment every application container gets (values are read from docker/.env)."""
+    return {
+        "DJANGO_SETTINGS_MODULE": "nautilus.settings.production",
+        "DJANGO_SECRET_KEY": "${DJANGO_SECRET_KEY:?set DJANGO_SECRET_KEY in docker/.env}",
+        "DJANGO_ALLOWED_HOSTS": "${DJANGO_ALLOWED_HOSTS:?set DJANGO_ALLOWED_HOSTS in docker/.env}",
+        "DJANGO_CSRF_TRUSTED_ORIGINS": "${DJANGO_CSRF_TRUSTED_ORIGINS:-}",
+        "DJANGO_SECURE_SSL_REDIRECT": "${DJANGO_SECURE_SSL_REDIRECT:-true}",
+        "DATABASE_URL": "${DATABASE_URL:?set DATABASE_URL in docker/.env}",
+        "REDIS_URL": "${REDIS_URL:-redis://redis:6379/0}",
+        "FLOWER_BASIC_AUTH": "${FLOWER_BASIC_AUTH:?set FLOWER_BASIC_AUTH in docker/.env}",
+        "PROMETHEUS_MULTIPROC_DIR": MULTIPROC_DIR,
+        "LOG_LEVEL": "${LOG_LEVEL:-INFO}",
+    }
+
+
+def _probe(*args: str) -> list[str]:
+    return _Flow(["CMD", "python", "/app/docker/probe.py", *args])
+
+
+def _healthcheck(test: list[str], *, interval: str = "30s", timeout: str = "10s", start: str = "30s") -> dict:
+    return {"test": test, "interval": interval, "timeout": timeout, "retries": 3, "start_period": start}
+
+
+def _infra_services() -> dict:
+    return {
+        "timescaledb": {
+            "image": "timescale/timescaledb:2.17.2-pg16",
+            "restart": "unless-stopped",
+            "environment": {
+                "POSTGRES_USER": "${POSTGRES_USER:-nautilus}",
+                "POSTGRES_PASSWORD": "${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD in docker/.env}",
+                "POSTGRES_DB": "${POSTGRES_DB:-nautilus}",
+            },
+            "volumes": ["pgdata:/var/lib/postgresql/data"],
+            "healthcheck": _healthcheck(
+                _Flow(["CMD-SHELL", 'pg_isready -U "$$POSTGRES_USER" -d "$$POSTGRES_DB"']),
+                interval="10s",
+                timeout="5s",
+            ),
+        },
+        "redis": {
+            "image": "redis:7.4-alpine",
+            "restart": "unless-stopped",
+            # Broker, bus and channel layer: AOF keeps queued tasks across a restart, and noeviction
+            # makes a full Redis refuse writes loudly rather than silently drop queued tasks.
+            "command": _Flow(
+                [
+                    "redis-server",
+                    "--appendonly",
+                    "yes",
+                    "--appendfsync",
+                    "everysec",
+                    "--maxmemory-policy",
+                    "noeviction",
+                ]
+            ),
+            "volumes": ["redisdata:/data"],
+            "healthcheck": _healthcheck(
+                _Flow(["CMD-SHELL", "redis-cli ping | grep -q PONG"]), interval="10s", timeout="5s"
+            ),
+        },
+    }
+
+
+def _app_service(app: dict, command: list[str], **extra) -> dict:
+    return {_MergeKey(): app, "command": _Flow(command), **extra}
+
+
+def _worker_service(app: dict, env: dict, ws: WorkerService) -> dict:
+    node = ws.node_name.replace("%h", "$$HOSTNAME")
+    return {
+        _MergeKey(): app,
+        "command": _Flow(ws.argv),
+        "environment": {
+            _MergeKey(): env,
+            "METRICS_EXPORTER_PORT": str(WORKER_METRICS_PORT),
+            # One BLAS thread per pool child: `concurrency` children already fill the CPU limit.
+            "OMP_NUM_THREADS": "1",
+            "OPENBLAS_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+        },
+        "tmpfs": [f"{MULTIPROC_DIR}:mode=1777,size=64m"],
+        "expose": [str(WORKER_METRICS_PORT)],
+        "stop_grace_period": f"{ws.stop_grace_seconds}s",
+        "deploy": {
+            "resources": {"limits": {"cpus": f"{ws.cpus:.1f}", "memory": f"{ws.memory_mb}M"}},
+        },
+        # The probe runs without the multiprocess dir so each check does not leave metric files behind.
+        "healthcheck": _healthcheck(
+            _Flow(
+                [
+                    "CMD-SHELL",
+                    f"env -u PROMETHEUS_MULTIPROC_DIR celery -A nautilus inspect ping -d {node} --timeout 10"
+                    " > /dev/null",
+                ]
+            ),
+            interval="60s",
+            timeout="30s",
+            start="60s",
+        ),
+    }
+
+
+def compose_spec() -> tuple[dict, dict[str, object]]:
+    """The compose document and its named anchors."""
+    env = _shared_env()
+    after_migrate = {"migrate": {"condition": "service_completed_successfully"}}
+    app = {
+        "image": IMAGE,
+        "build": {"context": "..", "dockerfile": "docker/Dockerfile"},
+        "init": True,  # tini as PID 1: forwards signals and reaps the metrics exporter
+        "restart": "unless-stopped",
+        "environment": env,
+        "depends_on": after_migrate,
+    }
+
+    services: dict = _infra_services()
+    services["migrate"] = {
+        "image": IMAGE,
+        "build": {"context": "..", "dockerfile": "docker/Dockerfile"},
+        "init": True,
+        # One-shot: the only service that migrates, so replicas of web/workers never race on it.
+        "restart": "no",
+        "environment": env,
+        "command": _Flow(["python", "manage.py", "migrate", "--noinput"]),
+        "depends_on": {
+            "timescaledb": {"condition": "service_healthy"},
+            "redis": {"condition": "service_healthy"},
+        },
+    }
+    services["web"] = _app_service(
+        app,
+        [
+            "uvicorn",
+            "nautilus.asgi:application",
+            "--host",
+            "0.0.0.0",
+            "--port",
+            str(WEB_PORT),
+            "--workers",
+            "${WEB_CONCURRENCY:-2}",
+            "--proxy-headers",
+            "--forwarded-allow-ips=*",
+        ],
+        ports=[f"${{WEB_PORT:-{WEB_PORT}}}:{WEB_PORT}"],
+        tmpfs=[f"{MULTIPROC_DIR}:mode=1777,size=64m"],
+        healthcheck=_healthcheck(_probe("http", f"http://127.0.0.1:{WEB_PORT}/health")),
+    )
+    for ws in worker_services():
+        services[ws.name] = _worker_service(app, env, ws)
+    services["beat"] = _app_service(
+        app,
+        [
+            "sh",
+            "-c",
+            "python manage.py sync_schedules"
+            " && exec celery -A nautilus beat -S django_celery_beat.schedulers:DatabaseScheduler --loglevel=INFO",
+        ],
+        # Beat has no ping of its own: healthy means the database (its scheduler) and the broker answer.
+        healthcheck=_healthcheck(_probe("deps")),
+    )
+    services["flower"] = _app_service(
+        app,
+        [
+            "sh",
+            "-c",
+            # Expanded by the container's shell, so the credentials never appear in `compose config`.
+            f'exec celery -A nautilus flower --port={FLOWER_PORT} --basic-auth="$$FLOWER_BASIC_AUTH"'
+            " --purge_offline_workers=300",
+        ],
+        ports=[f"${{FLOWER_PORT:-{FLOWER_PORT}}}:{FLOWER_PORT}"],
+        healthcheck=_healthcheck(_probe("http", f"http://127.0.0.1:{FLOWER_PORT}/healthcheck")),
+    )
+    services["prometheus"] = {
+        "image": "prom/prometheus:v2.55.1",
+        "restart": "unless-stopped",
+        "command": _Flow(
+            [
+                "--config.file=/etc/prometheus/prometheus.yml",
+                "--storage.tsdb.path=/prometheus",
+                "--storage.tsdb.retention.time=${PROMETHEUS_RETENTION:-15d}",
+            ]
+        ),
+        "volumes": [
+            "./prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro",
+            "prometheus-data:/prometheus",
+        ],
+        "ports": ["127.0.0.1:${PROMETHEUS_PORT:-9090}:9090"],
+        "depends_on": ["web", "flower"],
+        "healthcheck": _healthcheck(
+            _Flow(["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:9090/-/healthy"])
+        ),
+    }
+    services["grafana"] = {
+        "image": "grafana/grafana:11.3.1",
+        "restart": "unless-stopped",
+        "environment": {
+            "GF_SECURITY_ADMIN_USER": "${GRAFANA_ADMIN_USER:-admin}",
+            "GF_SECURITY_ADMIN_PASSWORD": "${GRAFANA_ADMIN_PASSWORD:?set GRAFANA_ADMIN_PASSWORD in docker/.env}",
+            "GF_USERS_ALLOW_SIGN_UP": "false",
+        },
+        "volumes": [
+            "./grafana/provisioning:/etc/grafana/provisioning:ro",
+            "./grafana/dashboards:/var/lib/grafana/dashboards:ro",
+            "grafana-data:/var/lib/grafana",
+        ],
+        "ports": ["${GRAFANA_PORT:-3000}:3000"],
+        "depends_on": ["prometheus"],
+        "healthcheck": _healthcheck(
+            _Flow(["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:3000/api/health"])
+        ),
+    }
+
+    # No top-level `name:` (compose v1 rejects it): docker/.env sets COMPOSE_PROJECT_NAME instead.
+    doc = {
+        "x-env": env,
+        "x-app": app,
+        "services": services,
+        "volumes": {"pgdata": {}, "redisdata": {}, "prometheus-data": {}, "grafana-data": {}},
+    }
+    return doc, {"env": env, "app": app}
+
+
+def render_compose() -> str:
+    doc, anchors = compose_spec()
+    what = (
+        "Production stack: TimescaleDB, Redis, a one-shot migrate, the ASGI web app, one worker service\n"
+        "# per engine (and lane), one Beat, Flower, Prometheus and Grafana. Usage, from docker/:\n"
+        "#   cp .env.example .env && $EDITOR .env && docker compose up -d --build\n"
+        "#   docker compose up -d --scale risk-worker=3"
+    )
+    return _header(what) + "\n" + _dump(doc, anchors)
+
+
+# --- prometheus.yml --------------------------------------------------------------------------------
+
+
+def prometheus_spec() -> dict:
+    workers = [ws.name for ws in worker_services()]
+    return {
+        "global": {"scrape_interval": "15s", "evaluation_interval": "15s"},
+        "scrape_configs": [
+            {
+                "job_name": "web",
+                "metrics_path": "/metrics",
+                "static_configs": [{"targets": [f"web:{WEB_PORT}"]}],
+            },
+            {
+                "job_name": "flower",
+                "metrics_path": "/metrics",
+                "static_configs": [{"targets": [f"flower:{FLOWER_PORT}"]}],
+            },
+            {
+                "job_name": "workers",
+                "metrics_path": "/metrics",
+                # A compose service name resolves to every replica, so `--scale` needs no change here.
+                "dns_sd_configs": [{"names": workers, "type": "A", "port": WORKER_METRICS_PORT}],
+                "relabel_configs": [{"source_labels": ["__meta_dns_name"], "target_label": "service"}],
+            },
+        ],
+    }
+
+
+def render_prometheus() -> str:
+    what = (
+        "Scrape targets. Prometheus scrapes three kinds of process, because prometheus_client's\n"
+        "# multiprocess files live in each container's own tmpfs and can only be served from inside it:\n"
+        "#  - web:8000/metrics       HTTP figures (django-prometheus) and what the web process publishes on the bus;\n"
+        "#  - each worker replica    its docker/metrics_exporter.py on :9808 — nautilus_task_*, bus figures from\n"
+        "#                           tasks, and nautilus_queue_depth sampled by the platform heartbeat;\n"
+        "#  - flower:5555/metrics    Flower's flower_* task-event figures, a cross-check from the broker's side."
+    )
+    return _header(what) + "\n" + _dump(prometheus_spec(), {})
+
+
+# --- writing and checking ------------------------------------------------------------------------
+
+RENDERERS = {COMPOSE_PATH: render_compose, PROMETHEUS_PATH: render_prometheus}
+
+
+def write_all(*, root: Path = REPO_ROOT) -> list[Path]:
+    written = []
+    for rel, render in RENDERERS.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(render(), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def stale_files(*, root: Path = REPO_ROOT) -> dict[Path, str]:
+    """Files under `root` that differ from what would be generated, each with a unified diff."""
+    stale = {}
+    for rel, render in RENDERERS.items():
+        path = root / rel
+        expected = render()
+        actual = path.read_text(encoding="utf-8") if path.exists() else ""
+        if actual != expected:
+            diff = difflib.unified_diff(
+                actual.splitlines(keepends=True),
+                expected.splitlines(keepends=True),
+                fromfile=f"{rel} (committed)",
+                tofile=f"{rel} (generated)",
+            )
+            stale[rel] = "".join(diff) or f"{rel} is missing\n"
+    return stale
+
+
+INTERPOLATION = re.compile(r"(?<!\$)\$\{([A-Z0-9_]+)")
+
+
+def interpolated_variables(text: str) -> set[str]:
+    """Names compose reads from the environment / docker/.env (`$${X}` escapes are not interpolated)."""
+    return set(INTERPOLATION.findall(text))

@@ -32,10 +32,6 @@ _RANK = {OK: 0, DEGRADED: 1, UNHEALTHY: 2}
 INSPECT_TIMEOUT_SECONDS = 1.0
 
 
-def _setting(name: str, default):
-    return getattr(settings, name, default)
-
-
 @dataclass
 class WorkerSnapshot:
     """Which worker nodes consume which queue, as of `taken_at` (monotonic)."""
@@ -74,7 +70,7 @@ def workers_snapshot() -> WorkerSnapshot:
     """The cached broadcast, refreshed when older than HEALTH_WORKER_CACHE_SECONDS. Concurrent
     callers wait for the one refresh in flight instead of broadcasting themselves."""
     global _snapshot
-    ttl = _setting("HEALTH_WORKER_CACHE_SECONDS", 5.0)
+    ttl = settings.HEALTH_WORKER_CACHE_SECONDS
     with _snapshot_lock:
         if _snapshot is None or time.monotonic() - _snapshot.taken_at > ttl:
             _snapshot = _broadcast_active_queues()
@@ -107,7 +103,7 @@ def engines_health(keys: list[str] | None = None, *, bus: dict | None = None) ->
     degraded when its backlog is above HEALTH_QUEUE_BACKLOG or the bus is down."""
     engines = [ENGINES_BY_KEY[k] for k in keys] if keys is not None else list(ENGINES)
     bus = bus if bus is not None else _bus_status()
-    backlog_limit = _setting("HEALTH_QUEUE_BACKLOG", 1000)
+    backlog_limit = settings.HEALTH_QUEUE_BACKLOG
 
     broker_error = _broker_error()
     snapshot, depths, last = WorkerSnapshot(), {}, {}

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import environ
+from kombu import Queue
 
-from workers.registry import PRIORITY_STEPS, VISIBILITY_TIMEOUT
+from workers.registry import PRIORITY_STEPS, QUEUES, VISIBILITY_TIMEOUT
 from workers.routing import route_task
 from workers.schedule import as_celery_beat_schedule
 
@@ -155,6 +156,8 @@ CELERY_RESULT_EXPIRES = env.int("CELERY_RESULT_EXPIRES", default=3600)
 CELERY_TIMEZONE = "UTC"
 CELERY_ENABLE_UTC = True
 CELERY_TASK_ROUTES = (route_task,)
+# Declared so that Flower, `celery inspect` and a worker started without -Q know all nine queues.
+CELERY_TASK_QUEUES = tuple(Queue(q, routing_key=q) for q in QUEUES)
 CELERY_TASK_DEFAULT_QUEUE = "streaming"
 CELERY_TASK_CREATE_MISSING_QUEUES = True
 CELERY_TASK_ACKS_LATE = True
@@ -177,6 +180,11 @@ CELERY_BEAT_SCHEDULE = as_celery_beat_schedule()
 
 # A view waits at most this long for a small job before answering 202 with the job's URL.
 JOB_SYNC_WAIT_SECONDS = env.float("JOB_SYNC_WAIT_SECONDS", default=5.0)
+
+# Health: an engine whose queue holds more than this many messages is "degraded"; the worker
+# broadcast behind /health is cached this long per process.
+HEALTH_QUEUE_BACKLOG = env.int("HEALTH_QUEUE_BACKLOG", default=1000)
+HEALTH_WORKER_CACHE_SECONDS = env.float("HEALTH_WORKER_CACHE_SECONDS", default=5.0)
 
 # --- DRF / OpenAPI --------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -1,7 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from apps.platform.errors import api_not_found
 from workers.registry import ENGINES
 
 urlpatterns = [
@@ -14,3 +15,7 @@ urlpatterns = [
 ]
 # Each engine mounts its API at the prefix the registry gives it.
 urlpatterns += [path(e.url_prefix.lstrip("/"), include(f"apps.{e.key}.urls")) for e in ENGINES]
+# Last: any other /api/ path is a JSON 404, not an HTML page.
+urlpatterns += [re_path(r"^api/", api_not_found)]
+
+handler500 = "apps.platform.errors.handler500"

@@ -1,3 +1,4 @@
+import pytest
 from django.conf import settings
 
 from workers.registry import ENGINES, VISIBILITY_TIMEOUT
@@ -30,3 +31,10 @@ def test_periodic_tasks_expire_before_their_next_run():
 def test_risk_is_served_first():
     prios = {e.key: e.task_priority for e in ENGINES}
     assert prios["risk"] == min(prios.values())
+
+
+@pytest.mark.django_db
+def test_unknown_api_paths_answer_json_404(api_client):
+    response = api_client.get("/api/jobs/not-a-uuid")
+    assert response.status_code == 404
+    assert response.json()["detail"].startswith("Not found")

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
+import redis
+from django.conf import settings
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+
+from apps.platform import bus
 
 
 @pytest.fixture
@@ -48,3 +54,17 @@ def staff_client(staff_user) -> APIClient:
 @pytest.fixture
 def anon_client() -> APIClient:
     return APIClient()
+
+
+@pytest.fixture
+def fresh_bus():
+    """The bus on a private key prefix, with empty buffers and counters; its keys are removed after."""
+    prefix = f"test:bus:{uuid.uuid4().hex[:8]}:"
+    bus.reset()
+    bus.configure(prefix=prefix)
+    yield prefix
+    bus.reset()
+    r = redis.Redis.from_url(settings.REDIS_URL)
+    keys = list(r.scan_iter(match=f"{prefix}*"))
+    if keys:
+        r.delete(*keys)

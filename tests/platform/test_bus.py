@@ -41,18 +41,6 @@ def r():
     return redis.Redis.from_url(settings.REDIS_URL)
 
 
-@pytest.fixture
-def fresh_bus(r):
-    prefix = f"test:bus:{uuid.uuid4().hex[:8]}:"
-    bus.reset()
-    bus.configure(prefix=prefix)
-    yield prefix
-    bus.reset()
-    keys = list(r.scan_iter(match=f"{prefix}*"))
-    if keys:
-        r.delete(*keys)
-
-
 def closed_port_url() -> str:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -1,30 +1,14 @@
 """Bookings are announced on the real bus (Redis Streams), and only once they are committed."""
 
-import uuid
 from decimal import Decimal
 
 import pytest
-import redis
-from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from apps.platform import bus
 from apps.portfolio.services import positions_rebuild, transaction_record
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def fresh_bus():
-    prefix = f"test:h2:{uuid.uuid4().hex[:8]}:"
-    bus.reset()
-    bus.configure(prefix=prefix)
-    yield prefix
-    bus.reset()
-    r = redis.Redis.from_url(settings.REDIS_URL)
-    keys = list(r.scan_iter(match=f"{prefix}*"))
-    if keys:
-        r.delete(*keys)
 
 
 def _events():

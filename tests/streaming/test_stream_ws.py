@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 
 import pytest
 import pytest_asyncio
-import redis
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
@@ -20,19 +18,6 @@ from nautilus.asgi import application
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 ORIGIN = (b"origin", b"http://testserver")
 WAIT = 5  # seconds a receive may wait before the test fails; not a speed assertion
-
-
-@pytest.fixture
-def fresh_bus():
-    prefix = f"test:ws:{uuid.uuid4().hex[:8]}:"
-    bus.reset()
-    bus.configure(prefix=prefix)
-    yield prefix
-    bus.reset()
-    r = redis.Redis.from_url(settings.REDIS_URL)
-    keys = list(r.scan_iter(match=f"{prefix}*"))
-    if keys:
-        r.delete(*keys)
 
 
 @pytest_asyncio.fixture(autouse=True)

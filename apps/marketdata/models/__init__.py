@@ -1,0 +1,23 @@
+"""Market data models: reference data (instruments) and time series (bars, quotes, trades, order
+books, economic series, fundamentals, FX)."""
+
+from .instruments import CURRENCY_RE, AssetClass, Instrument, currency_validator
+from .series import EconomicSeries, Fundamental, FxRate, SeriesObservation
+from .ticks import INTERVALS, Bar, OrderBookSnapshot, Quote, Trade, interval_seconds
+
+__all__ = [
+    "CURRENCY_RE",
+    "INTERVALS",
+    "AssetClass",
+    "Bar",
+    "EconomicSeries",
+    "Fundamental",
+    "FxRate",
+    "Instrument",
+    "OrderBookSnapshot",
+    "Quote",
+    "SeriesObservation",
+    "Trade",
+    "currency_validator",
+    "interval_seconds",
+]

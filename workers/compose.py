@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from .registry import ENGINES, Engine, Lane
+from .registry import ENGINES, SIDECARS, Engine, Lane, Sidecar
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_PATH = Path("docker/docker-compose.yml")
@@ -242,6 +242,19 @@ def _worker_service(app: dict, env: dict, ws: WorkerService) -> dict:
     }
 
 
+def _sidecar_service(app: dict, sc: Sidecar) -> dict:
+    """One per deployment (not meant for --scale). Healthy while its loop keeps touching its
+    heartbeat file: a hung process is restarted, not just a dead one."""
+    fresh = f"test $$(( $$(date +%s) - $$(stat -c %Y {sc.heartbeat_file}) )) -lt {sc.heartbeat_max_age}"
+    return {
+        _MergeKey(): app,
+        "command": _Flow(sc.argv()),
+        "tmpfs": [f"{MULTIPROC_DIR}:mode=1777,size=64m"],
+        "stop_grace_period": f"{sc.stop_grace_seconds}s",
+        "healthcheck": _healthcheck(_Flow(["CMD-SHELL", fresh]), interval="30s", start="60s"),
+    }
+
+
 def compose_spec() -> tuple[dict, dict[str, object]]:
     """The compose document and its named anchors."""
     env = _shared_env()
@@ -289,6 +302,8 @@ def compose_spec() -> tuple[dict, dict[str, object]]:
     )
     for ws in worker_services():
         services[ws.name] = _worker_service(app, env, ws)
+    for sc in SIDECARS:
+        services[sc.name] = _sidecar_service(app, sc)
     services["beat"] = _app_service(
         app,
         [
@@ -366,7 +381,8 @@ def render_compose() -> str:
     doc, anchors = compose_spec()
     what = (
         "Production stack: TimescaleDB, Redis, a one-shot migrate, the ASGI web app, one worker service\n"
-        "# per engine (and lane), one Beat, Flower, Prometheus and Grafana. Usage, from docker/:\n"
+        "# per engine (and lane), the market-data feed process, one Beat, Flower, Prometheus and Grafana.\n"
+        "# Usage, from docker/:\n"
         "#   cp .env.example .env && $EDITOR .env && docker compose up -d --build\n"
         "#   docker compose up -d --scale risk-worker=3"
     )

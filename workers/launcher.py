@@ -1,6 +1,6 @@
 """`make up`: the whole platform on one machine, for a newcomer with only Python installed.
 
-    python -m workers.launcher [--compact] [--no-demo] [--port 8000] [--no-flower] [--scale 0.5]
+    python -m workers.launcher [--compact] [--no-demo] [--no-feed] [--port 8000] [--no-flower] [--scale 0.5]
 
 Starts a private Redis when REDIS_URL is unset (settings fall back to SQLite when DATABASE_URL is
 unset), prepares the database (migrate, sync_schedules, load_demo, collectstatic when DEBUG is off),
@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workers import private_redis
-from workers.registry import ENGINES, QUEUES, Engine
+from workers.registry import ENGINES, QUEUES, SIDECARS, Engine
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -51,6 +51,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--compact", action="store_true", help="one worker consuming all nine queues")
     p.add_argument("--no-demo", action="store_true", help="skip `manage.py load_demo`")
     p.add_argument("--no-flower", action="store_true", help="do not start Flower")
+    p.add_argument("--no-feed", action="store_true", help="do not start the market-data feed process")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000, help="ASGI server port")
     p.add_argument(
@@ -74,8 +75,15 @@ def _scaled(n: int, scale: float) -> int:
 
 
 def _python_m(argv: list[str]) -> list[str]:
-    # `celery ...` from the registry, run with this interpreter so PATH does not matter.
+    # `celery ...` / `python ...` from the registry, run with this interpreter so PATH does not matter.
+    if argv[0] == "python":
+        return [PY, *argv[1:]]
     return [PY, "-m", *argv] if argv[0] in ("celery", "uvicorn") else argv
+
+
+def sidecar_commands(*, demo: bool) -> list[tuple[str, list[str]]]:
+    """The registry's sidecars (the feed process); with the demo loaded, in demo mode (a live feed)."""
+    return [(s.name, _python_m(s.argv(demo=demo, heartbeat=False))) for s in SIDECARS]
 
 
 def worker_commands(*, compact: bool, scale: float) -> list[tuple[str, list[str]]]:
@@ -119,6 +127,8 @@ def service_commands(
     ]
     beat += ["--loglevel=INFO"]
     cmds = [("web", web), *worker_commands(compact=args.compact, scale=args.scale), ("beat", beat)]
+    if not args.no_feed:
+        cmds += sidecar_commands(demo=not args.no_demo)
     if not args.no_flower:
         flower = ["celery", "-A", "nautilus", "flower", f"--port={flower_port}", f"--address={args.host}"]
         cmds.append(("flower", flower + [f"--basic-auth={flower_auth}"]))

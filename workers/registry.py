@@ -190,6 +190,38 @@ ENGINES: tuple[Engine, ...] = (
 )
 
 ENGINES_BY_KEY: dict[str, Engine] = {e.key: e for e in ENGINES}
+
+
+@dataclass(frozen=True)
+class Sidecar:
+    """A long-running process next to the workers that is not a Celery worker: exactly one per
+    deployment (never scaled). The launcher and the compose generator both start it from here."""
+
+    name: str  # launcher child / compose service name
+    command: tuple[str, ...]
+    demo_args: tuple[str, ...] = ()  # added by the laptop launcher when it loads the demo data
+    heartbeat_file: str = ""  # the process touches it every second; its age is the healthcheck
+    heartbeat_max_age: int = 30  # seconds
+    stop_grace_seconds: int = 20
+    description: str = ""
+
+    def argv(self, *, demo: bool = False, heartbeat: bool = True) -> list[str]:
+        argv = list(self.command)
+        if heartbeat and self.heartbeat_file:
+            argv += ["--heartbeat-file", self.heartbeat_file]
+        return argv + (list(self.demo_args) if demo else [])
+
+
+SIDECARS: tuple[Sidecar, ...] = (
+    Sidecar(
+        "marketdata-feed",
+        ("python", "manage.py", "feed_run"),
+        demo_args=("--demo",),
+        heartbeat_file="/tmp/nautilus-feed.alive",
+        description="live (simulated) and replay market-data feeds: quotes, level 2 and bars on the bus",
+    ),
+)
+
 QUEUES: tuple[str, ...] = tuple(e.queue for e in ENGINES)
 # The broker must not hand a message to a second worker while the first may still run it.
 VISIBILITY_TIMEOUT = max(e.time_limit for e in ENGINES) + 300

@@ -1,13 +1,23 @@
-"""What other engines may call about instruments: plain frozen dataclasses, never model instances."""
+"""What other engines may call about market data: instruments as frozen dataclasses (never model
+instances); prices, panels, point-in-time fundamentals/series and FX as pandas/numpy."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+import numpy as np
+import pandas as pd
+
 from . import selectors
-from .models import Instrument
+from .kernels.panels import RETURN_KINDS, check_fill_policy, fill_panel, pivot_panel, returns_from_prices
+from .kernels.resample import BAR_FIELDS
+from .kernels.times import utc, window_end, window_start
+from .models import CURRENCY_RE, Instrument
+
+CURRENCY_PATTERN = re.compile(CURRENCY_RE)
 
 
 @dataclass(frozen=True)
@@ -55,3 +65,175 @@ def instruments_by_symbols(symbols: Iterable[str]) -> dict[str, InstrumentInfo]:
 def instruments_active() -> list[InstrumentInfo]:
     """Every active instrument, ordered by symbol (simulated market, universe builders)."""
     return [_info(i) for i in selectors.instrument_list().filter(is_active=True)]
+
+
+# --- Prices, panels, point-in-time reads and FX for other engines -----------------------------------
+# Pure reads returning pandas/numpy. Instants may be datetimes, dates, ISO strings or pandas
+# Timestamps; naive ones are UTC. Windows are [start, end): a bare-date `end` includes that day.
+# Errors are ValueError subclasses (UnknownSymbolError, UnknownSeriesError, FxRateNotFound), so a
+# caller's API can turn them into a 400.
+
+UnknownSymbolError = selectors.UnknownSymbolError
+UnknownSeriesError = selectors.UnknownSeriesError
+FxRateNotFound = selectors.FxRateNotFound
+MarketDataReadError = selectors.MarketDataReadError
+
+_TRIANGULATION_CCY = "USD"
+
+
+def bars(
+    symbols: Sequence[str],
+    start=None,
+    end=None,
+    interval: str = "1d",
+    adjusted: bool = False,
+) -> pd.DataFrame:
+    """Long OHLCV rows (symbol, ts, open, high, low, close, adj_close, volume, vwap, trade_count,
+    partial) at `interval`, resampled from finer stored bars where needed (see kernels.resample
+    for bucket conventions). `symbol` is categorical, its categories in the order asked."""
+    return selectors.bars_frame(
+        symbols=symbols,
+        interval=interval,
+        start=window_start(start),
+        end=window_end(end),
+        adjusted=adjusted,
+    ).frame
+
+
+def price_panel(
+    symbols: Sequence[str],
+    start=None,
+    end=None,
+    interval: str = "1d",
+    field: str = "close",
+    adjusted: bool = False,
+    fill: str = "none",
+    max_gap: int | None = None,
+    index=None,
+) -> pd.DataFrame:
+    """Aligned panel: index the UTC bar timestamps (bucket starts) at which any symbol has a bar,
+    or the given `index` (a calendar, e.g. business days: bars off it are dropped), one column per
+    symbol in the order given, NaN where a symbol has no bar. `field` is one of open/high/low/
+    close/adj_close/volume/vwap/trade_count; `adjusted` scales prices by adj_close/close bar by
+    bar. Missing data: fill="none" leaves NaN; "ffill" carries the last value forward at most
+    `max_gap` rows (None: no limit), never before a symbol's first bar. A gap is a row of the
+    index without a bar: alone, a symbol's panel has none unless `index` says where to expect bars."""
+    if field not in BAR_FIELDS:
+        raise ValueError(f"field must be one of {', '.join(BAR_FIELDS)}, not {field!r}")
+    check_fill_policy(fill, max_gap)  # before touching the database
+    result = selectors.bars_frame(
+        symbols=symbols,
+        interval=interval,
+        start=window_start(start),
+        end=window_end(end),
+        fields=[field],
+        adjusted=adjusted,
+    )
+    panel = pivot_panel(result.frame, field, list(result.source_intervals))
+    if index is not None:
+        panel = panel.reindex(pd.DatetimeIndex([utc(t) for t in index], name="ts"))
+    return fill_panel(panel, fill, max_gap)
+
+
+def return_panel(
+    symbols: Sequence[str],
+    start=None,
+    end=None,
+    interval: str = "1d",
+    kind: str = "simple",
+    adjusted: bool = True,
+    fill: str = "none",
+    max_gap: int | None = None,
+    index=None,
+) -> pd.DataFrame:
+    """Close-to-close returns ("simple" or "log") between consecutive rows of `price_panel`; the
+    first row is dropped. A missing price makes the returns into and out of it NaN, so no return
+    spans a gap unless `fill` filled it. Adjusted closes by default: raw closes jump at splits."""
+    if kind not in RETURN_KINDS:
+        raise ValueError(f"kind must be one of {', '.join(RETURN_KINDS)}, not {kind!r}")
+    prices = price_panel(symbols, start, end, interval, "close", adjusted, fill, max_gap, index)
+    return returns_from_prices(prices, kind)
+
+
+def latest_prices(symbols: Sequence[str]) -> pd.Series:
+    """Last close per symbol from its most recent bar at any interval (NaN: no bars), indexed by
+    symbol in the order given; `.attrs["ts"]` holds each close's bar timestamp."""
+    ids = selectors.instrument_ids(symbols)
+    latest = selectors.latest_bars(list(ids.values())).set_index("instrument_id")
+    pks = list(ids.values())
+    out = pd.Series(latest["close"].reindex(pks).to_numpy(dtype=float), index=list(ids), name="close")
+    out.index.name = "symbol"
+    out.attrs["ts"] = dict(zip(ids, latest["ts"].reindex(pks), strict=True))
+    return out
+
+
+def fundamentals_as_of(
+    symbols: Sequence[str], fields: Sequence[str], as_of, detail: bool = False
+) -> pd.DataFrame:
+    """Point in time: per symbol and field the figure of the latest period whose report (or
+    restatement) was published at or before `as_of`; anything reported later is invisible.
+    Returns symbols x fields (NaN: nothing reported yet), or with `detail=True` long rows
+    (symbol, field, period, period_end, reported_at, value)."""
+    ids = selectors.instrument_ids(symbols)
+    fields = list(dict.fromkeys(fields))
+    rows = selectors.fundamentals_as_of(ids=ids, fields=fields, as_of=utc(as_of))
+    if detail:
+        return rows
+    wide = rows.pivot(index="symbol", columns="field", values="value") if not rows.empty else None
+    wide = pd.DataFrame(wide).reindex(index=list(ids), columns=fields).astype(float)
+    wide.index.name, wide.columns.name = "symbol", "field"
+    return wide
+
+
+def series_as_of(code: str, as_of, start=None, end=None) -> pd.Series:
+    """Point in time: each observation date's latest value known at `as_of` (a revision published
+    later is invisible; a date not yet published is absent). Index: UTC midnight of each date;
+    start/end bound the observation dates, inclusive."""
+    return selectors.series_as_of(
+        code=code,
+        as_of=utc(as_of),
+        start=None if start is None else utc(start).date(),
+        end=None if end is None else utc(end).date(),
+    )
+
+
+def fx_rate(base: str, quote: str, at=None) -> float:
+    """Units of `quote` per one unit of `base` at `at` (default now): the latest rate at or before
+    `at` from the stored pair, else its inverse (the later of the two wins when both exist), else
+    triangulated through USD with each leg found the same way. Same currency: 1.0. Raises
+    FxRateNotFound (a ValueError) when no route has a rate by then."""
+    base, quote = _ccy(base), _ccy(quote)
+    if base == quote:
+        return 1.0
+    when = pd.Timestamp.now(tz="UTC") if at is None else utc(at)
+    rate = _quoted_rate(base, quote, when)
+    if rate is None and _TRIANGULATION_CCY not in (base, quote):
+        leg1 = _quoted_rate(base, _TRIANGULATION_CCY, when)
+        leg2 = _quoted_rate(_TRIANGULATION_CCY, quote, when)
+        if leg1 is not None and leg2 is not None:
+            rate = leg1 * leg2
+    if rate is None:
+        raise FxRateNotFound(
+            f"no {base}/{quote} rate at or before {when.isoformat()} (direct, inverse or via USD)"
+        )
+    return rate
+
+
+def fx_convert(amount, from_ccy: str, to_ccy: str, at=None) -> np.ndarray:
+    """Amounts in `from_ccy` expressed in `to_ccy` at the rate `fx_rate(from_ccy, to_ccy, at)`."""
+    return np.asarray(amount, dtype=np.float64) * fx_rate(from_ccy, to_ccy, at)
+
+
+def _ccy(code: str) -> str:
+    value = (code or "").strip().upper()
+    if not CURRENCY_PATTERN.match(value):
+        raise ValueError(f"not a 3-letter currency code: {code!r}")
+    return value
+
+
+def _quoted_rate(base: str, quote: str, at: pd.Timestamp) -> float | None:
+    direct = selectors.fx_latest(base=base, quote=quote, at=at)
+    inverse = selectors.fx_latest(base=quote, quote=base, at=at)
+    if direct is not None and (inverse is None or direct[0] >= inverse[0]):
+        return direct[1]
+    return None if inverse is None else 1.0 / inverse[1]

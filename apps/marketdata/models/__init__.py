@@ -1,6 +1,7 @@
 """Market data models: reference data (instruments) and time series (bars, quotes, trades, order
 books, economic series, fundamentals, FX)."""
 
+from .feeds import FeedMode, FeedSession, FeedState
 from .instruments import CURRENCY_RE, AssetClass, Instrument, currency_validator
 from .series import EconomicSeries, Fundamental, FxRate, SeriesObservation
 from .ticks import INTERVALS, Bar, OrderBookSnapshot, Quote, Trade, interval_seconds
@@ -11,6 +12,9 @@ __all__ = [
     "AssetClass",
     "Bar",
     "EconomicSeries",
+    "FeedMode",
+    "FeedSession",
+    "FeedState",
     "Fundamental",
     "FxRate",
     "Instrument",

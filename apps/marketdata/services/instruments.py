@@ -7,8 +7,8 @@ from typing import Any
 
 from django.db import transaction
 
-from .models import Instrument
-from .selectors import normalize_symbol
+from ..models import Instrument
+from ..selectors import normalize_symbol
 
 _EDITABLE = (
     "name",

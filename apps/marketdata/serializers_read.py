@@ -1,0 +1,69 @@
+"""Query-string validation for the read endpoints (bars, snapshot): every bad input becomes a
+400 naming its field."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from rest_framework import serializers
+
+from .kernels.times import window_end, window_start
+from .models import INTERVALS
+from .selectors import normalize_symbol
+
+BAR_FORMATS = ("json", "csv", "parquet")
+
+
+def max_symbols() -> int:
+    return getattr(settings, "MARKETDATA_READ_MAX_SYMBOLS", 500)
+
+
+class SymbolsField(serializers.CharField):
+    """Comma-separated symbols, upper-cased, duplicates dropped, order kept."""
+
+    def to_internal_value(self, data):
+        text = super().to_internal_value(data)
+        symbols = list(dict.fromkeys(s for s in (normalize_symbol(p) for p in text.split(",")) if s))
+        if not symbols:
+            raise serializers.ValidationError("Give at least one symbol, e.g. symbols=AAPL,MSFT.")
+        if len(symbols) > max_symbols():
+            raise serializers.ValidationError(f"At most {max_symbols()} symbols per request.")
+        return symbols
+
+
+class InstantField(serializers.CharField):
+    """An ISO date or datetime (naive = UTC). `end=True`: a bare date includes its whole day."""
+
+    def __init__(self, *, end: bool = False, **kwargs):
+        self.is_end = end
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        text = super().to_internal_value(data)
+        try:
+            return window_end(text) if self.is_end else window_start(text)
+        except (ValueError, OverflowError):
+            raise serializers.ValidationError(
+                "Use an ISO 8601 date or datetime, e.g. 2024-03-01 or 2024-03-01T14:30:00Z."
+            ) from None
+
+
+class SnapshotQuerySerializer(serializers.Serializer):
+    symbols = SymbolsField()
+
+
+class BarsQuerySerializer(serializers.Serializer):
+    symbols = SymbolsField()
+    interval = serializers.ChoiceField(choices=INTERVALS, default="1d")
+    start = InstantField(required=False, help_text="Inclusive. ISO date or datetime; naive = UTC.")
+    end = InstantField(
+        end=True, required=False, help_text="Exclusive instant; a bare date includes that whole UTC day."
+    )
+    adjusted = serializers.BooleanField(default=False)
+    # `format` is DRF's renderer override by default; the view switches that off so it can be ours.
+    format = serializers.ChoiceField(choices=BAR_FORMATS, default="json")
+
+    def validate(self, attrs):
+        start, end = attrs.get("start"), attrs.get("end")
+        if start is not None and end is not None and start >= end:
+            raise serializers.ValidationError({"end": "end must be later than start."})
+        return attrs

@@ -4,7 +4,11 @@
 
 PostgreSQL: the frame is streamed with `COPY` into a TEMP staging table, then moved with one
 `INSERT ... SELECT ... ON CONFLICT (pk) DO UPDATE`, so loading the same file twice leaves the same
-rows and a corrected file updates values. Numeric tables use binary COPY built by numpy in one
+rows and a corrected file updates values. New data — the common bulk load, where no stored row of
+these instruments falls inside the frame's time range (one index probe tells) — skips the staging
+table and the conflict handling: it is COPYed straight into the table, about 3x faster; should a
+concurrent load slip rows in between, the unique violation rolls back to a savepoint and the
+upsert path runs instead. Numeric tables use binary COPY built by numpy in one
 vectorized pass (no per-row Python); tables with text columns use CSV COPY. SQLite: `executemany`
 of `INSERT ... ON CONFLICT DO UPDATE`. Either way the whole frame is written in one transaction.
 
@@ -21,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from .models import INTERVALS
 
@@ -48,6 +52,8 @@ class TableSpec:
     columns: tuple[Column, ...]
     key: tuple[str, ...]
     constants: tuple[str, ...] = ()  # key columns passed as one value for the whole frame (interval)
+    entity: str | None = None  # with `time`: the columns the direct-COPY overlap probe ranges over
+    time: str | None = None
 
     @property
     def binary(self) -> bool:
@@ -65,16 +71,22 @@ BARS = TableSpec(
     ),
     key=("instrument_id", "interval", "ts"),
     constants=("interval",),
+    entity="instrument_id",
+    time="ts",
 )
 QUOTES = TableSpec(
     "marketdata_quote",
     _cols("instrument_id:i8 ts:ts bid:f8 ask:f8 bid_size:f8 ask_size:f8"),
     key=("instrument_id", "ts"),
+    entity="instrument_id",
+    time="ts",
 )
 TRADES = TableSpec(
     "marketdata_trade",
     _cols("instrument_id:i8 ts:ts seq:i8 price:f8 size:f8"),
     key=("instrument_id", "ts", "seq"),
+    entity="instrument_id",
+    time="ts",
 )
 OBSERVATIONS = TableSpec(
     "marketdata_series_observation",
@@ -237,6 +249,62 @@ def _pg_select_expr(col: Column) -> str:
 
 
 def _pg_upsert(spec: TableSpec, frame: pd.DataFrame, constants: dict) -> int:
+    if spec.entity and spec.binary and not _pg_overlaps(spec, frame, constants):
+        try:
+            with transaction.atomic():  # a savepoint: a concurrent writer's rows only cost a retry
+                written = _pg_copy_direct(spec, frame, constants)
+            if written is not None:
+                return written
+        except IntegrityError:
+            pass
+    return _pg_stage_and_upsert(spec, frame, constants)
+
+
+def _pg_overlaps(spec: TableSpec, frame: pd.DataFrame, constants: dict) -> bool:
+    """Does any stored row of the frame's entities lie inside the frame's time range?"""
+    where = " AND ".join(f"{name} = %s" for name in constants)
+    sql = (
+        f"SELECT 1 FROM {spec.table} WHERE {spec.entity} = ANY(%s) AND {spec.time} BETWEEN %s AND %s"
+        + (f" AND {where}" if where else "")
+        + " LIMIT 1"
+    )
+    times = frame[spec.time]
+    entities = [int(v) for v in np.unique(frame[spec.entity].to_numpy())]
+    params = [entities, times.min().to_pydatetime(), times.max().to_pydatetime(), *constants.values()]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone() is not None
+
+
+def _pg_copy_direct(spec: TableSpec, frame: pd.DataFrame, constants: dict) -> int | None:
+    """Binary COPY into the table itself. Binary rows here are fixed-width, so a nullable column is
+    sent only when it has no gaps and left out (NULL) when it is all gaps; a column with some gaps
+    returns None and the caller takes the staging path, which maps NaN to NULL."""
+    columns: list[Column] = []
+    for col in spec.columns:
+        if col.kind.endswith("?"):
+            present = frame[col.name].notna().to_numpy()
+            if not present.any():
+                continue
+            if not present.all():
+                return None
+            col = Column(col.name, col.kind[:-1])
+        columns.append(col)
+    direct = TableSpec(spec.table, tuple(columns), spec.key)
+    consts = {name: str(value).encode() for name, value in constants.items()}
+    names = [c.name for c in columns] + list(consts)
+    # The raw psycopg cursor bypasses Django's error translation: restore it so a unique violation
+    # arrives as django.db.IntegrityError.
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        with cursor.cursor.copy(f"COPY {spec.table} ({', '.join(names)}) FROM STDIN (FORMAT binary)") as copy:
+            copy.write(_BINARY_HEADER)
+            for start in range(0, len(frame), CHUNK_ROWS):
+                copy.write(_binary_rows(direct, frame.iloc[start : start + CHUNK_ROWS], consts))
+            copy.write(_BINARY_TRAILER)
+    return len(frame)
+
+
+def _pg_stage_and_upsert(spec: TableSpec, frame: pd.DataFrame, constants: dict) -> int:
     stage = f"stage_{spec.table}"
     names = [c.name for c in spec.columns]
     target = ", ".join([*names, *constants])
@@ -267,15 +335,22 @@ def _pg_upsert(spec: TableSpec, frame: pd.DataFrame, constants: dict) -> int:
     return written
 
 
-def _binary_rows(spec: TableSpec, frame: pd.DataFrame) -> bytes:
+def _binary_rows(spec: TableSpec, frame: pd.DataFrame, constants: dict[str, bytes] | None = None) -> bytes:
     """PostgreSQL binary COPY tuples for fixed-width columns, built as one numpy record array:
-    int16 field count, then per field int32 byte length and the big-endian value."""
+    int16 field count, then per field int32 byte length and the big-endian value. `constants` are
+    text values repeated on every row (after the columns)."""
+    constants = constants or {}
     fields: list[tuple[str, str]] = [("n", ">i2")]
     widths = {"i8": ">i8", "f8": ">f8", "f8?": ">f8", "i8?": ">f8", "ts": ">i8", "date": ">i4"}
     for col in spec.columns:
         fields += [(f"{col.name}__len", ">i4"), (col.name, widths[col.kind])]
+    for name, value in constants.items():
+        fields += [(f"{name}__len", ">i4"), (name, f"S{len(value)}")]
     rows = np.empty(len(frame), dtype=np.dtype(fields))
-    rows["n"] = len(spec.columns)
+    rows["n"] = len(spec.columns) + len(constants)
+    for name, value in constants.items():
+        rows[f"{name}__len"] = len(value)
+        rows[name] = value
     for col in spec.columns:
         rows[f"{col.name}__len"] = np.dtype(widths[col.kind]).itemsize
         values = frame[col.name]

@@ -172,3 +172,37 @@ def test_postgres_path_uses_copy_staging_and_leaves_no_temp_table(instruments, d
         cursor.execute("SELECT to_regclass('pg_temp.stage_marketdata_bar')")
         assert cursor.fetchone()[0] is None
     assert Bar.objects.count() == 3000
+
+
+def _gapless(frame: pd.DataFrame) -> pd.DataFrame:
+    """vwap everywhere, trade_count nowhere: the shape the direct COPY path takes."""
+    return frame.assign(vwap=frame["close"], trade_count=np.nan)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="direct COPY is PostgreSQL only")
+def test_new_data_is_copied_straight_into_the_table(instruments, django_assert_max_num_queries):
+    aapl = instruments["AAPL"]
+    with django_assert_max_num_queries(10) as ctx:
+        assert storage.bars_upsert(_gapless(bars_frame(aapl.pk, n=300)), interval="1d") == 300
+    sql = " ".join(q["sql"] for q in ctx.captured_queries)
+    assert "stage_marketdata_bar" not in sql and "ON CONFLICT" not in sql
+    row = Bar.objects.get(instrument=aapl, interval="1d", ts=dt.datetime(2024, 1, 3, tzinfo=dt.UTC))
+    assert (row.close, row.vwap, row.trade_count, row.adj_close) == (101.0, 101.0, None, pytest.approx(98.98))
+    # Overlapping data goes through the upsert path and corrects the stored rows.
+    with django_assert_max_num_queries(10) as ctx:
+        storage.bars_upsert(_gapless(bars_frame(aapl.pk, n=301, scale=2.0)), interval="1d")
+    assert "ON CONFLICT" in " ".join(q["sql"] for q in ctx.captured_queries)
+    assert Bar.objects.filter(instrument=aapl).count() == 301
+    assert Bar.objects.get(instrument=aapl, ts=dt.datetime(2024, 1, 3, tzinfo=dt.UTC)).close == 202.0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="direct COPY is PostgreSQL only")
+def test_a_conflict_the_probe_missed_falls_back_to_the_upsert(instruments, monkeypatch):
+    """A concurrent load can insert between the probe and the COPY: the unique violation must roll
+    back to the savepoint and the rows land through the upsert path, nothing lost or doubled."""
+    aapl = instruments["AAPL"]
+    storage.bars_upsert(_gapless(bars_frame(aapl.pk, n=5)), interval="1d")
+    monkeypatch.setattr(storage, "_pg_overlaps", lambda *a, **k: False)
+    assert storage.bars_upsert(_gapless(bars_frame(aapl.pk, n=8, scale=3.0)), interval="1d") == 8
+    assert Bar.objects.filter(instrument=aapl).count() == 8
+    assert Bar.objects.get(instrument=aapl, ts=dt.datetime(2024, 1, 2, tzinfo=dt.UTC)).close == 300.0

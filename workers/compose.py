@@ -255,6 +255,9 @@ def _sidecar_service(app: dict, sc: Sidecar) -> dict:
     }
 
 
+MEDIA_ROOT = "/app/var/media"  # settings' default MEDIA_ROOT inside the image (BASE_DIR is /app)
+
+
 def compose_spec() -> tuple[dict, dict[str, object]]:
     """The compose document and its named anchors."""
     env = _shared_env()
@@ -266,6 +269,8 @@ def compose_spec() -> tuple[dict, dict[str, object]]:
         "restart": "unless-stopped",
         "environment": env,
         "depends_on": after_migrate,
+        # Uploads (MEDIA_ROOT) are written by web and read by the engine worker that runs the job.
+        "volumes": [f"media:{MEDIA_ROOT}"],
     }
 
     services: dict = _infra_services()
@@ -372,7 +377,7 @@ def compose_spec() -> tuple[dict, dict[str, object]]:
         "x-env": env,
         "x-app": app,
         "services": services,
-        "volumes": {"pgdata": {}, "redisdata": {}, "prometheus-data": {}, "grafana-data": {}},
+        "volumes": {"pgdata": {}, "redisdata": {}, "media": {}, "prometheus-data": {}, "grafana-data": {}},
     }
     return doc, {"env": env, "app": app}
 

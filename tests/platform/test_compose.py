@@ -428,3 +428,9 @@ def test_dashboard_has_a_panel_for_each_figure_and_uses_the_metric_names():
     assert "histogram_quantile(0.95" in exprs["Task latency p50 / p95 per engine"]
     assert "histogram_quantile(0.50" in exprs["Task latency p50 / p95 per engine"]
     assert "by (engine" in exprs["Tasks/s per engine"] and "by (queue)" in exprs["Queue depth per queue"]
+
+
+def test_web_and_the_marketdata_workers_share_the_upload_volume(services):
+    """An upload is saved by web and read by the worker running its job: both must mount MEDIA_ROOT."""
+    for name in ("web", "marketdata-worker"):
+        assert "media:/app/var/media" in services[name].get("volumes", []), name

@@ -62,7 +62,7 @@ COLUMNS = (
 
 
 def max_rows() -> int:
-    return getattr(settings, "MARKETDATA_BARS_MAX_ROWS", 1_000_000)
+    return settings.MARKETDATA_BARS_MAX_ROWS
 
 
 class QueryFormatIsAField(DefaultContentNegotiation):

@@ -11,8 +11,6 @@ from rest_framework import serializers
 from .ingest.reading import _EXTENSIONS, FORMATS
 from .models import CURRENCY_RE, INTERVALS
 
-DEFAULT_MAX_UPLOAD_BYTES = 500 * 1024 * 1024
-
 
 class UploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="CSV, Parquet or JSON")
@@ -26,7 +24,7 @@ class UploadSerializer(serializers.Serializer):
 
     def validate(self, attrs: dict) -> dict:
         upload = attrs["file"]
-        limit = getattr(settings, "MARKETDATA_UPLOAD_MAX_BYTES", DEFAULT_MAX_UPLOAD_BYTES)
+        limit = settings.MARKETDATA_UPLOAD_MAX_BYTES
         if upload.size == 0:
             raise serializers.ValidationError({"file": "the file is empty"})
         if upload.size > limit:

@@ -14,7 +14,7 @@ BAR_FORMATS = ("json", "csv", "parquet")
 
 
 def max_symbols() -> int:
-    return getattr(settings, "MARKETDATA_READ_MAX_SYMBOLS", 500)
+    return settings.MARKETDATA_READ_MAX_SYMBOLS
 
 
 class SymbolsField(serializers.CharField):

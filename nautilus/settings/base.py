@@ -186,6 +186,11 @@ JOB_SYNC_WAIT_SECONDS = env.float("JOB_SYNC_WAIT_SECONDS", default=5.0)
 HEALTH_QUEUE_BACKLOG = env.int("HEALTH_QUEUE_BACKLOG", default=1000)
 HEALTH_WORKER_CACHE_SECONDS = env.float("HEALTH_WORKER_CACHE_SECONDS", default=5.0)
 
+# --- Market data ---------------------------------------------------------------------------------
+MARKETDATA_UPLOAD_MAX_BYTES = env.int("MARKETDATA_UPLOAD_MAX_BYTES", default=500 * 1024 * 1024)
+MARKETDATA_BARS_MAX_ROWS = env.int("MARKETDATA_BARS_MAX_ROWS", default=1_000_000)  # per bars read
+MARKETDATA_READ_MAX_SYMBOLS = env.int("MARKETDATA_READ_MAX_SYMBOLS", default=500)
+
 # --- DRF / OpenAPI --------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -221,6 +221,12 @@ SPECTACULAR_SETTINGS = {
     "portfolio, strategies, streaming.",
     "VERSION": VERSION,
     "SERVE_INCLUDE_SCHEMA": False,
+    # Two choice sets share the field name `interval`: every stored interval, and the ones a live
+    # feed can build bars at. Naming both keeps the schema stable (and `check --deploy` quiet).
+    "ENUM_NAME_OVERRIDES": {
+        "BarIntervalEnum": "apps.marketdata.models.INTERVALS",
+        "LiveFeedIntervalEnum": "apps.marketdata.feeds.services.LIVE_INTERVALS",
+    },
 }
 
 # --- Metrics --------------------------------------------------------------------------------------

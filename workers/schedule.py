@@ -34,6 +34,14 @@ SCHEDULE: tuple[Periodic, ...] = (
         priority=9,
         description="samples queue depths into metrics and publishes system.health.platform",
     ),
+    Periodic(
+        name="analytics.snapshots_aggregate",
+        task="apps.analytics.tasks_aggregation.snapshots_aggregate",
+        every_seconds=3600.0,
+        expires_seconds=3000.0,
+        queue="analytics",
+        description="ages performance snapshots: minute -> hour after a day, hour -> day after 30 days",
+    ),
 )
 
 

@@ -28,8 +28,18 @@ class PositionInline(admin.TabularInline):
 
 @admin.register(Portfolio)
 class PortfolioAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "owner", "group", "base_currency", "cash", "long_only", "updated_at")
-    list_filter = ("long_only", "base_currency", "group")
+    list_display = (
+        "code",
+        "name",
+        "owner",
+        "group",
+        "base_currency",
+        "cash",
+        "long_only",
+        "cost_method",
+        "updated_at",
+    )
+    list_filter = ("long_only", "cost_method", "base_currency", "group")
     search_fields = ("code", "name", "owner__username")
     raw_id_fields = ("owner",)
     autocomplete_fields = ("benchmark",)

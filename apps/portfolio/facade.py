@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+import pandas as pd
+
 from . import permissions
-from .models import Portfolio, Position
+from .models import Portfolio, Position, Transaction
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class PortfolioInfo:
     cash: Decimal
     long_only: bool
     positions: tuple[PositionInfo, ...]
+    cost_method: str = "fifo"
 
 
 def _positions(portfolio_ids: list[int]) -> dict[int, list[PositionInfo]]:
@@ -57,6 +60,7 @@ def _info(p: Portfolio, positions: list[PositionInfo]) -> PortfolioInfo:
         cash=p.cash,
         long_only=p.long_only,
         positions=tuple(positions),
+        cost_method=p.cost_method,
     )
 
 
@@ -88,3 +92,53 @@ def portfolio_can_view(user, key: int | str) -> bool | None:
     """Whether `user` may view the portfolio (other engines' APIs answer 403 with it); None if unknown."""
     p = _find(key)
     return None if p is None else permissions.can_view(user, p)
+
+
+TRANSACTION_COLUMNS = (
+    "portfolio_id",
+    "id",
+    "type",
+    "symbol",
+    "quantity",
+    "price",
+    "fees",
+    "amount",
+    "timestamp",
+)
+
+
+def transactions_frame(portfolio_ids: list[int], *, end=None) -> pd.DataFrame:
+    """Every booking of these portfolios (before `end` when given) in booking order, one query.
+    Decimals become float64 (analytics arithmetic), empty quantity/price/amount NaN, `symbol` None for
+    cash movements, `timestamp` UTC."""
+    qs = Transaction.objects.filter(portfolio_id__in=portfolio_ids)
+    if end is not None:
+        qs = qs.filter(timestamp__lt=end)
+    rows = list(
+        qs.order_by("portfolio_id", "timestamp", "id").values_list(
+            "portfolio_id",
+            "id",
+            "type",
+            "instrument__symbol",
+            "quantity",
+            "price",
+            "fees",
+            "amount",
+            "timestamp",
+        )
+    )
+    frame = pd.DataFrame(rows, columns=list(TRANSACTION_COLUMNS))
+    for col in ("quantity", "price", "fees", "amount"):
+        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True)
+    return frame
+
+
+def portfolio_codes_holding(symbols: list[str]) -> list[str]:
+    """Codes of the portfolios with an open position in any of these symbols (one query)."""
+    return list(
+        Portfolio.objects.filter(positions__instrument__symbol__in=list(symbols))
+        .distinct()
+        .order_by("code")
+        .values_list("code", flat=True)
+    )

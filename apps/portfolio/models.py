@@ -26,6 +26,11 @@ code_validator = RegexValidator(
 )
 
 
+class CostMethod(models.TextChoices):
+    FIFO = "fifo", "FIFO lots"
+    AVERAGE = "average", "Average cost"
+
+
 class Portfolio(models.Model):
     code = models.CharField(max_length=64, unique=True, validators=[code_validator])
     name = models.CharField(max_length=200)
@@ -44,6 +49,9 @@ class Portfolio(models.Model):
     )
     cash = models.DecimalField(**MONEY, default=Decimal("0"))
     long_only = models.BooleanField(default=True)
+    # How analytics matches sells against buys for realized P&L; the book's Position keeps an average
+    # cost either way.
+    cost_method = models.CharField(max_length=16, choices=CostMethod.choices, default=CostMethod.FIFO)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -12,7 +12,7 @@ from apps.marketdata import facade as marketdata
 from apps.marketdata.models import Instrument
 
 from . import permissions
-from .models import CODE_RE, MONEY, QTY, Portfolio, Position, Transaction, TransactionType
+from .models import CODE_RE, MONEY, QTY, CostMethod, Portfolio, Position, Transaction, TransactionType
 
 
 def _decimal(spec: dict, **kw) -> serializers.DecimalField:
@@ -54,6 +54,7 @@ class PortfolioSerializer(serializers.ModelSerializer):
             "benchmark",
             "cash",
             "long_only",
+            "cost_method",
             "created_at",
             "updated_at",
         ]
@@ -79,6 +80,7 @@ class PortfolioCreateSerializer(serializers.Serializer):
         required=False, allow_null=True, help_text="Benchmark instrument symbol."
     )
     long_only = serializers.BooleanField(required=False, default=True)
+    cost_method = serializers.ChoiceField(choices=CostMethod.choices, required=False, default=CostMethod.FIFO)
     initial_cash = _decimal(MONEY, required=False, min_value=Decimal("0"), help_text="Booked as a deposit.")
 
     def validate_code(self, value: str) -> str:

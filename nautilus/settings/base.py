@@ -156,6 +156,8 @@ CELERY_RESULT_EXPIRES = env.int("CELERY_RESULT_EXPIRES", default=3600)
 CELERY_TIMEZONE = "UTC"
 CELERY_ENABLE_UTC = True
 CELERY_TASK_ROUTES = (route_task,)
+# Task modules besides each app's tasks.py (which autodiscovery finds by itself).
+CELERY_IMPORTS = ("apps.analytics.tasks_aggregation",)
 # Declared so that Flower, `celery inspect` and a worker started without -Q know all nine queues.
 CELERY_TASK_QUEUES = tuple(Queue(q, routing_key=q) for q in QUEUES)
 CELERY_TASK_DEFAULT_QUEUE = "streaming"
@@ -247,3 +249,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Analytics: streaming P&L publishes at most once per portfolio per this many milliseconds.
+ANALYTICS_PUBLISH_MIN_INTERVAL_MS = env.int("ANALYTICS_PUBLISH_MIN_INTERVAL_MS", default=1000)

@@ -22,6 +22,7 @@ def portfolio_create(
     base_currency: str = "USD",
     benchmark: Instrument | None = None,
     long_only: bool = True,
+    cost_method: str = "fifo",
     initial_cash: Decimal | None = None,
 ) -> Portfolio:
     """Open a portfolio. Initial cash is booked as a deposit so cash always equals its transactions."""
@@ -33,6 +34,7 @@ def portfolio_create(
         base_currency=base_currency.strip().upper(),
         benchmark=benchmark,
         long_only=long_only,
+        cost_method=cost_method,
     )
     portfolio.full_clean(exclude=["cash"])
     portfolio.save()

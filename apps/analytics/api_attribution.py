@@ -1,0 +1,66 @@
+"""POST /api/analytics/attribution/{portfolio}: Brinson-Fachler, factor or security contribution."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.portfolio import facade as portfolio_facade
+
+from .serializers_attribution import AttributionRequestSerializer
+from .services import attribution as services
+
+DOC = """
+`method` chooses the analysis; `start` (inclusive) and `end` (exclusive; a bare date includes its
+day) bound the periods used.
+
+- **brinson**: Brinson-Fachler allocation, selection and interaction by sector for every period in
+  `periods`, linked (`linking`: carino | menchero) so the effects add up to the compounded excess
+  return Π(1+Rp) - Π(1+Rb). Each side's weights add up to 1 in every period (cash is a sector).
+  The benchmark's sector weights and returns are given in the body; a single-instrument
+  benchmark has none to derive (400 on `benchmark`).
+- **factor**: OLS with intercept of the portfolio's returns (`returns` as {date: return}, or the
+  stored book's time-weighted returns at `frequency`) on `factors` ({name: {date: return}} or
+  {name: "SERIES_CODE"} from the market-data store): exposures, t-stats, factor contributions
+  (exposure × summed factor return), specific return, R².
+- **contribution**: per security, contribution to return (weight × return, linked to the
+  compounded portfolio return) and to risk (w_i (Σw)_i / σ_p with the last period's weights and the
+  sample covariance of the period returns; they add up to σ_p).
+
+Ratios and returns are fractions. 404: unknown portfolio; 403: not yours to view; 400: bad input,
+named by field (`period` when the window holds no data).
+"""
+
+
+class AttributionView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Attribute a portfolio's return",
+        description=DOC,
+        tags=["analytics"],
+        request=AttributionRequestSerializer,
+        responses={200: OpenApiResponse(description="The attribution, by method.")},
+    )
+    def post(self, request, portfolio: str):
+        allowed = portfolio_facade.portfolio_can_view(request.user, portfolio)
+        if allowed is None:
+            raise NotFound(f"No portfolio {portfolio!r}.")
+        if not allowed:
+            raise PermissionDenied("You do not have access to this portfolio.")
+        serializer = AttributionRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        d = serializer.validated_data
+        window = {"portfolio": portfolio, "start": d["start"], "end": d["end"]}
+        if d["method"] == "brinson":
+            result = services.brinson_attribute(**window, periods=d["periods"], linking=d["linking"])
+        elif d["method"] == "factor":
+            result = services.factor_attribute(
+                **window, factors=d["factors"], returns=d.get("returns"), frequency=d["frequency"]
+            )
+        else:
+            result = services.contribution_attribute(**window, periods=d["periods"], linking=d["linking"])
+        return Response({"portfolio": portfolio} | result)

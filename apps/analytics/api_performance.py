@@ -1,0 +1,78 @@
+"""GET /api/analytics/performance/{portfolio} and GET /api/analytics/benchmark/{portfolio}."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.portfolio import facade as portfolio_facade
+
+from .serializers_performance import PerformanceQuerySerializer
+from .services import performance as services
+
+PERFORMANCE_DOC = """
+Metrics of the portfolio's time-weighted returns over [`start`, `end`) at `frequency` (1d, 1w, 1mo):
+total_return, cagr, volatility, sharpe, sortino, calmar, omega, max_drawdown (depth, peak, trough,
+recovery, duration), skew, kurtosis (excess), var/cvar (historical 95%), best, worst, win_rate and,
+against the benchmark, alpha, beta, correlation, information_ratio, tracking_error, up_capture,
+down_capture; the series (returns, drawdown, rolling Sharpe/volatility/beta over `window` periods).
+Annualization follows the data (`periods_per_year`: 252 daily, 365 for a calendar that trades every
+day, 52 weekly, 12 monthly) and is stated in the answer, with the convention of every figure.
+Ratios are fractions. 404: unknown portfolio; 403: not yours to view; 400: bad input, by field.
+"""
+
+BENCHMARK_DOC = """
+The portfolio against its benchmark instrument (or `benchmark`): both sides' return, volatility,
+Sharpe and drawdown, excess and relative return, correlation, alpha/beta, information ratio,
+tracking error, up/down capture, and the excess, relative and rolling-beta series.
+"""
+
+
+def _check_access(request, portfolio: str) -> None:
+    allowed = portfolio_facade.portfolio_can_view(request.user, portfolio)
+    if allowed is None:
+        raise NotFound(f"No portfolio {portfolio!r}.")
+    if not allowed:
+        raise PermissionDenied("You do not have access to this portfolio.")
+
+
+class _ReportView(APIView):
+    permission_classes = [IsAuthenticated]
+    report = staticmethod(services.performance_report)
+
+    def get(self, request, portfolio: str):
+        _check_access(request, portfolio)
+        query = PerformanceQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(self.report(portfolio=portfolio, **query.validated_data))
+
+
+class PerformanceView(_ReportView):
+    report = staticmethod(services.performance_report)
+
+    @extend_schema(
+        summary="Performance metrics of a portfolio",
+        description=PERFORMANCE_DOC,
+        tags=["analytics"],
+        parameters=[PerformanceQuerySerializer],
+        responses={200: OpenApiResponse(description="Metrics, drawdown and rolling series.")},
+    )
+    def get(self, request, portfolio: str):
+        return super().get(request, portfolio)
+
+
+class BenchmarkView(_ReportView):
+    report = staticmethod(services.benchmark_report)
+
+    @extend_schema(
+        summary="A portfolio against its benchmark",
+        description=BENCHMARK_DOC,
+        tags=["analytics"],
+        parameters=[PerformanceQuerySerializer],
+        responses={200: OpenApiResponse(description="Relative performance and series.")},
+    )
+    def get(self, request, portfolio: str):
+        return super().get(request, portfolio)

@@ -1,0 +1,69 @@
+"""NAV and returns arithmetic, pure pandas/numpy/scipy, vectorized over portfolios (columns).
+
+Time-weighted returns treat external flows (deposits, withdrawals) as arriving at the *end* of the
+period they are booked in (at the close, where holdings are valued): r_t = (NAV_t - F_t) / NAV_{t-1}
+- 1. Money put in is therefore never a return; a deposit spent on shares at the close leaves the
+period's return that of the shares. Fees and dividends are not flows: they are performance. A
+period that starts with nothing invested (NAV_{t-1} <= 0) has return 0.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import optimize
+
+FREQUENCIES = ("1d", "1w", "1mo")
+PERIODS_PER_YEAR = {"1d": 252, "1w": 52, "1mo": 12}
+CALENDAR_DAYS_PER_YEAR = 365
+# Period keys for resampling: weeks end Sunday (so a Mon-Fri trading week stays whole), months are
+# calendar months. Each resampled period is labelled with the last timestamp it contains.
+PERIOD_RULE = {"1w": "W-SUN", "1mo": "M"}
+
+
+def twr_returns(nav: pd.DataFrame, flows: pd.DataFrame) -> pd.DataFrame:
+    """Period returns from end-of-period NAV and the net external flow booked in each period."""
+    nav = nav.astype(float)
+    flows = flows.reindex_like(nav).fillna(0.0).astype(float)
+    base = nav.shift(1).fillna(0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = (nav - flows) / base - 1.0
+    return r.where(base > 0, 0.0)
+
+
+def chain(returns: pd.DataFrame | pd.Series, frequency: str):
+    """Compound period returns into coarser periods (1w, 1mo); 1d returns them unchanged."""
+    if frequency == "1d":
+        return returns
+    idx = returns.index
+    keys = idx.tz_localize(None).to_period(PERIOD_RULE[frequency])
+    grown = (1.0 + returns).groupby(keys).prod() - 1.0
+    labels = pd.Series(idx, index=idx).groupby(keys).max()
+    grown.index = pd.DatetimeIndex(labels.loc[grown.index], name=idx.name)
+    return grown
+
+
+def annualization(index: pd.DatetimeIndex, frequency: str) -> int:
+    """Periods per year for this data: 252 trading days, unless the daily calendar includes
+    weekends (assets that trade every day: a 365-day year); 52 weekly, 12 monthly."""
+    if frequency == "1d" and len(index) and (index.day_of_week >= 5).mean() > 0.1:
+        return CALENDAR_DAYS_PER_YEAR
+    return PERIODS_PER_YEAR[frequency]
+
+
+def irr(dates: pd.DatetimeIndex, amounts: np.ndarray) -> float:
+    """Money-weighted return, annualized (Act/365): the rate r with sum(a_i (1+r)^-(t_i-t_0)/365) = 0.
+    Amounts are from the investor's side: money put in negative, money (and final value) out
+    positive. NaN when there is no sign change (no rate solves it)."""
+    amounts = np.asarray(amounts, dtype=float)
+    if len(amounts) < 2 or not (np.any(amounts > 0) and np.any(amounts < 0)):
+        return float("nan")
+    years = np.asarray((dates - dates[0]) / pd.Timedelta(days=1), dtype=float) / 365.0
+
+    def npv(rate: float) -> float:
+        return float(np.sum(amounts * np.power(1.0 + rate, -years)))
+
+    try:
+        return float(optimize.brentq(npv, -0.9999, 1e4, xtol=1e-14, maxiter=500))
+    except ValueError:
+        return float("nan")

@@ -1,0 +1,119 @@
+"""Input and output shapes of the calculate endpoint. The arithmetic lives in services.pnl."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+from rest_framework import serializers
+
+from .kernels.pnl import FIGURES
+
+
+class PositionInputSerializer(serializers.Serializer):
+    symbol = serializers.CharField(max_length=32)
+    quantity = serializers.FloatField(help_text="Signed: negative is short.")
+    price = serializers.FloatField(
+        required=False, allow_null=True, min_value=0.0, help_text="Valuation price; default the latest close."
+    )
+    cost_basis = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        help_text="Total cost of the position in the instrument's currency; gives unrealized P&L.",
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        for name in ("quantity", "price", "cost_basis"):
+            value = attrs.get(name)
+            if value is not None and not math.isfinite(value):
+                raise serializers.ValidationError({name: "Must be a finite number."})
+        if attrs["quantity"] == 0:
+            raise serializers.ValidationError({"quantity": "Must not be zero."})
+        return attrs
+
+
+class CalculateRequestSerializer(serializers.Serializer):
+    positions = PositionInputSerializer(
+        many=True,
+        required=False,
+        allow_empty=False,
+        help_text="Ad-hoc positions valued in the portfolio's base currency; omit for the stored book.",
+    )
+
+
+class PnlFiguresSerializer(serializers.Serializer):
+    realized = serializers.FloatField(allow_null=True)
+    unrealized = serializers.FloatField(allow_null=True)
+    fees = serializers.FloatField(allow_null=True)
+    dividends = serializers.FloatField(allow_null=True)
+    total = serializers.FloatField(allow_null=True, help_text="realized + unrealized + dividends - fees")
+    market_value = serializers.FloatField(allow_null=True)
+    cost_basis = serializers.FloatField(allow_null=True)
+
+
+class PnlSummarySerializer(PnlFiguresSerializer):
+    daily = serializers.FloatField(allow_null=True, help_text="Change of total P&L since the previous close.")
+    cash = serializers.FloatField()
+    nav = serializers.FloatField(allow_null=True)
+
+
+class PnlPositionSerializer(PnlFiguresSerializer):
+    symbol = serializers.CharField(allow_null=True, help_text="null: portfolio-level fees")
+    sector = serializers.CharField(allow_blank=True)
+    currency = serializers.CharField(allow_blank=True)
+    quantity = serializers.FloatField()
+    price = serializers.FloatField(allow_null=True)
+    fx_rate = serializers.FloatField(help_text="Base currency per unit of the instrument's currency.")
+
+
+class PnlGroupSerializer(PnlFiguresSerializer):
+    key = serializers.CharField(allow_blank=True)
+
+
+class CalculateResponseSerializer(serializers.Serializer):
+    portfolio = serializers.CharField()
+    source = serializers.ChoiceField(choices=["book", "positions"])
+    base_currency = serializers.CharField()
+    cost_method = serializers.CharField()
+    as_of = serializers.DateTimeField(allow_null=True, help_text="Timestamp of the latest price used.")
+    summary = PnlSummarySerializer()
+    positions = PnlPositionSerializer(many=True)
+    by_sector = PnlGroupSerializer(many=True)
+    by_currency = PnlGroupSerializer(many=True)
+
+
+def _clean(value):
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        return _clean(value.item())
+    return value
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return [{k: _clean(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+
+
+def _groups(frame: pd.DataFrame) -> list[dict]:
+    if frame.empty:
+        return []
+    out = frame[FIGURES].copy()
+    out.insert(0, "key", [str(k) for k in out.index])
+    return _records(out.reset_index(drop=True))
+
+
+def calculate_payload(result, *, portfolio: str, source: str) -> dict:
+    """JSON-ready answer (NaN -> null) from a services.pnl.PnlResult."""
+    return {
+        "portfolio": portfolio,
+        "source": source,
+        "base_currency": result.base_currency,
+        "cost_method": result.cost_method,
+        "as_of": None if result.as_of is None else result.as_of.isoformat(),
+        "summary": {k: _clean(v) for k, v in result.summary.items()},
+        "positions": _records(result.positions),
+        "by_sector": _groups(result.by_sector),
+        "by_currency": _groups(result.by_currency),
+    }

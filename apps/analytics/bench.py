@@ -20,10 +20,25 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from .bench_api import calculate_latency
 from .kernels.metrics import compute_metrics
 
-FULL = {"portfolios": 1000, "periods": 2520, "qs_portfolios": 50, "repeats": 5}
-QUICK = {"portfolios": 50, "periods": 252, "qs_portfolios": 3, "repeats": 2}
+FULL = {
+    "portfolios": 1000,
+    "periods": 2520,
+    "qs_portfolios": 50,
+    "repeats": 5,
+    "api_positions": 50,
+    "api_requests": 200,
+}
+QUICK = {
+    "portfolios": 50,
+    "periods": 252,
+    "qs_portfolios": 3,
+    "repeats": 2,
+    "api_positions": 3,
+    "api_requests": 3,
+}
 TARGET_SETS_PER_S = 15_000
 TARGET_RATIO = 50
 PPY = 252
@@ -71,6 +86,15 @@ def run(*, quick: bool = False, progress: bool = True, **params) -> dict:
         _figure("vectorized_seconds", vector_s, "s"),
         _figure("quantstats_loop_sets_per_s", qs_rate, "portfolios/s"),
     ]
+    api = calculate_latency(positions=sizes["api_positions"], requests=sizes["api_requests"])
+    figures += [
+        _figure("api_calculate_p50_ms", api["calculate_p50_ms"], "ms", api["read_p50_ms"]),
+        _figure("api_calculate_p99_ms", api["calculate_p99_ms"], "ms", api["read_p99_ms"]),
+    ]
+    notes.append(
+        f"API: POST calculate on a {sizes['api_positions']}-position portfolio, {sizes['api_requests']} "
+        "requests; baseline GET of the same portfolio's detail (target p99 < 100 ms)"
+    )
     return {"engine": "analytics", "sizes": sizes, "notes": notes, "figures": figures}
 
 

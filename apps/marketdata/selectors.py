@@ -103,21 +103,23 @@ def bar_sources(
 ) -> dict[int, str | None]:
     """Which stored interval to read per instrument: the requested one when it has bars in the
     window, else the coarsest stored interval that divides it (fewest rows; a vendor's daily bar
-    beats 390 aggregated minutes). One query: an EXISTS per candidate, each a probe of the primary
-    key (instrument_id, interval, ts)."""
+    beats 390 aggregated minutes). One query per candidate interval, finest last, asked only for the
+    instruments still without a source — usually just the first: an EXISTS probe of the primary key
+    (instrument_id, interval, ts) per instrument."""
     candidates = [
         interval,
         *sorted((i for i in INTERVALS if divides(i, interval)), key=interval_seconds)[::-1],
     ]
     window = _ts_window(start, end)
-    probes = {
-        f"has_{n}": Exists(Bar.objects.filter(instrument_id=OuterRef("pk"), interval=iv, **window))
-        for n, iv in enumerate(candidates)
-    }
-    rows = Instrument.objects.filter(pk__in=list(ids)).annotate(**probes).values_list("pk", *probes)
     chosen: dict[int, str | None] = dict.fromkeys(ids)
-    for pk, *has in rows:
-        chosen[pk] = next((iv for iv, ok in zip(candidates, has, strict=True) if ok), None)
+    remaining = list(ids)
+    for iv in candidates:
+        if not remaining:
+            break
+        stored = Exists(Bar.objects.filter(instrument_id=OuterRef("pk"), interval=iv, **window))
+        for pk in Instrument.objects.filter(stored, pk__in=remaining).values_list("pk", flat=True):
+            chosen[pk] = iv
+        remaining = [pk for pk in remaining if chosen[pk] is None]
     return chosen
 
 

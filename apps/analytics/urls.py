@@ -7,4 +7,5 @@ urlpatterns: list = [
     path("", include("apps.analytics.urls_pnl")),
     path("", include("apps.analytics.urls_performance")),
     path("", include("apps.analytics.urls_attribution")),
+    path("", include("apps.analytics.urls_reports")),
 ]

@@ -49,3 +49,15 @@ def test_load_demo_is_idempotent_and_leaves_a_consistent_book(monkeypatch):
 
     positions_rebuild(portfolio=p)
     assert _snapshot() == first
+
+
+def test_demo_trades_are_booked_at_the_simulated_close_of_their_day():
+    from apps.marketdata.models import Bar
+
+    call_command("load_demo", stdout=StringIO())
+    spy = Instrument.objects.get(symbol="SPY")
+    assert Bar.objects.filter(instrument=spy, interval="1d").count() > 200  # history up to today
+    for tx in Transaction.objects.filter(type__in=["buy", "sell"]).select_related("instrument"):
+        day = tx.timestamp.replace(hour=0, minute=0, second=0, microsecond=0)
+        close = Bar.objects.get(instrument=tx.instrument, interval="1d", ts=day).close
+        assert float(tx.price) == pytest.approx(close, abs=0.005)

@@ -1,5 +1,10 @@
-"""Demo data: users, instruments and a portfolio with positions. Safe to run again: what exists is
-left as it is (instruments are brought up to date), nothing is booked twice."""
+"""Demo data: users, instruments, a simulated daily price history and a portfolio with positions.
+Safe to run again: what exists is left as it is (instruments are brought up to date), nothing is
+booked or simulated twice.
+
+The history (business days from START to today, from the simulated market) is what makes the demo
+coherent: trades are booked at the simulated close of their day, analytics finds daily prices for
+performance, and the live feed carries on from the last stored close."""
 
 from __future__ import annotations
 
@@ -7,13 +12,19 @@ import datetime as dt
 import os
 from decimal import Decimal
 
+import numpy as np
+import pandas as pd
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
-from apps.marketdata.models import Instrument
+from apps.marketdata import storage
+from apps.marketdata.models import Bar, Instrument
 from apps.marketdata.services import instrument_upsert
+from apps.marketdata.simulation.frames import simulate_bar_frames
+from apps.marketdata.simulation.market import SimulatedMarket
+from apps.marketdata.simulation.params import MarketParams
 from apps.portfolio.models import Portfolio, Transaction
 from apps.portfolio.services import portfolio_create, transaction_record
 
@@ -45,20 +56,26 @@ INSTRUMENTS = [
 DEMO_CODE = "portfolio_001"
 START = dt.datetime(2024, 1, 2, 14, 30, tzinfo=dt.UTC)
 DEPOSIT = Decimal("1000000")
-# symbol, quantity, price, day offset from START
+# Where the simulated history starts, per symbol (roughly the January 2024 prices).
+START_PRICES = {
+    "AAPL": 185.6, "MSFT": 370.9, "GOOGL": 138.2, "AMZN": 149.9, "NVDA": 481.7, "JPM": 170.3,
+    "XOM": 102.1, "JNJ": 158.2, "PG": 146.5, "SPY": 472.7, "TLT": 98.9, "EURUSD": 1.094,
+}  # fmt: skip
+SEED = 2024
+# symbol, quantity, business-day offset from START; each is booked at that day's simulated close
 BUYS = [
-    ("AAPL", "500", "185.64", 0),
-    ("MSFT", "300", "370.87", 0),
-    ("GOOGL", "600", "138.17", 1),
-    ("AMZN", "550", "149.93", 1),
-    ("NVDA", "200", "481.68", 2),
-    ("JPM", "450", "170.30", 2),
-    ("XOM", "700", "102.14", 3),
-    ("JNJ", "400", "158.19", 3),
-    ("SPY", "200", "472.65", 4),
-    ("AAPL", "100", "181.18", 7),
+    ("AAPL", "500", 0),
+    ("MSFT", "300", 0),
+    ("GOOGL", "600", 1),
+    ("AMZN", "550", 1),
+    ("NVDA", "200", 2),
+    ("JPM", "450", 2),
+    ("XOM", "700", 3),
+    ("JNJ", "400", 3),
+    ("SPY", "200", 4),
+    ("AAPL", "100", 7),
 ]
-SELLS = [("XOM", "200", "99.80", 9)]
+SELLS = [("XOM", "200", 9)]
 
 
 class Command(BaseCommand):
@@ -91,10 +108,33 @@ class Command(BaseCommand):
             )
         self.stdout.write(f"Instruments: {len(INSTRUMENTS)} up to date")
 
+        self._price_history()
         self._demo_portfolio(demo)
 
         token, _ = Token.objects.get_or_create(user=demo)
         self.stdout.write(f"API token for demo: {token.key}")
+
+    def _price_history(self) -> None:
+        symbols = list(START_PRICES)
+        ids = dict(Instrument.objects.filter(symbol__in=symbols).values_list("symbol", "pk"))
+        if Bar.objects.filter(instrument_id__in=ids.values(), interval="1d").exists():
+            self.stdout.write("Price history: already there, left as it is")
+            return
+        days = len(pd.bdate_range(START.date(), dt.date.today()))
+        market = SimulatedMarket(
+            MarketParams.universe(len(symbols), seed=SEED),
+            seed=SEED,
+            start_prices=np.array([START_PRICES[s] for s in symbols]),
+        )
+        frames = simulate_bar_frames(
+            market,
+            instrument_ids=np.array([ids[s] for s in symbols]),
+            interval="1d",
+            start=START.date(),
+            days=days,
+        )
+        written = sum(storage.bars_upsert(frame, interval="1d") for frame in frames)
+        self.stdout.write(f"Price history: {written} simulated daily bars from {START:%Y-%m-%d}")
 
     @transaction.atomic
     def _demo_portfolio(self, demo) -> None:
@@ -114,15 +154,17 @@ class Command(BaseCommand):
             portfolio=portfolio, type="deposit", amount=DEPOSIT, timestamp=START, created_by=demo
         )
         trades = [("buy", *b) for b in BUYS] + [("sell", *s) for s in SELLS]
-        for side, symbol, qty, price, day in sorted(trades, key=lambda t: t[4]):
+        days = pd.bdate_range(START.date(), periods=max(t[3] for t in trades) + 1, tz="UTC")
+        for side, symbol, qty, day in sorted(trades, key=lambda t: t[3]):
+            close = Bar.objects.get(instrument__symbol=symbol, interval="1d", ts=days[day]).close
             transaction_record(
                 portfolio=portfolio,
                 type=side,
                 instrument=symbol,
                 quantity=Decimal(qty),
-                price=Decimal(price),
+                price=Decimal(f"{close:.2f}"),
                 fees=Decimal("1.00"),
-                timestamp=START + dt.timedelta(days=day),
+                timestamp=days[day].to_pydatetime() + dt.timedelta(hours=20),  # at the close
                 created_by=demo,
             )
         portfolio.refresh_from_db()

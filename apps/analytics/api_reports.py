@@ -1,0 +1,73 @@
+"""POST /api/analytics/reports/{portfolio} (start a tear-sheet job) and
+GET /api/analytics/reports/{job_id}/download (the file, to the job's creator or staff)."""
+
+from __future__ import annotations
+
+from django.http import FileResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.views import APIView
+
+from apps.platform.models import Job, JobState
+from apps.platform.responses import job_response
+from apps.platform.services import job_start
+
+from .api_performance import _check_access
+from .reports.files import FORMATS, report_path
+from .serializers_reports import ReportRequestSerializer
+
+TASK_NAME = "apps.analytics.tasks_reports.report_generate"
+
+REPORT_DOC = """
+Starts a tear-sheet job for the portfolio on the analytics queue: `format` html or pdf (equity curve,
+drawdown, monthly-returns heatmap, rolling Sharpe/beta, metrics table) or csv/xlsx (metrics, return
+series, monthly returns). The job's result holds `download_url`; `analytics.reports.{portfolio}` announces it.
+404: unknown portfolio; 403: not yours to view; 400: bad input, by field.
+"""
+
+
+class ReportCreateView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Generate a tear sheet",
+        description=REPORT_DOC,
+        tags=["analytics"],
+        request=ReportRequestSerializer,
+        responses={200: OpenApiResponse(description="The job's result (with download_url)."), 202: None},
+    )
+    def post(self, request, portfolio: str):
+        _check_access(request, portfolio)
+        body = ReportRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        job = job_start(
+            engine="analytics",
+            task_name=TASK_NAME,
+            params={"portfolio": portfolio, **body.validated_data},
+            user=request.user,
+        )
+        return job_response(request, job)
+
+
+class ReportDownloadView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Download a generated tear sheet",
+        tags=["analytics"],
+        responses={200: OpenApiResponse(description="The report file.")},
+    )
+    def get(self, request, job_id):
+        job = Job.objects.filter(pk=job_id, name=TASK_NAME).first()
+        if job is None:
+            raise NotFound("No such report.")
+        if not (request.user.is_staff or job.created_by_id == request.user.pk):
+            raise PermissionDenied("Only the report's creator or staff may download it.")
+        fmt = (job.result or {}).get("format")
+        path = report_path(str(job.pk), fmt) if fmt in FORMATS else None
+        if job.state != JobState.SUCCEEDED or path is None or not path.exists():
+            raise NotFound("The report is not ready.")
+        return FileResponse(
+            path.open("rb"), content_type=FORMATS[fmt][1], as_attachment=True, filename=f"{job.pk}.{fmt}"
+        )

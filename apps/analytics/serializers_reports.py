@@ -6,11 +6,11 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from .kernels.returns import FREQUENCIES
-from .reports.files import FORMATS
+from .reports.files import REPORT_FORMAT_CHOICES
 
 
 class ReportRequestSerializer(serializers.Serializer):
-    format = serializers.ChoiceField(choices=sorted(FORMATS), default="html")
+    format = serializers.ChoiceField(choices=REPORT_FORMAT_CHOICES, default="html")
     start = serializers.CharField(required=False, allow_blank=True, allow_null=True, default=None)
     end = serializers.CharField(required=False, allow_blank=True, allow_null=True, default=None)
     frequency = serializers.ChoiceField(choices=FREQUENCIES, default="1d")

@@ -228,6 +228,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "BarIntervalEnum": "apps.marketdata.models.INTERVALS",
         "LiveFeedIntervalEnum": "apps.marketdata.feeds.services.LIVE_INTERVALS",
+        # `format`: the bar file formats keep their name beside the tear-sheet formats.
+        "FormatEnum": "apps.marketdata.serializers_read.BAR_FORMATS",
+        "ReportFormatEnum": "apps.analytics.reports.files.REPORT_FORMAT_CHOICES",
     },
 }
 

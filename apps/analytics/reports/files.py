@@ -21,3 +21,7 @@ def report_dir() -> Path:
 
 def report_path(job_id: str, fmt: str) -> Path:
     return report_dir() / f"{job_id}.{FORMATS[fmt][0]}"
+
+
+# Named in SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] so the schema calls it ReportFormatEnum.
+REPORT_FORMAT_CHOICES = tuple(sorted(FORMATS))

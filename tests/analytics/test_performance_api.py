@@ -11,11 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import quantstats as qs
-from arch.data import sp500
 
 from apps.marketdata.services import instrument_create
-from apps.marketdata.storage import bars_upsert
 from apps.portfolio.services import portfolio_create, transaction_record
+from tests.analytics.market import sp500_closes, store_daily_closes
 
 pytestmark = pytest.mark.django_db
 DAYS = 300
@@ -30,17 +29,7 @@ def _quiet():
 
 @pytest.fixture(scope="module")
 def spx() -> pd.DataFrame:
-    frame = sp500.load().iloc[:DAYS]
-    frame.index = pd.DatetimeIndex(frame.index).tz_localize("UTC").as_unit("ns")
-    return frame
-
-
-def _store(instrument, close: pd.Series, adj: pd.Series) -> None:
-    frame = pd.DataFrame({"instrument_id": instrument.pk, "ts": close.index, "close": close.to_numpy()})
-    frame["open"] = frame["high"] = frame["low"] = frame["close"]
-    frame["adj_close"] = adj.to_numpy()
-    frame["volume"] = 1.0
-    bars_upsert(frame, interval="1d")
+    return sp500_closes(DAYS)
 
 
 @pytest.fixture
@@ -49,9 +38,9 @@ def book(user, spx):
     the index's adjusted close with a drift)."""
     spx_i = instrument_create(symbol="SPX", currency="USD")
     bench = instrument_create(symbol="BENCH", currency="USD")
-    _store(spx_i, spx["Close"], spx["Close"])
+    store_daily_closes(spx_i, spx["Close"], spx["Close"])
     drifted = spx["Adj Close"] * np.linspace(1.0, 1.05, len(spx)) * (1 + 0.01 * np.sin(np.arange(len(spx))))
-    _store(bench, spx["Close"], drifted)
+    store_daily_closes(bench, spx["Close"], drifted)
     p = portfolio_create(code="spx_fund", name="SPX fund", owner=user, benchmark=bench)
     price = Decimal(str(round(float(spx["Close"].iloc[0]), 6)))
     when = spx.index[0].to_pydatetime()

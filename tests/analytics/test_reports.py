@@ -15,7 +15,6 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-from arch.data import sp500
 from django.core.exceptions import ValidationError
 
 from apps.analytics.reports.data import report_data_gather
@@ -23,11 +22,11 @@ from apps.analytics.reports.render_pdf import page_count
 from apps.analytics.services.performance import performance_report
 from apps.analytics.tasks_reports import report_generate
 from apps.marketdata.services import instrument_create
-from apps.marketdata.storage import bars_upsert
 from apps.platform import bus
 from apps.platform.models import Job, JobState
 from apps.platform.services import job_start
 from apps.portfolio.services import portfolio_create, transaction_record
+from tests.analytics.market import sp500_closes, store_daily_closes
 
 pytestmark = pytest.mark.django_db
 DAYS = 300
@@ -49,17 +48,7 @@ def media(settings, tmp_path):
 
 @pytest.fixture(scope="module")
 def spx() -> pd.DataFrame:
-    frame = sp500.load().iloc[:DAYS]
-    frame.index = pd.DatetimeIndex(frame.index).tz_localize("UTC").as_unit("ns")
-    return frame
-
-
-def _store(instrument, close: pd.Series, adj: pd.Series) -> None:
-    frame = pd.DataFrame({"instrument_id": instrument.pk, "ts": close.index, "close": close.to_numpy()})
-    frame["open"] = frame["high"] = frame["low"] = frame["close"]
-    frame["adj_close"] = adj.to_numpy()
-    frame["volume"] = 1.0
-    bars_upsert(frame, interval="1d")
+    return sp500_closes(DAYS)
 
 
 @pytest.fixture
@@ -68,9 +57,9 @@ def book(user, spx):
     with a deposit at the first close."""
     spx_i = instrument_create(symbol="SPX", currency="USD")
     bench = instrument_create(symbol="BENCH", currency="USD")
-    _store(spx_i, spx["Close"], spx["Close"])
+    store_daily_closes(spx_i, spx["Close"], spx["Close"])
     drifted = spx["Adj Close"] * np.linspace(1.0, 1.05, len(spx)) * (1 + 0.01 * np.sin(np.arange(len(spx))))
-    _store(bench, spx["Close"], drifted)
+    store_daily_closes(bench, spx["Close"], drifted)
     price = Decimal(str(round(float(spx["Close"].iloc[0]), 6)))
     when = spx.index[0].to_pydatetime()
     for code, benchmark in (("spx_fund", bench), ("no_bench", None)):

@@ -88,20 +88,26 @@ def _f(x) -> float | None:
 # --- Brinson -----------------------------------------------------------------------------------
 
 
+def _weights_and_returns(data: dict, field: str) -> dict[str, tuple[float, float]]:
+    """{name: {weight, return}} → {name: (weight, return)}, each checked; errors keyed `field.name`."""
+    out = {}
+    for key, v in data.items():
+        try:
+            w, r = float(v["weight"]), float(v["return"])
+        except (TypeError, KeyError, ValueError):
+            raise ValidationError({f"{field}.{key}": "Needs numeric weight and return."}) from None
+        if not (math.isfinite(w) and math.isfinite(r)) or r <= -1:
+            raise ValidationError({f"{field}.{key}": "Weight must be finite, return above -1."})
+        out[str(key)] = (w, r)
+    return out
+
+
 def _side(period: dict, side: str, i: int) -> dict[str, tuple[float, float]]:
     field = f"periods[{i}].{side}"
     data = period.get(side)
     if not isinstance(data, dict) or not data:
         raise ValidationError({field: "Give {sector: {weight, return}} for every sector held."})
-    out = {}
-    for sector, v in data.items():
-        try:
-            w, r = float(v["weight"]), float(v["return"])
-        except (TypeError, KeyError, ValueError):
-            raise ValidationError({f"{field}.{sector}": "Needs numeric weight and return."}) from None
-        if not (math.isfinite(w) and math.isfinite(r)) or r <= -1:
-            raise ValidationError({f"{field}.{sector}": "Weight must be finite, return above -1."})
-        out[str(sector)] = (w, r)
+    out = _weights_and_returns(data, field)
     total = sum(w for w, _ in out.values())
     if abs(total - 1.0) > WEIGHT_SUM_TOLERANCE:
         raise ValidationError(
@@ -328,13 +334,4 @@ def _securities(period: dict, i: int) -> dict[str, tuple[float, float]]:
     data = period.get("securities")
     if not isinstance(data, dict) or not data:
         raise ValidationError({field: "Give {symbol: {weight, return}}."})
-    out = {}
-    for sym, v in data.items():
-        try:
-            w, r = float(v["weight"]), float(v["return"])
-        except (TypeError, KeyError, ValueError):
-            raise ValidationError({f"{field}.{sym}": "Needs numeric weight and return."}) from None
-        if not (math.isfinite(w) and math.isfinite(r)) or r <= -1:
-            raise ValidationError({f"{field}.{sym}": "Weight must be finite, return above -1."})
-        out[str(sym)] = (w, r)
-    return out
+    return _weights_and_returns(data, field)

@@ -79,6 +79,27 @@ def _read(source: Source, fmt: str | None, name: str) -> RawTable:
         raise ValidationError({"file": str(exc)}) from None
 
 
+def _read_and_check(
+    kind: str,
+    source: Source,
+    fmt: str | None,
+    name: str,
+    progress: Progress,
+    prepare,
+    *,
+    skip_invalid: bool,
+    **extra,
+) -> tuple[IngestReport, pd.DataFrame]:
+    """The steps every load shares: read the file, prepare and check its rows, report progress.
+    Raises IngestRejected (via _report) when bad rows exist and skip_invalid is off."""
+    table = _read(source, fmt, name)
+    progress(10, f"read {len(table.frame)} rows")
+    prepared = prepare(table)
+    report = _report(kind, prepared, skip_invalid=skip_invalid, **extra)
+    progress(30, f"checked: {report.rows_valid} valid, {report.rows_invalid} invalid")
+    return report, prepared.frame
+
+
 def _report(kind: str, prepared, *, skip_invalid: bool, **extra) -> IngestReport:
     errors = prepared.problems.errors()
     report = IngestReport(
@@ -163,12 +184,16 @@ def bars_ingest(
         raise ValidationError(
             {"interval": f"unknown interval {interval!r}; use one of {', '.join(INTERVALS)}"}
         )
-    table = _read(source, fmt, name)
-    progress(10, f"read {len(table.frame)} rows")
-    prepared = bars_prepare(table, symbol=symbol)
-    report = _report("bars", prepared, skip_invalid=skip_invalid, interval=interval)
-    progress(30, f"checked: {report.rows_valid} valid, {report.rows_invalid} invalid")
-    frame = prepared.frame
+    report, frame = _read_and_check(
+        "bars",
+        source,
+        fmt,
+        name,
+        progress,
+        lambda table: bars_prepare(table, symbol=symbol),
+        skip_invalid=skip_invalid,
+        interval=interval,
+    )
     report.groups = _groups(frame, "symbol", "ts")
     with transaction.atomic():
         ids, report.created_instruments = _instrument_ids(
@@ -206,12 +231,15 @@ def series_ingest(
     known_at = known_at or timezone.now()
     if timezone.is_naive(known_at):
         raise ValidationError({"known_at": "give a timezone-aware time"})
-    table = _read(source, fmt, name)
-    progress(10, f"read {len(table.frame)} rows")
-    prepared = series_prepare(table, code=code, known_at=known_at)
-    report = _report("series", prepared, skip_invalid=skip_invalid)
-    progress(30, f"checked: {report.rows_valid} valid, {report.rows_invalid} invalid")
-    frame = prepared.frame
+    report, frame = _read_and_check(
+        "series",
+        source,
+        fmt,
+        name,
+        progress,
+        lambda table: series_prepare(table, code=code, known_at=known_at),
+        skip_invalid=skip_invalid,
+    )
     report.groups = _groups(frame, "code", "date")
     attrs = {k: v for k, v in {"title": title, "frequency": frequency, "units": units}.items() if v}
     with transaction.atomic():
@@ -244,12 +272,15 @@ def fundamentals_ingest(
     """`reported_at` (default now) applies to rows without their own reported_at column."""
     progress = progress or _noop
     reported_at = reported_at or timezone.now()
-    table = _read(source, fmt, name)
-    progress(10, f"read {len(table.frame)} rows")
-    prepared = fundamentals_prepare(table, symbol=symbol, reported_at=reported_at)
-    report = _report("fundamentals", prepared, skip_invalid=skip_invalid)
-    progress(30, f"checked: {report.rows_valid} valid, {report.rows_invalid} invalid")
-    frame = prepared.frame
+    report, frame = _read_and_check(
+        "fundamentals",
+        source,
+        fmt,
+        name,
+        progress,
+        lambda table: fundamentals_prepare(table, symbol=symbol, reported_at=reported_at),
+        skip_invalid=skip_invalid,
+    )
     report.groups = _groups(frame, "symbol", "period_end")
     with transaction.atomic():
         ids, report.created_instruments = _instrument_ids(
@@ -275,12 +306,15 @@ def fx_ingest(
     progress: Progress | None = None,
 ) -> IngestReport:
     progress = progress or _noop
-    table = _read(source, fmt, name)
-    progress(10, f"read {len(table.frame)} rows")
-    prepared = fx_prepare(table, base=base, quote=quote)
-    report = _report("fx", prepared, skip_invalid=skip_invalid)
-    progress(30, f"checked: {report.rows_valid} valid, {report.rows_invalid} invalid")
-    frame = prepared.frame
+    report, frame = _read_and_check(
+        "fx",
+        source,
+        fmt,
+        name,
+        progress,
+        lambda table: fx_prepare(table, base=base, quote=quote),
+        skip_invalid=skip_invalid,
+    )
     report.groups = _groups(frame, ["base", "quote"], "ts")
     with transaction.atomic():
         report.rows_written = _write_chunks(frame, storage.fx_upsert, progress)

@@ -107,11 +107,13 @@ TRANSACTION_COLUMNS = (
 )
 
 
-def transactions_frame(portfolio_ids: list[int], *, end=None) -> pd.DataFrame:
-    """Every booking of these portfolios (before `end` when given) in booking order, one query.
-    Decimals become float64 (analytics arithmetic), empty quantity/price/amount NaN, `symbol` None for
-    cash movements, `timestamp` UTC."""
+def transactions_frame(portfolio_ids: list[int], *, start=None, end=None) -> pd.DataFrame:
+    """Every booking of these portfolios in [start, end) (either bound optional) in booking order, one
+    query. Decimals become float64 (analytics arithmetic), empty quantity/price/amount NaN, `symbol`
+    None for cash movements, `timestamp` UTC."""
     qs = Transaction.objects.filter(portfolio_id__in=portfolio_ids)
+    if start is not None:
+        qs = qs.filter(timestamp__gte=start)
     if end is not None:
         qs = qs.filter(timestamp__lt=end)
     rows = list(
@@ -142,3 +144,28 @@ def portfolio_codes_holding(symbols: list[str]) -> list[str]:
         .order_by("code")
         .values_list("code", flat=True)
     )
+
+
+def book_frames(portfolio_ids: list[int] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The books of many portfolios (all when `portfolio_ids` is None) as two frames in two queries,
+    for batch engines (the risk monitor): portfolios (id, code, base_currency, cash, long_only) and
+    their open positions (portfolio_id, instrument_id, symbol, quantity), Decimals as float64."""
+    pqs = Portfolio.objects.all() if portfolio_ids is None else Portfolio.objects.filter(pk__in=portfolio_ids)
+    portfolios = pd.DataFrame(
+        list(pqs.order_by("pk").values_list("id", "code", "base_currency", "cash", "long_only")),
+        columns=["id", "code", "base_currency", "cash", "long_only"],
+    )
+    portfolios["cash"] = pd.to_numeric(portfolios["cash"]).astype("float64")
+    xqs = Position.objects.exclude(quantity=0)
+    if portfolio_ids is not None:
+        xqs = xqs.filter(portfolio_id__in=portfolio_ids)
+    positions = pd.DataFrame(
+        list(
+            xqs.order_by("portfolio_id", "instrument_id").values_list(
+                "portfolio_id", "instrument_id", "instrument__symbol", "quantity"
+            )
+        ),
+        columns=["portfolio_id", "instrument_id", "symbol", "quantity"],
+    )
+    positions["quantity"] = pd.to_numeric(positions["quantity"]).astype("float64")
+    return portfolios, positions

@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+"""/api/risk/: limits, checks and monitor, breaches, risk measures, stress and reports."""
+
+from django.urls import include, path
 
 app_name = "risk"
-urlpatterns: list = []
+urlpatterns = [
+    path("", include("apps.risk.urls_limits")),
+    path("", include("apps.risk.urls_checks")),
+    path("", include("apps.risk.urls_breaches")),
+    path("", include("apps.risk.urls_measures")),
+]

@@ -157,7 +157,13 @@ CELERY_TIMEZONE = "UTC"
 CELERY_ENABLE_UTC = True
 CELERY_TASK_ROUTES = (route_task,)
 # Task modules besides each app's tasks.py (which autodiscovery finds by itself).
-CELERY_IMPORTS = ("apps.analytics.tasks_aggregation", "apps.analytics.tasks_reports")
+CELERY_IMPORTS = (
+    "apps.analytics.tasks_aggregation",
+    "apps.analytics.tasks_reports",
+    "apps.risk.tasks_monitor",
+    "apps.risk.tasks_escalation",
+    "apps.risk.tasks_reports",
+)
 # Declared so that Flower, `celery inspect` and a worker started without -Q know all nine queues.
 CELERY_TASK_QUEUES = tuple(Queue(q, routing_key=q) for q in QUEUES)
 CELERY_TASK_DEFAULT_QUEUE = "streaming"
@@ -255,3 +261,17 @@ LOGGING = {
 
 # Analytics: streaming P&L publishes at most once per portfolio per this many milliseconds.
 ANALYTICS_PUBLISH_MIN_INTERVAL_MS = env.int("ANALYTICS_PUBLISH_MIN_INTERVAL_MS", default=1000)
+
+# Risk: a breach resolves after staying below its warn level this long (a limit may override it);
+# the monitor checks portfolios in batches of this size; webhooks retry with exponential backoff.
+RISK_BREACH_RESOLVE_AFTER_SECONDS = env.int("RISK_BREACH_RESOLVE_AFTER_SECONDS", default=60)
+RISK_MONITOR_BATCH_SIZE = env.int("RISK_MONITOR_BATCH_SIZE", default=500)
+RISK_WEBHOOK_MAX_RETRIES = env.int("RISK_WEBHOOK_MAX_RETRIES", default=5)
+RISK_WEBHOOK_BACKOFF_SECONDS = env.float("RISK_WEBHOOK_BACKOFF_SECONDS", default=2.0)
+RISK_WEBHOOK_TIMEOUT_SECONDS = env.float("RISK_WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+RISK_ALERT_EMAIL_FROM = env.str("RISK_ALERT_EMAIL_FROM", default="risk@nautilus.local")
+# Risk alert emails go through Django's email backend: the console by default, SMTP in production
+# (EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend with EMAIL_HOST/EMAIL_PORT).
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)

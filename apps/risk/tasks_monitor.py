@@ -1,0 +1,1 @@
+"""Placeholder: filled in by the risk engine work."""

@@ -14,13 +14,17 @@ from .serializers_performance import PerformanceQuerySerializer
 from .services import performance as services
 
 PERFORMANCE_DOC = """
-Metrics of the portfolio's time-weighted returns over [`start`, `end`) at `frequency` (1d, 1w, 1mo):
+Metrics of the portfolio's time-weighted returns over [`start`, `end`) at `frequency` (1d, 1w, 1mo,
+or intraday 1m, 5m, 15m, 30m, 1h: holdings valued at the intraday bar closes, each booking counted in
+the bar bucket that holds it; 400 on `frequency` when there are no intraday bars for the window):
 total_return, cagr, volatility, sharpe, sortino, calmar, omega, max_drawdown (depth, peak, trough,
 recovery, duration), skew, kurtosis (excess), var/cvar (historical 95%), best, worst, win_rate and,
 against the benchmark, alpha, beta, correlation, information_ratio, tracking_error, up_capture,
 down_capture; the series (returns, drawdown, rolling Sharpe/volatility/beta over `window` periods).
 Annualization follows the data (`periods_per_year`: 252 daily, 365 for a calendar that trades every
-day, 52 weekly, 12 monthly) and is stated in the answer, with the convention of every figure.
+day, 52 weekly, 12 monthly; intraday, the median bars per UTC day observed x 252, or x 365 when the
+data trades on weekends) and is stated in the answer, with the convention of every figure. Amounts
+in other currencies convert at each bar's own FX rate, so currency moves are returns.
 Ratios are fractions. 404: unknown portfolio; 403: not yours to view; 400: bad input, by field.
 """
 

@@ -13,6 +13,7 @@ from apps.platform.models import Job, JobState
 from apps.platform.responses import job_response
 from apps.platform.services import job_start
 
+from .api_attribution import _check_benchmark_access
 from .api_performance import _check_access
 from .reports.files import FORMATS, report_path
 from .serializers_reports import ReportRequestSerializer
@@ -21,8 +22,10 @@ TASK_NAME = "apps.analytics.tasks_reports.report_generate"
 
 REPORT_DOC = """
 Starts a tear-sheet job for the portfolio on the analytics queue: `format` html or pdf (equity curve,
-drawdown, monthly-returns heatmap, rolling Sharpe/beta, metrics table) or csv/xlsx (metrics, return
-series, monthly returns). The job's result holds `download_url`; `analytics.reports.{portfolio}` announces it.
+drawdown, monthly-returns heatmap, rolling Sharpe/beta, metrics table, attribution table) or csv/xlsx
+(metrics, return series, monthly returns, attribution). The attribution is the stored book's
+contribution to return and risk by sector and security over the report's periods; with `benchmark`
+(`{"portfolio": "CODE"}` or `{"weights": {...}}`) a Brinson-Fachler table is added. The job's result holds `download_url`; `analytics.reports.{portfolio}` announces it.
 404: unknown portfolio; 403: not yours to view; 400: bad input, by field.
 """
 
@@ -41,6 +44,7 @@ class ReportCreateView(APIView):
         _check_access(request, portfolio)
         body = ReportRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        _check_benchmark_access(request.user, body.validated_data.get("benchmark"))
         job = job_start(
             engine="analytics",
             task_name=TASK_NAME,

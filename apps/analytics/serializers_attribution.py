@@ -8,12 +8,12 @@ from rest_framework import serializers
 from .kernels.attribution import LINKINGS
 from .services.attribution import METHODS
 
-# What each method needs from the body; the portfolio's own returns are optional for "factor"
-# (the stored book supplies them).
+# What each method needs from the body. Without them the stored book supplies the portfolio's side:
+# its returns for "factor", its per-period holdings for "brinson" and "contribution".
 REQUIRED = {
-    "brinson": ("periods",),
+    "brinson": (),
     "factor": ("factors",),
-    "contribution": ("periods",),
+    "contribution": (),
 }
 
 
@@ -26,8 +26,14 @@ class AttributionRequestSerializer(serializers.Serializer):
     periods = serializers.ListField(
         child=serializers.JSONField(),
         required=False,
-        help_text="brinson: [{date, portfolio: {sector: {weight, return}}, benchmark: {...}}]; "
-        "contribution: [{date, securities: {symbol: {weight, return}}}].",
+        help_text="brinson: [{date, portfolio: {sector: {weight, return}}, benchmark: {...}}] (or the "
+        "benchmark side alone, the portfolio's from the stored book); contribution: [{date, securities: "
+        "{symbol: {weight, return}}}]. Leave out to derive them from the stored book at `frequency`.",
+    )
+    benchmark = serializers.JSONField(
+        required=False,
+        help_text='brinson without periods: a model benchmark, {"portfolio": "CODE"} or '
+        '{"weights": {"SYMBOL": weight, ...}} (rebalanced every period).',
     )
     factors = serializers.JSONField(
         required=False, help_text='factor: {name: {date: return}} or {name: "SERIES_CODE"}.'

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from .kernels.returns import FREQUENCIES
+from .kernels.returns import RETURN_FREQUENCIES
 
 
 class PerformanceQuerySerializer(serializers.Serializer):
@@ -16,7 +16,9 @@ class PerformanceQuerySerializer(serializers.Serializer):
     end = serializers.CharField(
         required=False, allow_blank=True, default=None, help_text="exclusive; a bare date includes its day"
     )
-    frequency = serializers.ChoiceField(choices=FREQUENCIES, default="1d")
+    frequency = serializers.ChoiceField(
+        choices=RETURN_FREQUENCIES, default="1d", help_text="intraday 1m, 5m, 15m, 30m, 1h; or 1d, 1w, 1mo"
+    )
     risk_free = serializers.CharField(
         required=False,
         default="0",

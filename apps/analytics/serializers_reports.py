@@ -3,10 +3,12 @@ them and names the field at fault."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from .kernels.returns import FREQUENCIES
 from .reports.files import REPORT_FORMAT_CHOICES
+from .services.attribution_stored import benchmark_model
 
 
 class ReportRequestSerializer(serializers.Serializer):
@@ -14,6 +16,16 @@ class ReportRequestSerializer(serializers.Serializer):
     start = serializers.CharField(required=False, allow_blank=True, allow_null=True, default=None)
     end = serializers.CharField(required=False, allow_blank=True, allow_null=True, default=None)
     frequency = serializers.ChoiceField(choices=FREQUENCIES, default="1d")
+    benchmark = serializers.JSONField(
+        required=False,
+        help_text='a model benchmark for a Brinson table: {"portfolio": "CODE"} or {"weights": {"SYMBOL": w}}',
+    )
+
+    def validate_benchmark(self, value):
+        try:
+            return benchmark_model(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict["benchmark"]) from None
 
     def validate(self, attrs):
         return {k: (None if v == "" else v) for k, v in attrs.items()}

@@ -40,6 +40,7 @@ def _generate(job_id: str, params: dict) -> dict:
         start=params.get("start"),
         end=params.get("end"),
         frequency=params.get("frequency") or "1d",
+        benchmark=params.get("benchmark"),
     )
     job_progress(job_id, 40, f"rendering {fmt}")
     content = RENDERERS[fmt](data)

@@ -10,12 +10,14 @@ from decimal import Decimal
 
 import numpy as np
 import pandas as pd
+from django.db.models import OuterRef, Q, Subquery
 
 from . import selectors
 from .kernels.panels import RETURN_KINDS, check_fill_policy, fill_panel, pivot_panel, returns_from_prices
 from .kernels.resample import BAR_FIELDS
 from .kernels.times import utc, window_end, window_start
 from .models import CURRENCY_RE, Instrument
+from .models import FxRate as _FxRate  # fx_rate_series reads the rate history in one query
 
 CURRENCY_PATTERN = re.compile(CURRENCY_RE)
 
@@ -237,3 +239,81 @@ def _quoted_rate(base: str, quote: str, at: pd.Timestamp) -> float | None:
     if direct is not None and (inverse is None or direct[0] >= inverse[0]):
         return direct[1]
     return None if inverse is None else 1.0 / inverse[1]
+
+
+def fx_rate_series(base: str, quote: str, index) -> pd.Series:
+    """`fx_rate(base, quote, t)` for every timestamp t of `index` (naive = UTC), by the same rules
+    (the latest stored rate at or before t, the pair or its inverse, the later of the two; else
+    through USD), read in one query instead of one lookup per timestamp. The Series is indexed by
+    the timestamps in UTC, in the order given. Raises FxRateNotFound naming the earliest timestamp
+    without a rate (all later ones have one once any rate is stored before them)."""
+    base, quote = _ccy(base), _ccy(quote)
+    stamps = _utc_index(index)
+    if base == quote or len(stamps) == 0:
+        return pd.Series(1.0, index=stamps, dtype=np.float64, name=f"{base}{quote}")
+    legs = [(base, quote)]
+    if _TRIANGULATION_CCY not in (base, quote):
+        legs += [(base, _TRIANGULATION_CCY), (_TRIANGULATION_CCY, quote)]
+    history = _fx_history({p for b, q in legs for p in ((b, q), (q, b))}, stamps.min(), stamps.max())
+    at_ns = stamps.as_unit("ns").asi8
+    rate = _quoted_series(base, quote, history, at_ns)
+    if len(legs) > 1:
+        via = _quoted_series(*legs[1], history, at_ns) * _quoted_series(*legs[2], history, at_ns)
+        rate = np.where(np.isnan(rate), via, rate)
+    missing = np.isnan(rate)
+    if missing.any():
+        when = stamps[missing].min()
+        raise FxRateNotFound(
+            f"no {base}/{quote} rate at or before {when.isoformat()} (direct, inverse or via USD)"
+        )
+    return pd.Series(rate, index=stamps, name=f"{base}{quote}")
+
+
+def _utc_index(index) -> pd.DatetimeIndex:
+    # utc=True reads naive instants as UTC and converts aware ones, like `utc()` in fx_rate.
+    return pd.DatetimeIndex(pd.to_datetime(pd.Index(index), utc=True, format="ISO8601"))
+
+
+def _fx_history(pairs: set[tuple[str, str]], first: pd.Timestamp, last: pd.Timestamp) -> dict:
+    """{(base, quote): (ts_ns ascending, rates)} of the stored pairs: every rate in [first, last]
+    plus, per pair, the latest one at or before `first` (what the earliest stamp needs). One query:
+    a correlated subquery finds each pair's seed row, so no history older than that is read."""
+    wanted = Q()
+    for b, q in sorted(pairs):
+        wanted |= Q(base=b, quote=q)
+    seed = (
+        _FxRate.objects.filter(base=OuterRef("base"), quote=OuterRef("quote"), ts__lte=first.to_pydatetime())
+        .order_by("-ts")
+        .values("ts")[:1]
+    )
+    rows = list(
+        _FxRate.objects.filter(wanted)
+        .filter(Q(ts__gte=first.to_pydatetime(), ts__lte=last.to_pydatetime()) | Q(ts=Subquery(seed)))
+        .order_by("base", "quote", "ts")
+        .values_list("base", "quote", "ts", "rate")
+    )
+    frame = pd.DataFrame(rows, columns=["base", "quote", "ts", "rate"])
+    frame["ts"] = pd.to_datetime(frame["ts"], utc=True)
+    return {
+        (b, q): (pd.DatetimeIndex(g["ts"]).as_unit("ns").asi8, g["rate"].to_numpy(dtype=np.float64))
+        for (b, q), g in frame.groupby(["base", "quote"], sort=False)
+    }
+
+
+def _asof(history: dict, pair: tuple[str, str], at_ns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(ts_ns, rate) of the pair's latest row at or before each instant; ts -1 and NaN where none."""
+    ts, rates = history.get(pair, (np.empty(0, np.int64), np.empty(0)))
+    pos = np.searchsorted(ts, at_ns, side="right") - 1
+    found = pos >= 0
+    safe = np.where(found, pos, 0)
+    if not len(ts):
+        return np.full(len(at_ns), -1, np.int64), np.full(len(at_ns), np.nan)
+    return np.where(found, ts[safe], -1), np.where(found, rates[safe], np.nan)
+
+
+def _quoted_series(base: str, quote: str, history: dict, at_ns: np.ndarray) -> np.ndarray:
+    """`_quoted_rate` at every instant: the pair where it is at least as recent as its inverse."""
+    d_ts, d_rate = _asof(history, (base, quote), at_ns)
+    i_ts, i_rate = _asof(history, (quote, base), at_ns)
+    use_direct = (d_ts >= 0) & (d_ts >= i_ts)
+    return np.where(use_direct, d_rate, np.where(i_ts >= 0, 1.0 / i_rate, np.nan))

@@ -118,22 +118,22 @@ def test_html_embeds_every_chart_and_the_service_figures(user, book, media):
     assert float(shown["total_return"]) == pytest.approx((1 + book).prod() - 1, rel=1e-9)
 
 
-def test_pdf_has_a_metrics_page_and_one_page_per_chart(user, book, media):
+def test_pdf_has_metrics_and_attribution_pages_and_one_page_per_chart(user, book, media):
     job, result = _run(user, format="pdf")
     pdf = _file(media, job, "pdf")
     assert pdf.startswith(b"%PDF") and result["size"] == len(pdf)
     pages = len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf))
-    assert pages == page_count(report_data_gather(portfolio="spx_fund")) == 6
+    assert pages == page_count(report_data_gather(portfolio="spx_fund")) == 7
     # Without a benchmark there is no rolling-beta page.
     job, _ = _run(user, format="pdf", portfolio="no_bench")
-    assert len(re.findall(rb"/Type\s*/Page\b(?!s)", _file(media, job, "pdf"))) == 5
+    assert len(re.findall(rb"/Type\s*/Page\b(?!s)", _file(media, job, "pdf"))) == 6
 
 
 def test_xlsx_sheets_hold_the_apis_figures(user, book, media, api_client):
     job, result = _run(user, format="xlsx", start="2000-01-01")
     assert result["content_type"].endswith("spreadsheetml.sheet")
     wb = openpyxl.load_workbook(io.BytesIO(_file(media, job, "xlsx")))
-    assert wb.sheetnames == ["metrics", "returns", "monthly"]
+    assert wb.sheetnames == ["metrics", "returns", "monthly", "attribution"]
     metrics = {row[0]: row[1] for row in wb["metrics"].iter_rows(min_row=2, values_only=True)}
     api = api_client.get("/api/analytics/performance/spx_fund", {"start": "2000-01-01"}).json()
     for name, value in api["metrics"].items():
@@ -157,7 +157,7 @@ def test_csv_parses_with_pandas_and_holds_metrics_and_returns(user, book, media)
     job, _ = _run(user, format="csv")
     frame = pd.read_csv(io.BytesIO(_file(media, job, "csv")))
     assert list(frame.columns) == ["section", "name", "ts", "value"]
-    assert set(frame["section"]) == {"metrics", "returns", "monthly"}
+    assert set(frame["section"]) == {"metrics", "returns", "monthly", "attribution"}
     perf = performance_report(portfolio="spx_fund")
     metrics = frame[frame.section == "metrics"].set_index("name")
     assert metrics.loc["sharpe", "value"] == perf["metrics"]["sharpe"]

@@ -171,3 +171,21 @@ def contribution_to_risk(weights, cov) -> tuple[np.ndarray, np.ndarray]:
     vol = np.sqrt(np.sum(w * sigma_w, axis=-1))
     safe = np.where(vol > 0, vol, np.nan)
     return w * sigma_w / safe[..., None], vol
+
+
+def contribution_to_risk_ex_post(contributions) -> tuple[np.ndarray, np.ndarray]:
+    """Each item's share of the realized volatility of R_t = Σ_i c_it, from per-period contributions
+    (..., T, N): cov(c_i, R) / σ_R with sample moments (ddof 1). They add up to σ_R, because
+    Σ_i cov(c_i, R) = var(R); unlike w_i (Σw)_i / σ_p this needs no return for items (cash, a
+    trading residual) whose weight can be zero while they contribute. Returns (shares (..., N), σ_R)."""
+    c = np.asarray(contributions, dtype=float)
+    t = c.shape[-2]
+    if t < 2:
+        return np.full(c.shape[:-2] + c.shape[-1:], np.nan), np.full(c.shape[:-2], np.nan)
+    total = c.sum(axis=-1)
+    dc = c - c.mean(axis=-2, keepdims=True)
+    dt = total - total.mean(axis=-1, keepdims=True)
+    cov = np.einsum("...tn,...t->...n", dc, dt) / (t - 1)
+    vol = np.sqrt(np.sum(dt * dt, axis=-1) / (t - 1))
+    safe = np.where(vol > 0, vol, np.nan)
+    return cov / safe[..., None], vol

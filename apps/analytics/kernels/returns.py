@@ -14,8 +14,13 @@ import pandas as pd
 from scipy import optimize
 
 FREQUENCIES = ("1d", "1w", "1mo")
+# Intraday returns are bar to bar at these intervals (the bars' own calendar, never chained).
+INTRADAY_FREQUENCIES = ("1m", "5m", "15m", "30m", "1h")
+RETURN_FREQUENCIES = (*INTRADAY_FREQUENCIES, *FREQUENCIES)
 PERIODS_PER_YEAR = {"1d": 252, "1w": 52, "1mo": 12}
+TRADING_DAYS_PER_YEAR = 252
 CALENDAR_DAYS_PER_YEAR = 365
+WEEKEND_SHARE = 0.1  # above this share of weekend rows (days), the data trades every day
 # Period keys for resampling: weeks end Sunday (so a Mon-Fri trading week stays whole), months are
 # calendar months. Each resampled period is labelled with the last timestamp it contains.
 PERIOD_RULE = {"1w": "W-SUN", "1mo": "M"}
@@ -32,8 +37,8 @@ def twr_returns(nav: pd.DataFrame, flows: pd.DataFrame) -> pd.DataFrame:
 
 
 def chain(returns: pd.DataFrame | pd.Series, frequency: str):
-    """Compound period returns into coarser periods (1w, 1mo); 1d returns them unchanged."""
-    if frequency == "1d":
+    """Compound period returns into coarser periods (1w, 1mo); 1d and intraday return them unchanged."""
+    if frequency not in PERIOD_RULE:
         return returns
     idx = returns.index
     keys = idx.tz_localize(None).to_period(PERIOD_RULE[frequency])
@@ -45,10 +50,26 @@ def chain(returns: pd.DataFrame | pd.Series, frequency: str):
 
 def annualization(index: pd.DatetimeIndex, frequency: str) -> int:
     """Periods per year for this data: 252 trading days, unless the daily calendar includes
-    weekends (assets that trade every day: a 365-day year); 52 weekly, 12 monthly."""
-    if frequency == "1d" and len(index) and (index.day_of_week >= 5).mean() > 0.1:
+    weekends (assets that trade every day: a 365-day year); 52 weekly, 12 monthly. Intraday: the
+    bars per trading day observed times the trading days per year (see `intraday_annualization`)."""
+    if frequency in INTRADAY_FREQUENCIES:
+        bars, days = intraday_annualization(index)
+        return max(1, round(bars * days))
+    if frequency == "1d" and len(index) and (index.day_of_week >= 5).mean() > WEEKEND_SHARE:
         return CALENDAR_DAYS_PER_YEAR
     return PERIODS_PER_YEAR[frequency]
+
+
+def intraday_annualization(index: pd.DatetimeIndex) -> tuple[float, int]:
+    """(bars per trading day, trading days per year) of intraday bar stamps: the median count of
+    bars per UTC day that has any (a half session or a gap does not set the scale), and 252 days,
+    or 365 when weekend days carry bars (assets that trade every day)."""
+    if not len(index):
+        return 0.0, TRADING_DAYS_PER_YEAR
+    days = pd.DatetimeIndex(index).floor("D")
+    per_day = pd.Series(1, index=days).groupby(level=0).size()
+    weekend = (per_day.index.day_of_week >= 5).mean() > WEEKEND_SHARE
+    return float(per_day.median()), CALENDAR_DAYS_PER_YEAR if weekend else TRADING_DAYS_PER_YEAR
 
 
 def irr(dates: pd.DatetimeIndex, amounts: np.ndarray) -> float:

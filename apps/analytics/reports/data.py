@@ -1,8 +1,9 @@
 """The figures of a tear sheet, gathered once and shared by every renderer.
 
-Everything comes from the performance services (the same numbers the performance and benchmark APIs
-answer), so a report can never disagree with the API. Security-level attribution is not included:
-the contribution service needs per-period holdings weights that the book of record does not keep.
+Everything comes from the performance and attribution services (the same numbers the performance,
+benchmark and attribution APIs answer), so a report can never disagree with the API. The attribution
+table is the stored book's contribution to return and risk by sector and by security over the
+report's periods, and Brinson-Fachler by sector when the request names a model benchmark.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..services import attribution as attribution_service
 from ..services import performance as performance_service
 
 # Drawdown details that are dates (ISO strings) rather than numbers: renderers keep them apart.
@@ -32,6 +34,8 @@ class ReportData:
     monthly: pd.DataFrame  # year x month (1..12) compounded returns, plus a "year" column
     performance: dict  # performance_report's answer, verbatim
     benchmark_comparison: dict | None  # benchmark_report's answer, None without a benchmark
+    attribution: dict | None = None  # the contribution API's answer from the stored book
+    brinson: dict | None = None  # the Brinson API's answer against a model benchmark, when asked
 
 
 def _monthly_table(returns: pd.Series) -> pd.DataFrame:
@@ -76,8 +80,11 @@ def _series_frame(perf: dict, comparison: dict | None) -> pd.DataFrame:
     return frame
 
 
-def report_data_gather(*, portfolio: str, start=None, end=None, frequency: str = "1d") -> ReportData:
-    """Every figure of the tear sheet; bad input raises the services' field-keyed ValidationError."""
+def report_data_gather(
+    *, portfolio: str, start=None, end=None, frequency: str = "1d", benchmark: dict | None = None
+) -> ReportData:
+    """Every figure of the tear sheet; bad input raises the services' field-keyed ValidationError.
+    `benchmark`: a model ({"portfolio": CODE} or {"weights": {...}}) for a Brinson table."""
     perf = performance_service.performance_report(
         portfolio=portfolio, start=start, end=end, frequency=frequency
     )
@@ -87,6 +94,9 @@ def report_data_gather(*, portfolio: str, start=None, end=None, frequency: str =
             portfolio=portfolio, start=start, end=end, frequency=frequency
         )
     series = _series_frame(perf, comparison)
+    window = {"portfolio": portfolio, "start": start, "end": end, "frequency": frequency}
+    attribution = attribution_service.contribution_attribute(**window)
+    brinson = attribution_service.brinson_attribute(**window, benchmark=benchmark) if benchmark else None
     return ReportData(
         portfolio=perf["portfolio"],
         frequency=perf["frequency"],
@@ -100,4 +110,6 @@ def report_data_gather(*, portfolio: str, start=None, end=None, frequency: str =
         monthly=_monthly_table(series["returns"]),
         performance=perf,
         benchmark_comparison=comparison,
+        attribution=attribution,
+        brinson=brinson,
     )

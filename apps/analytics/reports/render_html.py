@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 
 from .charts import charts_all, figure_png
 from .data import DATE_FIELDS, ReportData
+from .render_tables import attribution_frame, brinson_frame, brinson_title
 
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 # Counts and ratios that read better as plain numbers than as percentages.
@@ -48,6 +49,22 @@ def _data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
+def _cells(frame, text_columns: tuple[str, ...]) -> list[dict]:
+    """Rows of a table: text columns as they are, figures as percentages with the exact value kept
+    in data-value (NaN/None shown as a dash)."""
+    rows = []
+    for record in frame.to_dict("records"):
+        row = {"text": [record[c] for c in text_columns], "figures": []}
+        for c in frame.columns:
+            if c in text_columns:
+                continue
+            v = record[c]
+            v = None if v is None or (isinstance(v, float) and not math.isfinite(v)) else float(v)
+            row["figures"].append({"name": c, "display": metric_display(c, v), "raw": _raw(v)})
+        rows.append(row)
+    return rows
+
+
 def render_html(data: ReportData) -> bytes:
     charts = [{"name": name, "src": _data_uri(figure_png(fig))} for name, fig in charts_all(data)]
     metrics = [
@@ -63,5 +80,18 @@ def render_html(data: ReportData) -> bytes:
         }
         for year, row in ((y, r.to_dict()) for y, r in data.monthly.iterrows())
     ]
-    context = {"data": data, "charts": charts, "metrics": metrics, "monthly": monthly, "months": MONTHS}
+    attribution = attribution_frame(data)
+    brinson = brinson_frame(data)
+    context = {
+        "data": data,
+        "charts": charts,
+        "metrics": metrics,
+        "monthly": monthly,
+        "months": MONTHS,
+        "attribution_columns": list(attribution.columns),
+        "attribution": _cells(attribution, ("level", "name", "sector")),
+        "brinson_columns": list(brinson.columns),
+        "brinson": _cells(brinson, ("sector",)),
+        "brinson_title": brinson_title(data),
+    }
     return render_to_string("analytics/tearsheet.html", context).encode("utf-8")

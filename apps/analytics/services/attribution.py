@@ -21,6 +21,7 @@ from apps.marketdata.kernels.times import utc, window_end, window_start
 from apps.portfolio import facade as portfolio_facade
 
 from ..kernels import attribution as kernel
+from . import attribution_stored as stored
 
 METHODS = ("brinson", "factor", "contribution")
 WEIGHT_SUM_TOLERANCE = 1e-6
@@ -125,16 +126,63 @@ def _benchmark_missing(code: str) -> ValidationError:
         else "the portfolio has no benchmark"
     )
     return ValidationError(
-        {"benchmark": f"Give the benchmark's sector weights and returns in each period; {reason}."}
+        {
+            "benchmark": "Give the benchmark's sector weights and returns in each period, or a model "
+            f"benchmark ({stored.BENCHMARK_HELP}); {reason}."
+        }
     )
 
 
-def brinson_attribute(*, portfolio: str, periods, start=None, end=None, linking: str = "carino") -> dict:
+def _benchmark_only(periods) -> bool:
+    """Periods that carry only the benchmark side: the portfolio side comes from the stored book."""
+    return all(isinstance(p, dict) and "portfolio" not in p and p.get("benchmark") for p in periods)
+
+
+def brinson_attribute(
+    *,
+    portfolio: str,
+    periods=None,
+    start=None,
+    end=None,
+    linking: str = "carino",
+    benchmark=None,
+    frequency: str = "1d",
+) -> dict:
     """Brinson-Fachler by sector per period, linked over the periods (Carino or Menchero) so the
     effects add up to Π(1+Rp) - Π(1+Rb). A sector one side does not hold has weight 0 there and
-    takes the other side's return: its whole effect is allocation."""
+    takes the other side's return: its whole effect is allocation.
+
+    Both sides from the body (`periods` with portfolio and benchmark), or the portfolio side derived
+    from the stored book at `frequency` (`services.attribution_stored`) against the benchmark side
+    of `periods` (benchmark only) or a model `benchmark` (no `periods`)."""
     _link_result(linking)
     start_ts, end_ts = _window(start, end)
+    if periods in (None, []):
+        if benchmark is None:
+            missing = _benchmark_missing(portfolio).message_dict
+            raise ValidationError(
+                {
+                    "periods": "Give the periods, or leave them out and name a model benchmark to derive "
+                    "both sides from the stored book.",
+                    **missing,
+                }
+            )
+        return stored.brinson_from_book(
+            portfolio=portfolio,
+            benchmark=stored.benchmark_model(benchmark),
+            start=start,
+            end=end,
+            frequency=frequency,
+            linking=linking,
+        )
+    if isinstance(periods, list) and _benchmark_only(periods):
+        body = [
+            (_date(p.get("date"), f"periods[{i}].date"), _side(p, "benchmark", i))
+            for i, p in enumerate(periods)
+        ]
+        return stored.brinson_from_book(
+            portfolio=portfolio, body_periods=body, start=start, end=end, frequency=frequency, linking=linking
+        )
     if not isinstance(periods, list) or not periods:
         raise ValidationError(
             {
@@ -233,6 +281,9 @@ def factor_attribute(
     if returns is None:
         from .returns import portfolio_returns  # the stored book's time-weighted returns
 
+        if frequency not in stored.FREQUENCIES:  # factors are aligned by calendar date
+            raise ValidationError({"frequency": f"Use one of {', '.join(stored.FREQUENCIES)} for factors."})
+
         y = portfolio_returns(portfolio=portfolio, start=start, end=end, frequency=frequency).returns
         source = "stored"
     else:
@@ -280,13 +331,20 @@ def factor_attribute(
 # --- Security contribution -----------------------------------------------------------------------
 
 
-def contribution_attribute(*, portfolio: str, periods, start=None, end=None, linking: str = "carino") -> dict:
+def contribution_attribute(
+    *, portfolio: str, periods=None, start=None, end=None, linking: str = "carino", frequency: str = "1d"
+) -> dict:
     """Per security: contribution to return (w × r each period, linked so they add up to the
     compounded portfolio return) and to risk (w_i (Σw)_i / σ_p with the last period's weights and the
     sample covariance of the securities' period returns; they add up to σ_p, per period, not
-    annualized). A security absent from a period has weight 0 and return 0 in it."""
+    annualized). A security absent from a period has weight 0 and return 0 in it. Without `periods`,
+    derived from the stored book at `frequency` (`attribution_stored.contribution_from_book`)."""
     _link_result(linking)
     start_ts, end_ts = _window(start, end)
+    if periods in (None, []):
+        return stored.contribution_from_book(
+            portfolio=portfolio, start=start, end=end, frequency=frequency, linking=linking
+        )
     if not isinstance(periods, list) or not periods:
         raise ValidationError(
             {"periods": "Give the periods: [{date, securities: {symbol: {weight, return}}}]."}

@@ -101,7 +101,8 @@ def _frame(result, symbol, rf_label) -> dict:
         "portfolio": result.portfolio,
         "frequency": result.frequency,
         "periods_per_year": ppy,
-        "annualization": f"{FREQUENCY_NAMES.get(ppy, result.frequency)}: {ppy} periods per year",
+        "annualization": result.annualization
+        or f"{FREQUENCY_NAMES.get(ppy, result.frequency)}: {ppy} periods per year",
         "start": result.returns.index[0].isoformat(),
         "end": result.returns.index[-1].isoformat(),
         "observations": len(result.returns),

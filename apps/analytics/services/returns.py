@@ -1,11 +1,10 @@
-"""NAV and returns rebuilt from a portfolio's transactions and daily closes.
+"""NAV and time-weighted returns of a stored portfolio, from the book replay (`services.book`).
 
-The daily calendar is the set of dates with a daily bar for any instrument the portfolio traded.
-A booking counts in the first calendar period whose date is on or after its UTC day (a weekend
-deposit joins Monday). Holdings are valued at close (carried forward over gaps; before an
-instrument's first bar, at its last trade price), converted to base at the FX rate of the window's
-end, and the book's cash is rebuilt from the same transactions with the same rates, so buying and
-selling never moves NAV by itself. Deposits/withdrawals are the only external flows.
+Daily (1d) returns run on the daily bar calendar of the portfolio's instruments and chain into weeks
+(1w) and months (1mo); intraday returns (1m ... 1h) run bar to bar on the intraday bars, which
+market data resamples from finer stored bars. Holdings are valued at each bar's close, converted to
+base at the FX rate of that bar's time, and deposits/withdrawals are the only external flows: they
+arrive at the close of the bar they are booked in, so they are never performance.
 """
 
 from __future__ import annotations
@@ -21,8 +20,7 @@ from apps.marketdata.kernels.times import utc, window_end, window_start
 
 from .. import selectors
 from ..kernels import returns as kernel
-
-FLOW_SIGN = {"deposit": 1.0, "withdrawal": -1.0}
+from .book import Book, book_replay, no_intraday_bars
 
 
 @dataclass(frozen=True)
@@ -34,12 +32,25 @@ class ReturnsResult:
     nav: pd.Series  # NAV at each period end, base currency
     flows: pd.Series  # net external flow (deposits - withdrawals) booked in each period
     money_weighted_return: float  # annualized IRR over the window (NaN when undefined)
+    annualization: str = ""  # how periods_per_year was found, for intraday data
+
+
+@dataclass(frozen=True)
+class BookReturns:
+    """`portfolio_returns`' answer with what it was computed from: the book replay and the per-step
+    returns inside the window (each period's return is the compounded product of its steps)."""
+
+    result: ReturnsResult
+    book: Book
+    steps: pd.Series
 
 
 def _check_window(start, end, frequency) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
     errors = {}
-    if frequency not in kernel.FREQUENCIES:
-        errors["frequency"] = f"Unknown frequency {frequency!r}; use one of {', '.join(kernel.FREQUENCIES)}."
+    if frequency not in kernel.RETURN_FREQUENCIES:
+        errors["frequency"] = (
+            f"Unknown frequency {frequency!r}; use one of {', '.join(kernel.RETURN_FREQUENCIES)}."
+        )
     try:
         start_ts = window_start(start)
     except (ValueError, TypeError):
@@ -59,84 +70,16 @@ def _empty(reason: str) -> ValidationError:
     return ValidationError({"period": f"No returns in this period: {reason}."})
 
 
-def _fx_by_symbol(symbols: list[str], base: str, at) -> pd.Series:
-    instruments = selectors.instruments(symbols)
-    rates = {}
-    for ccy in {i.currency for i in instruments.values()}:
-        try:
-            rates[ccy] = marketdata.fx_rate(ccy, base, at)
-        except ValueError as exc:
-            raise ValidationError({"fx": f"Cannot convert {ccy} to {base}: {exc}"}) from exc
-    return pd.Series({s: rates[instruments[s].currency] for s in symbols}, dtype=float)
-
-
-def _daily_nav(tx: pd.DataFrame, base: str, end_ts) -> tuple[pd.Series, pd.Series]:
-    """Daily NAV and flows of one portfolio's transactions, on its instruments' bar calendar."""
-    symbols = sorted(tx["symbol"].dropna().unique())
-    first_day = tx["timestamp"].min().floor("D")
-    if symbols:
-        prices = marketdata.price_panel(symbols, start=first_day, end=end_ts, interval="1d")
-        if prices.empty:
-            raise _empty("no daily prices for the portfolio's instruments")
-        calendar = prices.index
-    else:
-        last = end_ts or pd.Timestamp.now(tz="UTC")
-        calendar = pd.bdate_range(first_day, last, freq="B", tz="UTC", inclusive="left" if end_ts else "both")
-        prices = pd.DataFrame(index=calendar)
-    fx = _fx_by_symbol(symbols, base, end_ts) if symbols else pd.Series(dtype=float)
-
-    pos = calendar.searchsorted(tx["timestamp"].dt.floor("D"), side="left")
-    tx = tx.assign(_pos=pos)[pos < len(calendar)]  # bookings after the last bar have no valuation yet
-    qty = tx["quantity"].fillna(0.0).to_numpy()
-    price = tx["price"].fillna(0.0).to_numpy()
-    fees = tx["fees"].fillna(0.0).to_numpy()
-    amount = tx["amount"].fillna(0.0).to_numpy()
-    kind = tx["type"].to_numpy()
-    rate = tx["symbol"].map(fx).fillna(1.0).to_numpy(float)
-    side = np.select([kind == "buy", kind == "sell"], [1.0, -1.0], 0.0)
-    cash = (
-        -side * qty * price * rate
-        + np.select(
-            [kind == "deposit", kind == "withdrawal", kind == "fee", kind == "dividend"],
-            [amount, -amount, -amount, amount * rate],
-            0.0,
-        )
-        - fees * rate
-    )
-    flows_raw = tx["type"].map(FLOW_SIGN).fillna(0.0).to_numpy() * amount
-    steps = np.arange(len(calendar))
-    cash_path = pd.Series(cash).groupby(tx["_pos"].to_numpy()).sum().reindex(steps, fill_value=0.0).cumsum()
-    flows = pd.Series(flows_raw).groupby(tx["_pos"].to_numpy()).sum().reindex(steps, fill_value=0.0)
-
-    nav = cash_path.to_numpy()
-    trades = tx[side != 0]
-    if symbols and not trades.empty:
-        signed = pd.DataFrame(
-            {"pos": trades["_pos"], "symbol": trades["symbol"], "q": side[side != 0] * qty[side != 0]}
-        )
-        holdings = (
-            signed.pivot_table(index="pos", columns="symbol", values="q", aggfunc="sum")
-            .reindex(index=steps, columns=symbols)
-            .fillna(0.0)
-            .cumsum()
-        )
-        trade_px = (
-            trades.assign(pos=trades["_pos"])
-            .pivot_table(index="pos", columns="symbol", values="price", aggfunc="last")
-            .reindex(index=steps, columns=symbols)
-        )
-        marks = prices.reindex(columns=symbols).to_numpy()
-        marks = pd.DataFrame(np.where(np.isnan(marks), trade_px.to_numpy(), marks)).ffill().to_numpy()
-        value = np.nan_to_num(holdings.to_numpy() * marks * fx.reindex(symbols).to_numpy())
-        nav = nav + value.sum(axis=1)
-    index = pd.DatetimeIndex(calendar, name="ts")
-    return pd.Series(nav, index=index, name="nav"), pd.Series(flows.to_numpy(), index=index, name="flows")
-
-
 def portfolio_returns(*, portfolio, start=None, end=None, frequency: str = "1d") -> ReturnsResult:
-    """Time-weighted returns of a stored portfolio over [start, end) at 1d, 1w or 1mo. Raises
-    ValidationError keyed by field: frequency, start/end (unparseable, start not before end),
-    period (nothing to measure in the window), portfolio (unknown), fx (no rate to base)."""
+    """Time-weighted returns of a stored portfolio over [start, end) at 1m, 5m, 15m, 30m, 1h, 1d,
+    1w or 1mo. Raises ValidationError keyed by field: frequency (unknown, or no intraday bars),
+    start/end (unparseable, start not before end), period (nothing to measure in the window),
+    portfolio (unknown), fx (no rate to base)."""
+    return portfolio_book_returns(portfolio=portfolio, start=start, end=end, frequency=frequency).result
+
+
+def portfolio_book_returns(*, portfolio, start=None, end=None, frequency: str = "1d") -> BookReturns:
+    """`portfolio_returns` together with the book replay behind it (for holdings attribution)."""
     start_ts, end_ts = _check_window(start, end, frequency)
     info = selectors.portfolio_info(portfolio)
     if info is None:
@@ -144,24 +87,37 @@ def portfolio_returns(*, portfolio, start=None, end=None, frequency: str = "1d")
     tx = selectors.transactions([info.id], end=end_ts)
     if tx.empty:
         raise _empty("the portfolio has no transactions before its end")
-    nav, flows = _daily_nav(tx, info.base_currency, end_ts)
+    intraday = frequency in kernel.INTRADAY_FREQUENCIES
+    book = book_replay(
+        tx,
+        base=info.base_currency,
+        end_ts=end_ts,
+        interval=frequency if intraday else "1d",
+        start_ts=start_ts,
+    )
+    nav, flows = book.nav_series(), book.flows_series()
     daily = kernel.twr_returns(nav.to_frame(), flows.to_frame("nav"))["nav"].rename("returns")
-    prior_nav = 0.0
+    prior_nav, prior_ts = 0.0, None
     if start_ts is not None:
         before = nav[nav.index < start_ts]
-        prior_nav = float(before.iloc[-1]) if len(before) else 0.0
+        if len(before):
+            prior_nav, prior_ts = float(before.iloc[-1]), before.index[-1]
         keep = nav.index >= start_ts
         nav, flows, daily = nav[keep], flows[keep], daily[keep]
     if daily.empty:
+        if intraday:
+            raise no_intraday_bars(frequency, "the portfolio's instruments in this window")
         raise _empty("no trading days in the window")
     returns = kernel.chain(daily, frequency).rename("returns")
-    if frequency != "1d":
+    if frequency in kernel.PERIOD_RULE:
         nav = (
             nav.groupby(_period_labels(nav.index, returns.index)).last().set_axis(returns.index).rename("nav")
         )
         flows = flows.groupby(_period_labels(flows.index, returns.index)).sum().set_axis(returns.index)
-    mwr = _money_weighted(nav, flows, prior_nav)
-    return ReturnsResult(
+    if not intraday:
+        prior_ts = None  # daily: the opening value is dated the day before the first (as always)
+    mwr = _money_weighted(nav, flows, prior_nav, prior_ts)
+    result = ReturnsResult(
         portfolio=info.code,
         frequency=frequency,
         periods_per_year=kernel.annualization(daily.index, frequency),
@@ -169,6 +125,17 @@ def portfolio_returns(*, portfolio, start=None, end=None, frequency: str = "1d")
         nav=nav,
         flows=flows.rename("flows"),
         money_weighted_return=mwr,
+        annualization=_intraday_note(daily.index, frequency) if intraday else "",
+    )
+    return BookReturns(result=result, book=book, steps=daily)
+
+
+def _intraday_note(index: pd.DatetimeIndex, frequency: str) -> str:
+    bars, days = kernel.intraday_annualization(index)
+    ppy = kernel.annualization(index, frequency)
+    return (
+        f"intraday {frequency}: {bars:g} bars per trading day (median per UTC day) x {days} "
+        f"{'calendar' if days == kernel.CALENDAR_DAYS_PER_YEAR else 'trading'} days = {ppy} periods per year"
     )
 
 
@@ -177,10 +144,11 @@ def _period_labels(index: pd.DatetimeIndex, ends: pd.DatetimeIndex) -> np.ndarra
     return ends.searchsorted(index, side="left")
 
 
-def _money_weighted(nav: pd.Series, flows: pd.Series, prior_nav: float) -> float:
+def _money_weighted(nav: pd.Series, flows: pd.Series, prior_nav: float, prior_ts=None) -> float:
     """IRR from the investor's side: the starting value and deposits in (negative), withdrawals and
-    the final NAV out (positive)."""
-    dates = [nav.index[0] - pd.Timedelta(days=1)] if prior_nav else []
+    the final NAV out (positive). The starting value is dated `prior_ts`, or the day before."""
+    opening = prior_ts if prior_ts is not None else nav.index[0] - pd.Timedelta(days=1)
+    dates = [opening] if prior_nav else []
     amounts = [-prior_nav] if prior_nav else []
     dates += list(flows.index)
     amounts += list(-flows.to_numpy())
@@ -201,18 +169,25 @@ def benchmark_returns(*, portfolio, start=None, end=None, frequency: str = "1d")
 
 
 def benchmark_on(result: ReturnsResult, symbol: str) -> pd.Series:
-    """`symbol`'s adjusted-close returns over each period of `result` (carried over missing days)."""
+    """`symbol`'s adjusted-close returns over each period of `result` (carried over missing bars):
+    daily closes for 1d/1w/1mo, the intraday bars of `result`'s interval for intraday returns."""
     first = result.returns.index[0]
+    intraday = result.frequency in kernel.INTRADAY_FREQUENCIES
     lookback = first - pd.Timedelta(days=40 if result.frequency == "1mo" else 14)
-    prices = marketdata.price_panel(
-        [symbol], start=lookback, end=result.returns.index[-1] + pd.Timedelta(days=1), adjusted=True
-    )[symbol]
+    panel = marketdata.price_panel(
+        [symbol],
+        start=lookback,
+        end=result.returns.index[-1] + pd.Timedelta(days=1),
+        interval=result.frequency if intraday else "1d",
+        adjusted=True,
+    )
+    prices = panel[symbol] if symbol in panel else pd.Series(dtype=float)
     daily = prices.ffill()
     # The value at each period end; the period's return runs from the previous end (or, for the
     # first period, from the last close before it starts).
     ends = result.returns.index
     at_end = daily.reindex(daily.index.union(ends)).ffill().reindex(ends)
-    if result.frequency == "1d":
+    if result.frequency == "1d" or intraday:
         previous = daily[daily.index < first]
         opening = float(previous.iloc[-1]) if len(previous) else np.nan
     else:

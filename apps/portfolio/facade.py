@@ -94,6 +94,13 @@ def portfolio_can_view(user, key: int | str) -> bool | None:
     return None if p is None else permissions.can_view(user, p)
 
 
+def portfolio_ids_visible(user):
+    """The ids of the portfolios `user` may view, as a lazy queryset other engines can use as a
+    subquery (`filter(portfolio_id__in=...)`: the whole list stays one query); None means all (staff)."""
+    q = permissions.visible_q(user)
+    return None if q is None else Portfolio.objects.filter(q).values("pk")
+
+
 TRANSACTION_COLUMNS = (
     "portfolio_id",
     "id",

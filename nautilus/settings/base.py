@@ -237,6 +237,9 @@ SPECTACULAR_SETTINGS = {
         # `format`: the bar file formats keep their name beside the tear-sheet formats.
         "FormatEnum": "apps.marketdata.serializers_read.BAR_FORMATS",
         "ReportFormatEnum": "apps.analytics.reports.files.REPORT_FORMAT_CHOICES",
+        # `status`: breaches and alert deliveries each keep their own life-cycle names.
+        "BreachStatusEnum": "apps.risk.models.BreachStatus.choices",
+        "AlertDeliveryStatusEnum": "apps.risk.models.DeliveryStatus.choices",
     },
 }
 
@@ -266,6 +269,8 @@ ANALYTICS_PUBLISH_MIN_INTERVAL_MS = env.int("ANALYTICS_PUBLISH_MIN_INTERVAL_MS",
 # the monitor checks portfolios in batches of this size; webhooks retry with exponential backoff.
 RISK_BREACH_RESOLVE_AFTER_SECONDS = env.int("RISK_BREACH_RESOLVE_AFTER_SECONDS", default=60)
 RISK_MONITOR_BATCH_SIZE = env.int("RISK_MONITOR_BATCH_SIZE", default=500)
+# A burst of bar/execution events for the same portfolios becomes one follow-up check per window.
+RISK_EVENT_COALESCE_MS = env.int("RISK_EVENT_COALESCE_MS", default=250)
 RISK_WEBHOOK_MAX_RETRIES = env.int("RISK_WEBHOOK_MAX_RETRIES", default=5)
 RISK_WEBHOOK_BACKOFF_SECONDS = env.float("RISK_WEBHOOK_BACKOFF_SECONDS", default=2.0)
 RISK_WEBHOOK_TIMEOUT_SECONDS = env.float("RISK_WEBHOOK_TIMEOUT_SECONDS", default=5.0)

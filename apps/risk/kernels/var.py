@@ -13,8 +13,11 @@ The backtests at the end check a VaR series against the P&L that followed.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from scipy import special, stats
+from sklearn.covariance import LedoitWolf
 
 # Portfolios × simulations held at once by the Monte Carlo estimator (≈ 160 MB of float64), so
 # 10,000 portfolios × 10,000 paths run in slices instead of one 800 MB block.
@@ -33,14 +36,19 @@ def historical_var_es(
     scale = np.sqrt(np.broadcast_to(np.asarray(horizon_days, dtype=float), (rows,)))
     var = np.full(rows, np.nan)
     es = np.full(rows, np.nan)
-    # Rows sharing a confidence are done in one nanpercentile call (usually all of them).
+    # Rows sharing a confidence are done in one percentile call (usually all of them).
     for c in np.unique(conf):
         sel = np.flatnonzero(conf == c)
         block = pnl[sel]
-        with np.errstate(all="ignore"):
-            cut = np.nanpercentile(block, 100.0 * (1.0 - c), axis=1)
-        tail = np.where(block <= cut[:, None], block, np.nan)
-        with np.errstate(all="ignore"):
+        # An all-NaN row is documented to give NaN; numpy's warning about it is noise here.
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            # nanpercentile works row by row in Python (0.65 s for 10,000 rows); percentile gives the
+            # same figures in one C pass when there is no NaN, the monitor's usual case.
+            q = 100.0 * (1.0 - c)
+            has_nan = np.isnan(block).any()
+            cut = np.nanpercentile(block, q, axis=1) if has_nan else np.percentile(block, q, axis=1)
+            tail = np.where(block <= cut[:, None], block, np.nan)
             tail_mean = np.nanmean(tail, axis=1) if tail.size else np.full(len(sel), np.nan)
         var[sel] = -cut
         es[sel] = -tail_mean
@@ -99,11 +107,9 @@ def covariance(returns: np.ndarray, method: str = "sample") -> np.ndarray:
     (complete cases), so every entry is estimated on the same days and the matrix stays PSD.
 
     - sample: unbiased (T - 1) sample covariance.
-    - ledoit_wolf: Ledoit & Wolf (2004) shrinkage of the (1/T, demeaned) sample covariance S toward
-      μI with μ = tr(S)/N and the optimal intensity min(b̄², d²)/d², where d² = ‖S - μI‖²/N and
-      b̄² = Σ_t ‖x_t x_tᵀ - S‖² / (T² N). The same estimator as sklearn.covariance.LedoitWolf
-      (written out here because scikit-learn is not a dependency yet); it keeps the matrix
-      well-conditioned when T is not much larger than N.
+    - ledoit_wolf: sklearn.covariance.LedoitWolf, Ledoit & Wolf (2004) shrinkage of the (1/T,
+      demeaned) sample covariance toward a multiple of the identity with the optimal intensity;
+      it keeps the matrix well-conditioned when T is not much larger than N.
     """
     if method not in ("sample", "ledoit_wolf"):
         raise ValueError(f"method must be 'sample' or 'ledoit_wolf', got {method!r}")
@@ -111,19 +117,11 @@ def covariance(returns: np.ndarray, method: str = "sample") -> np.ndarray:
     if x.ndim != 2:
         raise ValueError("returns must be a (T, N) matrix")
     x = x[np.isfinite(x).all(axis=1)]
-    t, n = x.shape
-    if t < 2:
+    if x.shape[0] < 2:
         raise ValueError("need at least two complete rows of returns")
-    x = x - x.mean(axis=0)
-    if method == "sample":
-        return x.T @ x / (t - 1)
-    s = x.T @ x / t
-    mu = np.trace(s) / n
-    d2 = (np.sum(s**2) - 2 * mu * np.trace(s) + n * mu**2) / n
-    # Σ_t ‖x_t x_tᵀ - S‖² = Σ_t ‖x_t‖⁴ - T‖S‖², so no (T, N, N) tensor is built.
-    b2 = (np.sum(np.sum(x**2, axis=1) ** 2) / t - np.sum(s**2)) / (t * n)
-    shrinkage = 0.0 if d2 == 0 else min(b2, d2) / d2
-    return (1 - shrinkage) * s + shrinkage * mu * np.eye(n)
+    if method == "ledoit_wolf":
+        return LedoitWolf().fit(x).covariance_
+    return np.cov(x, rowvar=False, ddof=1).reshape(x.shape[1], x.shape[1])
 
 
 def _covariance_factor(cov: np.ndarray) -> np.ndarray:

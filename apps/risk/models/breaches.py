@@ -52,11 +52,15 @@ class Breach(models.Model):
     last_value = models.FloatField()
     peak_utilization = models.FloatField()
     last_utilization = models.FloatField()
-    bucket = models.CharField(max_length=128, blank=True, help_text="The bucket at fault (largest position...).")
+    bucket = models.CharField(
+        max_length=128, blank=True, help_text="The bucket at fault (largest position...)."
+    )
 
     opened_at = models.DateTimeField(db_index=True)
     last_seen_at = models.DateTimeField(help_text="Last check that found it at or above the warn level.")
-    below_since = models.DateTimeField(null=True, blank=True, help_text="Below the warn level since (hysteresis).")
+    below_since = models.DateTimeField(
+        null=True, blank=True, help_text="Below the warn level since (hysteresis)."
+    )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = _user_fk()
     escalation_level = models.PositiveSmallIntegerField(default=0)

@@ -1,0 +1,175 @@
+"""The slow-moving market data behind the books, cached in process memory for CACHE_TTL_SECONDS:
+instrument attributes, ADV and daily close history per symbol, the aligned history per universe,
+and FX volatilities per currency pair (see the package docstring for the definitions)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from apps.marketdata import facade as marketdata
+
+CACHE_TTL_SECONDS = 60.0
+RETURN_DAYS = 250
+ADV_DAYS = 20
+HISTORY_DAYS = int(RETURN_DAYS * 1.5) + 20  # calendar days read for RETURN_DAYS trading days
+FX_VOL_DAYS = 60
+FX_VOL_MIN_OBS = 10
+
+
+class _TtlCache:
+    """Per-key values that expire CACHE_TTL_SECONDS after they were stored; at most MAX_ENTRIES
+    per kind (the oldest go first), so many different universes cannot grow it without bound."""
+
+    MAX_ENTRIES = {"hist": 32}
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: dict[str, dict] = {}
+
+    def get_many(self, kind: str, keys: Iterable) -> dict:
+        now = time.monotonic()
+        with self._lock:
+            items = self._items.get(kind, {})
+            out = {}
+            for k in keys:
+                hit = items.get(k)
+                if hit is not None and now - hit[0] < CACHE_TTL_SECONDS:
+                    out[k] = hit[1]
+            return out
+
+    def put_many(self, kind: str, values: dict) -> None:
+        now = time.monotonic()
+        with self._lock:
+            items = self._items.setdefault(kind, {})
+            for k in [k for k, (at, _) in items.items() if now - at >= CACHE_TTL_SECONDS]:
+                del items[k]
+            for k, v in values.items():
+                items.pop(k, None)
+                items[k] = (now, v)
+            cap = self.MAX_ENTRIES.get(kind)
+            while cap is not None and len(items) > cap:
+                del items[next(iter(items))]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+cache = _TtlCache()
+
+
+def book_cache_clear() -> None:
+    """Forget every cached attribute, ADV, history and FX vol (tests; after a bulk data load)."""
+    cache.clear()
+
+
+@dataclass(frozen=True)
+class _Slow:
+    """One instrument's slow-moving data: attributes, ADV and its daily adjusted closes."""
+
+    instrument_id: int
+    currency: str
+    sector: str
+    industry: str
+    adv: float
+    closes: pd.Series
+
+
+def _slow_load(symbols: list[str], as_of: pd.Timestamp | None, infos: dict) -> dict[str, _Slow]:
+    infos = {**marketdata.instruments_by_symbols([s for s in symbols if s not in infos]), **infos}
+    known = [s for s in symbols if s in infos]
+    if not known:
+        return {}
+    start = None if as_of is None else as_of - pd.Timedelta(days=HISTORY_DAYS)
+    closes = marketdata.price_panel(known, start=start, field="close", adjusted=True)
+    volume = marketdata.price_panel(known, start=start, field="volume")
+    # Mean of each column's last ADV_DAYS bars: count the non-missing rows from the bottom.
+    present = volume.notna()
+    recent = present[::-1].cumsum()[::-1] <= ADV_DAYS
+    adv = volume.where(present & recent).mean(axis=0)
+    out = {}
+    for s in known:
+        i = infos[s]
+        col = closes[s].dropna() if s in closes else pd.Series(dtype=float)
+        out[s] = _Slow(i.id, i.currency, i.sector, i.industry, float(adv.get(s, np.nan)), col)
+    return out
+
+
+def slow_data(symbols: list[str], as_of, infos: dict | None = None) -> dict[str, _Slow]:
+    cached = cache.get_many("slow", symbols)
+    missing = [s for s in symbols if s not in cached]
+    if missing:
+        fresh = _slow_load(missing, as_of, infos or {})
+        cache.put_many("slow", fresh)
+        cached.update(fresh)
+    return cached
+
+
+def _fx_vol_load(pair: tuple[str, str], as_of: pd.Timestamp) -> float:
+    """Daily log-change vol of `pair` over FX_VOL_DAYS daily stamps up to `as_of` (the rate at or
+    before each day, one query via fx_rate_series); NaN without enough history or a rate that never
+    moved (see module docstring)."""
+    base, quote = pair
+    days = pd.DatetimeIndex([as_of - pd.Timedelta(days=k) for k in range(FX_VOL_DAYS, -1, -1)])
+    try:
+        r = marketdata.fx_rate_series(base, quote, days).to_numpy(dtype=float)
+    except ValueError:
+        # A history younger than the window has no rate at its first stamp: take the days that have
+        # one, one lookup each (only young pairs pay this, and the result is cached).
+        rates = []
+        for day in days:
+            try:
+                rates.append(marketdata.fx_rate(base, quote, at=day))
+            except ValueError:
+                continue
+        r = np.asarray(rates, dtype=float)
+    if len(r) < FX_VOL_MIN_OBS or np.all(r == r[0]):
+        return float("nan")
+    return float(np.std(np.diff(np.log(r)), ddof=1))
+
+
+def fx_vols(pairs: set[tuple[str, str]], as_of: pd.Timestamp) -> dict[tuple[str, str], float]:
+    vols = cache.get_many("fxvol", pairs)
+    missing = {p: _fx_vol_load(p, as_of) for p in pairs if p not in vols}
+    cache.put_many("fxvol", missing)
+    return {**vols, **missing}
+
+
+# --- assembling ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _History:
+    index: pd.DatetimeIndex  # daily bar timestamps
+    closes: np.ndarray  # (W, N) adjusted closes, ffilled; NaN before an instrument's first bar
+    returns: pd.DataFrame  # (T, N) daily simple returns, NaN kept
+    scenarios: np.ndarray  # (T, N) the same with NaN → 0, what the scenario P&L multiplies
+
+
+def history_of(symbols: list[str], slow: dict[str, _Slow]) -> _History:
+    """The universe's aligned history, cached per universe (it is rebuilt from the per-symbol
+    cache when the universe changes)."""
+    key = tuple(symbols)
+    hit = cache.get_many("hist", [key]).get(key)
+    if hit is not None:
+        return hit
+    series = [slow[s].closes.rename(s) for s in symbols if len(slow[s].closes)]
+    if series:
+        raw = pd.concat(series, axis=1).reindex(columns=symbols).sort_index()
+    else:
+        raw = pd.DataFrame(index=pd.DatetimeIndex([], tz="UTC"), columns=symbols, dtype=float)
+    returns = raw.pct_change(fill_method=None).iloc[1:].tail(RETURN_DAYS)
+    history = _History(
+        index=pd.DatetimeIndex(raw.index),
+        closes=raw.ffill().to_numpy(dtype=float),
+        returns=returns,
+        scenarios=np.nan_to_num(returns.to_numpy(dtype=float), nan=0.0),
+    )
+    cache.put_many("hist", {key: history})
+    return history

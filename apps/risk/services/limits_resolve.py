@@ -1,0 +1,175 @@
+"""The effective limits of loaded books, as the kernel's `Limits` arrays.
+
+A portfolio's effective limits are its own enabled limits plus every enabled global default
+(portfolio NULL) for which it has no limit of its own with the same (type, scope, scope_value) —
+an own limit overrides the default even when the own one is disabled, so a desk can switch a
+default off for one portfolio. One query for all portfolios.
+
+Scope values map to the book's codes: a symbol to its instrument column, a sector / industry name
+(case-insensitive) to its code, a currency (ISO, case-insensitive) to its code. A bucket the loaded
+universe does not have maps to -1, which the kernel measures as 0 for a scoped limit (nothing is
+held there), never as no_data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..kernels import catalog
+from ..kernels.limits import SCOPE, TYPE, UNIT, Limits
+from ..models import RiskLimit
+from .book import LoadedBook
+
+FIELDS = (
+    "id",
+    "portfolio_id",
+    "name",
+    "limit_type",
+    "scope",
+    "scope_value",
+    "unit",
+    "warn_threshold",
+    "breach_threshold",
+    "severity",
+    "enabled",
+    "confidence",
+    "horizon_days",
+    "window_days",
+    "resolve_after_seconds",
+)
+# Which code space a portfolio-scoped limit's reported bucket (the largest one) lives in.
+_LARGEST_KIND = {
+    "max_position": "instrument",
+    "concentration_limit": "instrument",
+    "adv_limit": "instrument",
+    "sector_concentration": "sector",
+    "industry_exposure": "industry",
+    "currency_exposure": "currency",
+}
+
+
+@dataclass(frozen=True)
+class ResolvedLimits:
+    limits: Limits
+    ids: np.ndarray  # (L,) RiskLimit pk per kernel limit
+    rows: pd.DataFrame  # (L,) the limits' fields (FIELDS + row), aligned with `limits`
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame({f: pd.Series(dtype=object) for f in (*FIELDS, "row")})
+
+
+def _names(loaded: LoadedBook, kind: str) -> list[str]:
+    return {
+        "instrument": loaded.symbols,
+        "sector": loaded.sectors,
+        "industry": loaded.industries,
+        "currency": loaded.currencies,
+    }[kind]
+
+
+def _bucket_codes(loaded: LoadedBook, scope: pd.Series, value: pd.Series) -> np.ndarray:
+    codes = np.full(len(scope), -1, dtype=np.int64)
+    for kind in ("instrument", "sector", "industry", "currency"):
+        at = (scope == kind).to_numpy()
+        if at.any():
+            index = {n.casefold(): i for i, n in enumerate(_names(loaded, kind))}
+            codes[at] = [index.get(str(v).casefold(), -1) for v in value[at]]
+    return codes
+
+
+def limits_resolve(loaded: LoadedBook, *, limit_ids=None) -> ResolvedLimits:
+    """The effective enabled limits of every portfolio in `loaded`, ordered by (book row, limit id).
+    `limit_ids` keeps only those limits (one limit's check)."""
+    p = len(loaded.portfolio_ids)
+    qs = RiskLimit.objects.filter(portfolio_id__in=[int(i) for i in loaded.portfolio_ids if i >= 0])
+    qs = qs | RiskLimit.objects.filter(portfolio__isnull=True, enabled=True)
+    records = list(qs.values_list(*FIELDS))
+    if not records or p == 0:
+        return _pack(loaded, _empty())
+    # Object columns: pandas' default Arrow strings cost more to build and index than they save here.
+    frame = pd.DataFrame(records, columns=list(FIELDS), dtype=object)
+    row_of = {int(pid): r for r, pid in enumerate(loaded.portfolio_ids)}
+    keys = [(r[3], r[4], r[5]) for r in records]  # (limit_type, scope, scope_value)
+    is_default = np.asarray([r[1] is None for r in records])
+    # Own limits: their row; and which (row, key) they take away from the defaults.
+    take, rows, shadowed = [], [], {}
+    for i in np.flatnonzero(~is_default):
+        r = row_of[int(records[i][1])]
+        shadowed.setdefault(keys[i], []).append(r)
+        if records[i][10]:  # enabled
+            take.append(np.asarray([i]))
+            rows.append(np.asarray([r]))
+    everyone = np.arange(p)
+    for i in np.flatnonzero(is_default):
+        applies = np.setdiff1d(everyone, shadowed.get(keys[i], ()), assume_unique=True)
+        take.append(np.full(len(applies), i))
+        rows.append(applies)
+    take_all = np.concatenate(take) if take else np.zeros(0, dtype=np.int64)
+    row_all = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    ids = frame["id"].to_numpy(dtype=np.int64)[take_all]
+    keep = np.isin(ids, list(limit_ids)) if limit_ids is not None else np.ones(len(ids), dtype=bool)
+    order = np.lexsort((ids[keep], row_all[keep]))
+    out = frame.iloc[take_all[keep][order]].reset_index(drop=True)
+    out["row"] = row_all[keep][order]
+    return _pack(loaded, out)
+
+
+def _codes_of(column: pd.Series, index: dict[str, int]) -> np.ndarray:
+    """Each name's index in `index` (catalog order), one hash lookup for the whole column."""
+    return pd.Index(list(index)).get_indexer(column.to_numpy(dtype=object)).astype(np.int64)
+
+
+def _pack(loaded: LoadedBook, rows: pd.DataFrame) -> ResolvedLimits:
+    n = len(rows)
+
+    def floats(col, default=np.nan):
+        return (
+            pd.to_numeric(rows[col], errors="coerce").fillna(default).to_numpy(dtype=float)
+            if n
+            else np.zeros(0)
+        )
+
+    limits = Limits(
+        row=rows["row"].to_numpy(dtype=np.int64) if n else np.zeros(0, dtype=np.int64),
+        type=_codes_of(rows["limit_type"], TYPE),
+        scope=_codes_of(rows["scope"], SCOPE),
+        bucket=_bucket_codes(loaded, rows["scope"], rows["scope_value"])
+        if n
+        else np.zeros(0, dtype=np.int64),
+        warn=floats("warn_threshold"),
+        breach=floats("breach_threshold"),
+        unit=_codes_of(rows["unit"], UNIT),
+        confidence=floats("confidence", 0.99),
+        horizon_days=floats("horizon_days", 1.0),
+        window_days=floats("window_days", 1).astype(np.int64),
+    )
+    return ResolvedLimits(
+        limits=limits, ids=rows["id"].to_numpy(dtype=np.int64) if n else np.zeros(0, np.int64), rows=rows
+    )
+
+
+def bucket_names(loaded: LoadedBook, rows: pd.DataFrame, buckets: np.ndarray) -> list[str]:
+    """The evaluation's bucket per limit (`rows` from ResolvedLimits.rows, or a subset, with the
+    evaluation's buckets aligned) as a name: the scoped bucket as the limit names it, the largest
+    bucket of a portfolio-scoped per-bucket type (symbol, sector...), else ""."""
+    out = []
+    columns = (rows[c].to_numpy(dtype=object) for c in ("limit_type", "scope", "scope_value"))
+    for limit_type, scope, scope_value, code in zip(*columns, buckets, strict=True):
+        if scope != "portfolio":
+            out.append(str(scope_value))
+            continue
+        kind = _LARGEST_KIND.get(limit_type)
+        names = _names(loaded, kind) if kind else []
+        out.append(names[int(code)] if kind and 0 <= int(code) < len(names) else "")
+    return out
+
+
+def measure_of(limit_type: str) -> str:
+    return catalog.BY_CODE[limit_type].measure

@@ -4,6 +4,7 @@ fundamentals and economic series, FX rates. They return plain data: dicts and pa
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -91,7 +92,13 @@ class BarsResult:
 def instrument_ids(symbols: Iterable[str]) -> dict[str, int]:
     """Symbol -> instrument id in the order asked (duplicates dropped); raises UnknownSymbolError."""
     wanted = list(dict.fromkeys(normalize_symbol(s) for s in symbols if normalize_symbol(s)))
-    found = dict(Instrument.objects.filter(symbol__in=wanted).values_list("symbol", "pk"))
+    if connection.vendor == "postgresql":
+        # One array parameter: `symbol__in` binds one placeholder per symbol, and psycopg's client-
+        # side query splitting of 500 of them cost more than the lookup (a pre-trade check's budget).
+        table = Instrument._meta.db_table
+        found = dict(_raw(f"SELECT symbol, id FROM {table} WHERE symbol = ANY(%s)", [wanted]))
+    else:
+        found = dict(Instrument.objects.filter(symbol__in=wanted).values_list("symbol", "pk"))
     missing = [s for s in wanted if s not in found]
     if missing:
         raise UnknownSymbolError(missing)
@@ -292,14 +299,22 @@ def _utc_column(values) -> pd.Series:
 # backwards once each, where DISTINCT ON would read every row of every instrument. SQLite: GROUP BY
 # with MAX(ts), whose bare columns SQLite takes from the row holding the maximum.
 
-_LATEST_BARS_PG = """
-SELECT i.id, b.interval, b.ts, b.close
-FROM unnest(%s::bigint[]) AS i(id)
-CROSS JOIN unnest(%s::varchar[]) AS iv(name)
+# The PostgreSQL probe ends in one row per instrument: the latest start, on a tie the finer interval
+# (the ORDER BY's position in INTERVALS_FINEST_FIRST), so Python does no sorting.
+_LATEST_BARS_PAIRS_PG = """
+SELECT DISTINCT ON (p.id) p.id, b.interval, (extract(epoch FROM b.ts) * 1000000)::bigint, b.close
+FROM unnest(%s::bigint[], %s::varchar[]) AS p(id, name)
 CROSS JOIN LATERAL (
     SELECT interval, ts, close FROM {table}
-    WHERE instrument_id = i.id AND interval = iv.name ORDER BY ts DESC LIMIT 1
+    WHERE instrument_id = p.id AND interval = p.name ORDER BY ts DESC LIMIT 1
 ) AS b
+ORDER BY p.id, b.ts DESC, array_position(%s::varchar[], b.interval)
+"""
+_INTERVALS_PRESENT_PG = """
+SELECT i.id, iv.name
+FROM unnest(%s::bigint[]) AS i(id)
+CROSS JOIN unnest(%s::varchar[]) AS iv(name)
+WHERE EXISTS (SELECT 1 FROM {table} WHERE instrument_id = i.id AND interval = iv.name)
 """
 _LATEST_BARS_SQLITE = """
 SELECT instrument_id, interval, MAX(ts), close FROM {table}
@@ -319,16 +334,66 @@ WHERE instrument_id IN ({marks}) GROUP BY instrument_id
 """
 
 
+# Which intervals each instrument has bars at, so the PostgreSQL probe walks only those: one index
+# probe per interval an instrument has instead of nine (500 instruments: 13 ms → 8 ms, a sizeable
+# part of a pre-trade check). Learned from the full nine-interval probe and kept per process for
+# INTERVALS_TTL_SECONDS; this process's own writes extend it at once (storage.bars_upsert →
+# intervals_note), so only a new interval written by another process (a feed starting 1m bars for
+# an instrument that had only daily bars) can go unseen, for at most the TTL. Instruments with no
+# bars are not cached: their first bars are seen on the next read.
+INTERVALS_TTL_SECONDS = 30.0
+INTERVALS_FINEST_FIRST = sorted(INTERVALS, key=interval_seconds)
+_known_intervals: dict[int, tuple[float, frozenset[str]]] = {}
+
+
+def intervals_note(ids: Iterable[int], interval: str) -> None:
+    """Record that these instruments now have bars at `interval` (called by the bar writer)."""
+    for i in ids:
+        entry = _known_intervals.get(int(i))
+        if entry is not None:
+            _known_intervals[int(i)] = (entry[0], entry[1] | {interval})
+
+
+def _latest_bar_rows_pg(ids: Sequence[int]) -> list[tuple]:
+    table = Bar._meta.db_table
+    now = time.monotonic()
+    known = {int(i): e[1] for i in ids if (e := _known_intervals.get(int(i))) is not None and e[0] > now}
+    unknown = [int(i) for i in ids if int(i) not in known]
+    rows: list[tuple] = []
+    if unknown:
+        # Which intervals exist is learned from a probe of all nine (cheap: an absent interval is one
+        # failed index descent), before DISTINCT ON keeps one row per instrument.
+        present = _raw(_INTERVALS_PRESENT_PG.format(table=table), [unknown, list(INTERVALS)])
+        seen: dict[int, set[str]] = {}
+        for i, iv in present:
+            seen.setdefault(i, set()).add(iv)
+        for i, intervals in seen.items():
+            _known_intervals[i] = (now + INTERVALS_TTL_SECONDS, frozenset(intervals))
+        known.update({i: frozenset(v) for i, v in seen.items()})
+    if known:
+        pairs = [(i, iv) for i, ivs in known.items() for iv in ivs]
+        rows += _raw(
+            _LATEST_BARS_PAIRS_PG.format(table=table),
+            [[p[0] for p in pairs], [p[1] for p in pairs], INTERVALS_FINEST_FIRST],
+        )
+    return rows
+
+
 def latest_bars(ids: Sequence[int]) -> pd.DataFrame:
     """Per instrument its most recent bar at any interval (latest start; on a tie the finer
     interval): columns instrument_id, interval, ts, close. Instruments without bars are absent."""
     columns = ["instrument_id", "interval", "ts", "close"]
     if connection.vendor == "postgresql":
-        rows = _raw(_LATEST_BARS_PG.format(table=Bar._meta.db_table), [list(ids), list(INTERVALS)])
+        rows = _latest_bar_rows_pg(ids)
     else:
         rows = _raw(_latest_sqlite(_LATEST_BARS_SQLITE, Bar, ids), list(ids))
     frame = pd.DataFrame.from_records(rows, columns=columns)
     if frame.empty:
+        return frame
+    if connection.vendor == "postgresql":
+        # Already one row per instrument (DISTINCT ON); the time comes as integer microseconds since
+        # the epoch, which skips psycopg building a datetime per row.
+        frame["ts"] = pd.to_datetime(frame["ts"].to_numpy(dtype=np.int64), unit="us", utc=True)
         return frame
     frame["ts"] = _utc_column(frame["ts"])
     frame["_len"] = frame["interval"].map(interval_seconds)

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from django.db import IntegrityError, connection, transaction
 
+from . import selectors
 from .models import INTERVALS
 
 # Rows per COPY write / executemany batch: bounds the memory of one encoded chunk.
@@ -111,7 +112,10 @@ def bars_upsert(frame: pd.DataFrame, *, interval: str) -> int:
     trade_count (the last three and adj_close may be missing or NaN)."""
     if interval not in INTERVALS:
         raise ValueError(f"unknown interval {interval!r}; use one of {', '.join(INTERVALS)}")
-    return _upsert(BARS, frame, constants={"interval": interval})
+    written = _upsert(BARS, frame, constants={"interval": interval})
+    if len(frame):
+        selectors.intervals_note(pd.unique(frame["instrument_id"]), interval)
+    return written
 
 
 def quotes_upsert(frame: pd.DataFrame) -> int:

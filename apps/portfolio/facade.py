@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pandas as pd
+from django.db.models import FloatField, Q
+from django.db.models.functions import Cast
 
 from . import permissions
 from .models import Portfolio, Position, Transaction
@@ -153,26 +155,41 @@ def portfolio_codes_holding(symbols: list[str]) -> list[str]:
     )
 
 
-def book_frames(portfolio_ids: list[int] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The books of many portfolios (all when `portfolio_ids` is None) as two frames in two queries,
-    for batch engines (the risk monitor): portfolios (id, code, base_currency, cash, long_only) and
-    their open positions (portfolio_id, instrument_id, symbol, quantity), Decimals as float64."""
-    pqs = Portfolio.objects.all() if portfolio_ids is None else Portfolio.objects.filter(pk__in=portfolio_ids)
+def book_frames(
+    portfolio_ids: list[int] | None = None, *, holding: list[str] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The books of many portfolios as two frames in two queries, for batch engines (the risk
+    monitor): portfolios (id, code, base_currency, cash, long_only) and their open positions
+    (portfolio_id, instrument_id, symbol, quantity), amounts as float64. All portfolios, or those in
+    `portfolio_ids`, or (with `holding`) also those with an open position in any of these symbols —
+    an event-driven check reads only the books a price touches."""
+    pqs = Portfolio.objects.all()
+    if portfolio_ids is not None or holding is not None:
+        wanted = Q(pk__in=list(portfolio_ids or ()))
+        if holding:
+            holders = Position.objects.filter(instrument__symbol__in=list(holding)).exclude(quantity=0)
+            wanted |= Q(pk__in=holders.values("portfolio_id"))
+        pqs = pqs.filter(wanted)
     portfolios = pd.DataFrame(
-        list(pqs.order_by("pk").values_list("id", "code", "base_currency", "cash", "long_only")),
+        list(
+            pqs.order_by("pk").values_list(
+                "id", "code", "base_currency", Cast("cash", FloatField()), "long_only"
+            )
+        ),
         columns=["id", "code", "base_currency", "cash", "long_only"],
     )
-    portfolios["cash"] = pd.to_numeric(portfolios["cash"]).astype("float64")
+    portfolios["cash"] = portfolios["cash"].astype("float64")
     xqs = Position.objects.exclude(quantity=0)
-    if portfolio_ids is not None:
-        xqs = xqs.filter(portfolio_id__in=portfolio_ids)
+    if portfolio_ids is not None or holding is not None:
+        xqs = xqs.filter(portfolio_id__in=pqs.values("pk"))
+    # Cast in SQL: building a Decimal per row and converting it cost more than the query.
     positions = pd.DataFrame(
         list(
             xqs.order_by("portfolio_id", "instrument_id").values_list(
-                "portfolio_id", "instrument_id", "instrument__symbol", "quantity"
+                "portfolio_id", "instrument_id", "instrument__symbol", Cast("quantity", FloatField())
             )
         ),
         columns=["portfolio_id", "instrument_id", "symbol", "quantity"],
     )
-    positions["quantity"] = pd.to_numeric(positions["quantity"]).astype("float64")
+    positions["quantity"] = positions["quantity"].astype("float64")
     return portfolios, positions

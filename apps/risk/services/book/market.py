@@ -16,6 +16,7 @@ from apps.marketdata import facade as marketdata
 
 CACHE_TTL_SECONDS = 60.0
 RETURN_DAYS = 250
+ADV_LOOKBACK_DAYS = 45
 ADV_DAYS = 20
 HISTORY_DAYS = int(RETURN_DAYS * 1.5) + 20  # calendar days read for RETURN_DAYS trading days
 FX_VOL_DAYS = 60
@@ -88,7 +89,11 @@ def _slow_load(symbols: list[str], as_of: pd.Timestamp | None, infos: dict) -> d
         return {}
     start = None if as_of is None else as_of - pd.Timedelta(days=HISTORY_DAYS)
     closes = marketdata.price_panel(known, start=start, field="close", adjusted=True)
-    volume = marketdata.price_panel(known, start=start, field="volume")
+    # ADV needs only the last ADV_DAYS bars: reading the volume of the whole history doubled a cold
+    # load. ADV_LOOKBACK_DAYS calendar days hold them with room for holidays; an instrument with no
+    # daily bar in that span has no current ADV (NaN → adv_limit no_data), which is the truth.
+    adv_start = None if as_of is None else as_of - pd.Timedelta(days=ADV_LOOKBACK_DAYS)
+    volume = marketdata.price_panel(known, start=adv_start, field="volume")
     # Mean of each column's last ADV_DAYS bars: count the non-missing rows from the bottom.
     present = volume.notna()
     recent = present[::-1].cumsum()[::-1] <= ADV_DAYS

@@ -80,15 +80,15 @@ def monitor_step(*, frames=None, portfolio_ids=None, now=None) -> StepResult:
 def active_frames(*, symbols=None, portfolio_ids=None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Books of the portfolios to monitor: with positions or an unresolved breach; narrowed to
     those holding any of `symbols` or listed in `portfolio_ids` when either is given."""
-    pf, pos = portfolio_facade.book_frames(None)
-    if symbols is None and portfolio_ids is None:
-        with_breach = Breach.objects.exclude(status=BreachStatus.RESOLVED).values_list(
-            "portfolio_id", flat=True
+    if symbols is not None or portfolio_ids is not None:
+        # Only the books the event touches (or the ones named): not every position in the database.
+        pf, pos = portfolio_facade.book_frames(
+            list(portfolio_ids or ()), holding=list(symbols) if symbols is not None else None
         )
-        keep = set(pos["portfolio_id"]) | set(with_breach)
-    else:
-        keep = set(portfolio_ids or ())
-        keep |= set(pos.loc[pos["symbol"].isin(list(symbols or ())), "portfolio_id"])
+        return pf.reset_index(drop=True), pos
+    pf, pos = portfolio_facade.book_frames(None)
+    with_breach = Breach.objects.exclude(status=BreachStatus.RESOLVED).values_list("portfolio_id", flat=True)
+    keep = set(pos["portfolio_id"]) | set(with_breach)
     pf = pf[pf["id"].isin(keep)].reset_index(drop=True)
     return pf, pos[pos["portfolio_id"].isin(keep)]
 

@@ -20,6 +20,25 @@ UNIT_CHOICES = [("absolute", "Absolute (base currency)"), ("pct_nav", "% of NAV"
 SEVERITY_CHOICES = [(s, s.capitalize()) for s in catalog.SEVERITIES]
 
 
+# What defines a limit (besides its portfolio and escalation policy), in the order the audit trail,
+# the API and the limit resolution read it.
+DEFINITION_FIELDS = (
+    "name",
+    "limit_type",
+    "scope",
+    "scope_value",
+    "unit",
+    "warn_threshold",
+    "breach_threshold",
+    "severity",
+    "enabled",
+    "confidence",
+    "horizon_days",
+    "window_days",
+    "resolve_after_seconds",
+)
+
+
 class RiskLimit(models.Model):
     portfolio = models.ForeignKey(
         "portfolio.Portfolio",

@@ -29,27 +29,12 @@ from apps.portfolio import facade as portfolio_facade
 
 from ..kernels import catalog
 from ..models import EscalationPolicy, LimitChange, RiskLimit
+from ..models.limits import DEFINITION_FIELDS
 
 logger = logging.getLogger("apps.risk.services.limits")
 
 # The fields a caller may set, in the order the snapshot lists them.
-FIELDS = (
-    "portfolio",
-    "name",
-    "limit_type",
-    "scope",
-    "scope_value",
-    "unit",
-    "warn_threshold",
-    "breach_threshold",
-    "severity",
-    "enabled",
-    "confidence",
-    "horizon_days",
-    "window_days",
-    "resolve_after_seconds",
-    "escalation_policy",
-)
+FIELDS = ("portfolio", *DEFINITION_FIELDS, "escalation_policy")
 DEFAULTS = {
     "portfolio": None,
     "name": "",

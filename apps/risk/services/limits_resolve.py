@@ -21,25 +21,10 @@ import pandas as pd
 from ..kernels import catalog
 from ..kernels.limits import SCOPE, TYPE, UNIT, Limits
 from ..models import RiskLimit
+from ..models.limits import DEFINITION_FIELDS
 from .book import LoadedBook
 
-FIELDS = (
-    "id",
-    "portfolio_id",
-    "name",
-    "limit_type",
-    "scope",
-    "scope_value",
-    "unit",
-    "warn_threshold",
-    "breach_threshold",
-    "severity",
-    "enabled",
-    "confidence",
-    "horizon_days",
-    "window_days",
-    "resolve_after_seconds",
-)
+FIELDS = ("id", "portfolio_id", *DEFINITION_FIELDS)  # positions matter: see limits_resolve
 # Which code space a portfolio-scoped limit's reported bucket (the largest one) lives in.
 _LARGEST_KIND = {
     "max_position": "instrument",

@@ -241,8 +241,7 @@ def _ccy(code: str) -> str:
 
 
 def _quoted_rate(base: str, quote: str, at: pd.Timestamp) -> float | None:
-    direct = selectors.fx_latest(base=base, quote=quote, at=at)
-    inverse = selectors.fx_latest(base=quote, quote=base, at=at)
+    direct, inverse = selectors.fx_latest_both(base=base, quote=quote, at=at)
     if direct is not None and (inverse is None or direct[0] >= inverse[0]):
         return direct[1]
     return None if inverse is None else 1.0 / inverse[1]

@@ -468,12 +468,18 @@ def series_as_of(
     )
 
 
-def fx_latest(*, base: str, quote: str, at: pd.Timestamp) -> tuple[pd.Timestamp, float] | None:
-    """The latest stored (ts, rate) of the pair base/quote at or before `at`, as stored (no inverse)."""
-    row = (
-        FxRate.objects.filter(base=base, quote=quote, ts__lte=at.to_pydatetime())
-        .order_by("-ts")
-        .values_list("ts", "rate")
-        .first()
+def fx_latest_both(
+    *, base: str, quote: str, at: pd.Timestamp
+) -> tuple[tuple[pd.Timestamp, float] | None, tuple[pd.Timestamp, float] | None]:
+    """The latest stored (ts, rate) at or before `at` of the pair base/quote as stored and of its
+    inverse quote/base (None where there is none), in one round trip (four index probes)."""
+    table = FxRate._meta.db_table
+    probe = (
+        f"(SELECT {{col}} FROM {table} WHERE base = %s AND quote = %s AND ts <= %s ORDER BY ts DESC LIMIT 1)"
     )
-    return None if row is None else (utc(row[0]), float(row[1]))
+    sql = "SELECT " + ", ".join([probe.format(col="ts"), probe.format(col="rate")] * 2)
+    when = at.to_pydatetime()
+    row = _raw(sql, [base, quote, when] * 2 + [quote, base, when] * 2)[0]
+    direct = None if row[0] is None else (utc(row[0]), float(row[1]))
+    inverse = None if row[2] is None else (utc(row[2]), float(row[3]))
+    return direct, inverse

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pandas as pd
-from django.db.models import FloatField, Q
-from django.db.models.functions import Cast
+from django.db import connection
 
 from . import permissions
 from .models import Portfolio, Position, Transaction
@@ -116,32 +115,41 @@ TRANSACTION_COLUMNS = (
 )
 
 
+def _id_filter(column: str, values: list) -> tuple[str, list]:
+    """`column` in `values` as SQL: one array parameter on PostgreSQL (a placeholder per value costs
+    psycopg more to bind than the query takes), a placeholder list elsewhere."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(values)]
+    return f"{column} IN ({', '.join(['%s'] * len(values)) or 'NULL'})", list(values)
+
+
 def transactions_frame(portfolio_ids: list[int], *, start=None, end=None) -> pd.DataFrame:
     """Every booking of these portfolios in [start, end) (either bound optional) in booking order, one
     query. Decimals become float64 (analytics arithmetic), empty quantity/price/amount NaN, `symbol`
     None for cash movements, `timestamp` UTC."""
-    qs = Transaction.objects.filter(portfolio_id__in=portfolio_ids)
+    # Plain SQL for the same reason as book_frames: a pre-trade check reads the recent trades.
+    by_id, params = _id_filter("t.portfolio_id", [int(i) for i in portfolio_ids])
+    where = [by_id]
     if start is not None:
-        qs = qs.filter(timestamp__gte=start)
+        where.append("t.timestamp >= %s")
+        params.append(connection.ops.adapt_datetimefield_value(pd.Timestamp(start).to_pydatetime()))
     if end is not None:
-        qs = qs.filter(timestamp__lt=end)
-    rows = list(
-        qs.order_by("portfolio_id", "timestamp", "id").values_list(
-            "portfolio_id",
-            "id",
-            "type",
-            "instrument__symbol",
-            "quantity",
-            "price",
-            "fees",
-            "amount",
-            "timestamp",
-        )
+        where.append("t.timestamp < %s")
+        params.append(connection.ops.adapt_datetimefield_value(pd.Timestamp(end).to_pydatetime()))
+    sql = (
+        "SELECT t.portfolio_id, t.id, t.type, i.symbol, t.quantity, t.price, t.fees, t.amount, t.timestamp "
+        f"FROM {Transaction._meta.db_table} t "
+        f"LEFT JOIN {Transaction._meta.get_field('instrument').related_model._meta.db_table} i "
+        f"ON i.id = t.instrument_id WHERE {' AND '.join(where)} ORDER BY t.portfolio_id, t.timestamp, t.id"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     frame = pd.DataFrame(rows, columns=list(TRANSACTION_COLUMNS))
     for col in ("quantity", "price", "fees", "amount"):
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
-    frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True)
+    # PostgreSQL hands back aware datetimes, SQLite ISO text.
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True, format="ISO8601")
     return frame
 
 
@@ -159,37 +167,46 @@ def book_frames(
     portfolio_ids: list[int] | None = None, *, holding: list[str] | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The books of many portfolios as two frames in two queries, for batch engines (the risk
-    monitor): portfolios (id, code, base_currency, cash, long_only) and their open positions
-    (portfolio_id, instrument_id, symbol, quantity), amounts as float64. All portfolios, or those in
-    `portfolio_ids`, or (with `holding`) also those with an open position in any of these symbols —
-    an event-driven check reads only the books a price touches."""
-    pqs = Portfolio.objects.all()
+    monitor and checks): portfolios (id, code, base_currency, cash, long_only) and their open
+    positions (portfolio_id, instrument_id, symbol, quantity), amounts as float64. All portfolios,
+    or those in `portfolio_ids`, or (with `holding`) also those with an open position in any of
+    these symbols — an event-driven check reads only the books a price touches. Plain SQL: this
+    sits on the pre-trade check's path, where the ORM's per-query cost was most of the read."""
+    portfolio_t, position_t = Portfolio._meta.db_table, Position._meta.db_table
+    instrument_t = Position._meta.get_field("instrument").related_model._meta.db_table
+    where, params = "", []
     if portfolio_ids is not None or holding is not None:
-        wanted = Q(pk__in=list(portfolio_ids or ()))
+        by_id, params = _id_filter("id", [int(i) for i in portfolio_ids or ()])
+        where = f"WHERE ({by_id}"
         if holding:
-            holders = Position.objects.filter(instrument__symbol__in=list(holding)).exclude(quantity=0)
-            wanted |= Q(pk__in=holders.values("portfolio_id"))
-        pqs = pqs.filter(wanted)
-    portfolios = pd.DataFrame(
-        list(
-            pqs.order_by("pk").values_list(
-                "id", "code", "base_currency", Cast("cash", FloatField()), "long_only"
+            by_symbol, symbol_params = _id_filter("i.symbol", [str(s) for s in holding])
+            where += (
+                f" OR id IN (SELECT x.portfolio_id FROM {position_t} x JOIN {instrument_t} i"
+                f" ON i.id = x.instrument_id WHERE {by_symbol} AND x.quantity <> 0)"
             )
-        ),
-        columns=["id", "code", "base_currency", "cash", "long_only"],
-    )
+            params += symbol_params
+        where += ")"
+    chosen = f"SELECT id FROM {portfolio_t} {where}"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, code, base_currency, CAST(cash AS DOUBLE PRECISION), long_only FROM {portfolio_t} "
+            f"{where} ORDER BY id",
+            params,
+        )
+        portfolios = pd.DataFrame(
+            cursor.fetchall(), columns=["id", "code", "base_currency", "cash", "long_only"]
+        )
+        cursor.execute(
+            f"SELECT x.portfolio_id, x.instrument_id, i.symbol, CAST(x.quantity AS DOUBLE PRECISION) "
+            f"FROM {position_t} x JOIN {instrument_t} i ON i.id = x.instrument_id "
+            f"WHERE x.quantity <> 0{f' AND x.portfolio_id IN ({chosen})' if where else ''} "
+            "ORDER BY x.portfolio_id, x.instrument_id",
+            params,
+        )
+        positions = pd.DataFrame(
+            cursor.fetchall(), columns=["portfolio_id", "instrument_id", "symbol", "quantity"]
+        )
     portfolios["cash"] = portfolios["cash"].astype("float64")
-    xqs = Position.objects.exclude(quantity=0)
-    if portfolio_ids is not None or holding is not None:
-        xqs = xqs.filter(portfolio_id__in=pqs.values("pk"))
-    # Cast in SQL: building a Decimal per row and converting it cost more than the query.
-    positions = pd.DataFrame(
-        list(
-            xqs.order_by("portfolio_id", "instrument_id").values_list(
-                "portfolio_id", "instrument_id", "instrument__symbol", Cast("quantity", FloatField())
-            )
-        ),
-        columns=["portfolio_id", "instrument_id", "symbol", "quantity"],
-    )
+    portfolios["long_only"] = portfolios["long_only"].astype(bool)
     positions["quantity"] = positions["quantity"].astype("float64")
     return portfolios, positions

@@ -8,12 +8,18 @@ from rest_framework import serializers
 
 from .kernels import catalog
 
+# Quantities, prices and values beyond this are input errors; it also keeps every product of them
+# (values, exposures, VaR) far from float overflow.
+MAGNITUDE_MAX = 1e15
+
 
 def _finite(attrs: dict, *names: str) -> None:
     for name in names:
         value = attrs.get(name)
-        if value is not None and not math.isfinite(value):
-            raise serializers.ValidationError({name: "Must be a finite number."})
+        if value is not None and not (math.isfinite(value) and abs(value) <= MAGNITUDE_MAX):
+            raise serializers.ValidationError(
+                {name: f"Must be a finite number of magnitude at most {MAGNITUDE_MAX:g}."}
+            )
 
 
 class CheckPositionSerializer(serializers.Serializer):

@@ -217,6 +217,11 @@ def test_unknown_portfolio_404_and_someone_elses_403(
         ({"positions": [{"symbol": "AAA", "quantity": 0}]}, ["positions", "0", "quantity"]),
         ({"portfolio_value": -5}, ["portfolio_value"]),
         ({"portfolio_value": "lots"}, ["portfolio_value"]),
+        # Sizes that would overflow a float once multiplied (a 500 before the bound existed).
+        (
+            {"orders": [{"symbol": "AAA", "side": "buy", "quantity": 1e308, "price": 1e308}]},
+            ["orders", "0", "quantity"],
+        ),
     ],
 )
 def test_bad_bodies_answer_400_with_the_field(book, api_client, body, path):

@@ -79,6 +79,7 @@ def test_write_permissions(api_client, user, anon_client, market):
         ({"name": "x", "shocks": {}}, "shocks"),
         ({"name": "x", "shocks": {"instrument": {"AAA": -1}}}, "shocks"),
         ({"name": "x", "shocks": {"instrument": {"AAA": -1.5}}}, "shocks"),
+        ({"name": "x", "shocks": {"sector": {"Tech": 10.5}}}, "shocks"),
         ({"name": "x", "shocks": {"instrument": {"ZZZ": -0.1}}}, "shocks"),
         ({"name": "x", "shocks": {"instrument": {"AAA": None}}}, "shocks"),
         ({"name": "x", "shocks": {"instrument": {"AAA": "1e9"}}}, "shocks"),

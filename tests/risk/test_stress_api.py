@@ -126,6 +126,7 @@ def test_an_empty_book_loses_nothing(api_client, market):
         ({"scenarios": ["no such scenario"]}, "scenarios"),
         ({"scenarios": []}, "scenarios"),
         ({"shocks": {"instrument": {"AAA": -1.0}}}, "shocks"),
+        ({"shocks": {"instrument": {"AAA": 1e308}}}, "shocks"),  # overflowed the P&L: a 500 before
         ({"shocks": {"instrument": {"ZZZ": -0.1}}}, "shocks"),
         ({"shocks": {"sector": {"Tech": "a lot"}}}, "shocks"),
         ({"shocks": {"sector": {"Tech": True}}}, "shocks"),

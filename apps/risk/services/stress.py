@@ -79,10 +79,15 @@ def _factor_known(keys: list[str]) -> list[str]:
     return unknown
 
 
+# A shock is a return: above -1 (a price cannot fall 100 %) and at most +1,000 % (beyond that it is
+# a typo, and a huge one would overflow the P&L it multiplies).
+SHOCK_MAX = 10.0
+
+
 def shocks_validate(shocks, field: str = "shocks") -> dict:
     """The shocks normalized ({kind: {key: return}}, symbols and currencies upper-case), or a
     ValidationError under `field` listing every problem: unknown kinds, non-numbers, returns ≤ -1
-    (a price cannot fall by 100 % or more), unknown instrument or factor symbols."""
+    (a price cannot fall by 100 % or more) or above SHOCK_MAX, unknown instrument or factor symbols."""
     if not isinstance(shocks, dict) or not shocks:
         raise ValidationError({field: f"give a non-empty object with keys among {', '.join(SHOCK_KEYS)}"})
     problems, clean = [], {}
@@ -99,8 +104,10 @@ def shocks_validate(shocks, field: str = "shocks") -> dict:
             number = _number(value)
             if not key:
                 problems.append(f"{kind}: empty name")
-            elif number is None or number <= -1:
-                problems.append(f"{kind}.{key}: must be a number greater than -1 (a return), got {value!r}")
+            elif number is None or number <= -1 or number > SHOCK_MAX:
+                problems.append(
+                    f"{kind}.{key}: must be a return above -1 and at most {SHOCK_MAX:g}, got {value!r}"
+                )
             elif kind == "currency" and not marketdata.CURRENCY_PATTERN.match(key.upper()):
                 problems.append(f"currency.{key}: not a 3-letter currency code")
             else:

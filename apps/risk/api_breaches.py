@@ -33,7 +33,7 @@ from .serializers_breaches import (
     EscalationPolicySerializer,
 )
 from .services import breaches as breach_services
-from .services import escalation as escalation_services
+from .services import policies
 
 FILTERS_DOC = """
 Filters: `status` (one or several: repeated or comma-separated; open, acknowledged, escalated,
@@ -263,7 +263,7 @@ class PolicyListCreate(generics.ListAPIView):
     def post(self, request):
         body = EscalationPolicySerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        policy = escalation_services.policy_create(data=body.validated_data, user=request.user)
+        policy = policies.policy_create(data=body.validated_data, user=request.user)
         return Response(EscalationPolicySerializer(_policies().get(pk=policy.pk)).data, status=201)
 
 
@@ -290,7 +290,7 @@ class PolicyDetail(APIView):
         policy = self._get(pk)
         body = EscalationPolicySerializer(policy, data=request.data, partial=True)
         body.is_valid(raise_exception=True)
-        escalation_services.policy_update(policy_id=pk, data=body.validated_data, user=request.user)
+        policies.policy_update(policy_id=pk, data=body.validated_data, user=request.user)
         return Response(EscalationPolicySerializer(self._get(pk)).data)
 
     @extend_schema(
@@ -300,5 +300,5 @@ class PolicyDetail(APIView):
     )
     def delete(self, request, pk: int):
         self._get(pk)
-        escalation_services.policy_delete(policy_id=pk, user=request.user)
+        policies.policy_delete(policy_id=pk, user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -30,7 +30,7 @@ from .serializers_measures import (
     StressRequestSerializer,
     VarRequestSerializer,
 )
-from .services import measures, stress
+from .services import measures, scenarios, stress
 
 REPORT_TASK = "apps.risk.tasks_reports.report_generate"
 
@@ -149,7 +149,7 @@ class ScenarioListView(APIView):
 
     @extend_schema(summary="Stress scenarios", tags=["risk"], responses={200: ScenarioSerializer(many=True)})
     def get(self, request):
-        rows = stress.StressScenario.objects.select_related("created_by").order_by("name")
+        rows = scenarios.StressScenario.objects.select_related("created_by").order_by("name")
         return Response(ScenarioSerializer(rows, many=True).data)
 
     @extend_schema(
@@ -161,7 +161,7 @@ class ScenarioListView(APIView):
     def post(self, request):
         _require_perm(request.user, "add")
         data = _body(ScenarioWriteSerializer, request)
-        scenario = _call(stress.scenario_create, data=data, user=request.user)
+        scenario = _call(scenarios.scenario_create, data=data, user=request.user)
         return Response(ScenarioSerializer(scenario).data, status=status.HTTP_201_CREATED)
 
 
@@ -169,7 +169,7 @@ class ScenarioDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
     def _get(self, scenario_id: int):
-        scenario = stress.StressScenario.objects.filter(pk=scenario_id).first()
+        scenario = scenarios.StressScenario.objects.filter(pk=scenario_id).first()
         if scenario is None:
             raise NotFound(f"No stress scenario {scenario_id}.")
         return scenario
@@ -188,14 +188,14 @@ class ScenarioDetailView(APIView):
         self._get(scenario_id)
         _require_perm(request.user, "change")
         data = _body(ScenarioWriteSerializer, request)
-        scenario = _call(stress.scenario_update, scenario_id=scenario_id, data=data, user=request.user)
+        scenario = _call(scenarios.scenario_update, scenario_id=scenario_id, data=data, user=request.user)
         return Response(ScenarioSerializer(scenario).data)
 
     @extend_schema(summary="Delete a stress scenario", tags=["risk"], responses={204: None})
     def delete(self, request, scenario_id: int):
         self._get(scenario_id)
         _require_perm(request.user, "delete")
-        stress.scenario_delete(scenario_id=scenario_id, user=request.user)
+        scenarios.scenario_delete(scenario_id=scenario_id, user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -220,15 +220,15 @@ class ReportGenerateView(APIView):
     def post(self, request):
         params = _body(RiskReportRequestSerializer, request)
         codes = list(dict.fromkeys(viewable_code(request.user, key) for key in params["portfolios"]))
-        scenarios = params.get("scenarios")
-        if scenarios:
-            unknown = [s for s in scenarios if stress.scenario_get(s) is None]
+        named = params.get("scenarios")
+        if named:
+            unknown = [s for s in named if scenarios.scenario_get(s) is None]
             if unknown:
                 raise ValidationError({"scenarios": [f"unknown scenario {s!r}" for s in unknown]})
         job = job_start(
             engine="risk",
             task_name=REPORT_TASK,
-            params={**params, "portfolios": codes, "scenarios": scenarios},
+            params={**params, "portfolios": codes, "scenarios": named},
             user=request.user,
         )
         return job_response(request, job)

@@ -13,7 +13,8 @@ from django.db import connection
 from apps.risk.models import AlertDelivery, Breach, BreachEvent
 from apps.risk.services import escalation
 from apps.risk.services.breaches import breach_acknowledge
-from apps.risk.services.escalation import escalation_tick, policy_update
+from apps.risk.services.escalation import escalation_tick
+from apps.risk.services.policies import policy_update
 from tests.risk.breach_factory import (
     T0,
     bus_events,

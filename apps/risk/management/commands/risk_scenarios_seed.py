@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand
 
 from apps.marketdata import facade as marketdata
-from apps.risk.services.stress import scenario_create, scenario_get, scenario_update
+from apps.risk.services.scenarios import scenario_create, scenario_get, scenario_update
 
 DEFAULT_CURRENCIES = ("USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD")
 TECH_SECTORS = ("Technology", "Information Technology")

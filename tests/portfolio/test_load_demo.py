@@ -61,3 +61,22 @@ def test_demo_trades_are_booked_at_the_simulated_close_of_their_day():
         day = tx.timestamp.replace(hour=0, minute=0, second=0, microsecond=0)
         close = Bar.objects.get(instrument=tx.instrument, interval="1d", ts=day).close
         assert float(tx.price) == pytest.approx(close, abs=0.005)
+
+
+def test_load_demo_sets_up_risk_defaults_once_and_the_monitor_runs_on_them():
+    from apps.platform.management.commands.load_demo import DEMO_LIMITS
+    from apps.risk.models import EscalationPolicy, LimitChange, RiskLimit, StressScenario
+    from apps.risk.services.check import portfolio_check
+    from apps.risk.services.monitor import monitor_run
+
+    call_command("load_demo", stdout=StringIO())
+    call_command("load_demo", stdout=StringIO())
+    assert RiskLimit.objects.filter(portfolio__isnull=True).count() == len(DEMO_LIMITS)
+    assert LimitChange.objects.filter(action="create").count() == len(DEMO_LIMITS)  # audited, once
+    policy = EscalationPolicy.objects.get(is_default=True)
+    assert [lv.level for lv in policy.levels.all()] == [1, 2]
+    assert StressScenario.objects.count() == 3
+    result = portfolio_check(portfolio="portfolio_001")
+    assert {row["limit_type"] for row in result["limits"]} == {lim["limit_type"] for lim in DEMO_LIMITS}
+    run = monitor_run(force=True)
+    assert run["errors"] == 0 and run["portfolios"] >= 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -56,11 +56,7 @@ class AttributionView(APIView):
         responses={200: OpenApiResponse(description="The attribution, by method.")},
     )
     def post(self, request, portfolio: str):
-        allowed = portfolio_facade.portfolio_can_view(request.user, portfolio)
-        if allowed is None:
-            raise NotFound(f"No portfolio {portfolio!r}.")
-        if not allowed:
-            raise PermissionDenied("You do not have access to this portfolio.")
+        portfolio_facade.portfolio_viewable(request.user, portfolio)
         serializer = AttributionRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -35,20 +34,12 @@ tracking error, up/down capture, and the excess, relative and rolling-beta serie
 """
 
 
-def _check_access(request, portfolio: str) -> None:
-    allowed = portfolio_facade.portfolio_can_view(request.user, portfolio)
-    if allowed is None:
-        raise NotFound(f"No portfolio {portfolio!r}.")
-    if not allowed:
-        raise PermissionDenied("You do not have access to this portfolio.")
-
-
 class _ReportView(APIView):
     permission_classes = [IsAuthenticated]
     report = staticmethod(services.performance_report)
 
     def get(self, request, portfolio: str):
-        _check_access(request, portfolio)
+        portfolio_facade.portfolio_viewable(request.user, portfolio)
         query = PerformanceQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         return Response(self.report(portfolio=portfolio, **query.validated_data))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,13 +22,9 @@ def as_api_error(exc: DjangoValidationError) -> ValidationError:
 
 
 def viewable_portfolio(user, key: str):
-    """The portfolio by code (or id) if `user` may view it: 404 unknown, 403 someone else's."""
-    allowed = portfolio_facade.portfolio_can_view(user, key)
-    if allowed is None:
-        raise NotFound(f"Unknown portfolio {key!r}.")
-    if not allowed:
-        raise PermissionDenied("You do not have access to this portfolio.")
-    return portfolio_facade.portfolio_get(key)
+    """The portfolio by code (or id) with its positions if `user` may view it: 404 unknown, 403
+    someone else's."""
+    return portfolio_facade.portfolio_viewable(user, key, positions=True)
 
 
 class CalculateView(APIView):

@@ -3,19 +3,16 @@ GET /api/analytics/reports/{job_id}/download (the file, to the job's creator or 
 
 from __future__ import annotations
 
-from django.http import FileResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
-from apps.platform.models import Job, JobState
 from apps.platform.responses import job_response
 from apps.platform.services import job_start
+from apps.portfolio import facade as portfolio_facade
 
 from .api_attribution import _check_benchmark_access
-from .api_performance import _check_access
-from .reports.files import FORMATS, report_path
+from .reports.files import REPORT_FILES
 from .serializers_reports import ReportRequestSerializer
 
 TASK_NAME = "apps.analytics.tasks_reports.report_generate"
@@ -41,7 +38,7 @@ class ReportCreateView(APIView):
         responses={200: OpenApiResponse(description="The job's result (with download_url)."), 202: None},
     )
     def post(self, request, portfolio: str):
-        _check_access(request, portfolio)
+        portfolio_facade.portfolio_viewable(request.user, portfolio)
         body = ReportRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         _check_benchmark_access(request.user, body.validated_data.get("benchmark"))
@@ -63,15 +60,4 @@ class ReportDownloadView(APIView):
         responses={200: OpenApiResponse(description="The report file.")},
     )
     def get(self, request, job_id):
-        job = Job.objects.filter(pk=job_id, name=TASK_NAME).first()
-        if job is None:
-            raise NotFound("No such report.")
-        if not (request.user.is_staff or job.created_by_id == request.user.pk):
-            raise PermissionDenied("Only the report's creator or staff may download it.")
-        fmt = (job.result or {}).get("format")
-        path = report_path(str(job.pk), fmt) if fmt in FORMATS else None
-        if job.state != JobState.SUCCEEDED or path is None or not path.exists():
-            raise NotFound("The report is not ready.")
-        return FileResponse(
-            path.open("rb"), content_type=FORMATS[fmt][1], as_attachment=True, filename=f"{job.pk}.{fmt}"
-        )
+        return REPORT_FILES.download(request.user, job_id=job_id, task_name=TASK_NAME)

@@ -4,7 +4,6 @@ announce it on `analytics.reports.{portfolio}`."""
 from __future__ import annotations
 
 import logging
-import os
 
 from celery import shared_task
 from django.core.exceptions import ValidationError
@@ -14,7 +13,7 @@ from apps.platform import bus
 from apps.platform.jobs import job_progress, job_task
 
 from .reports.data import report_data_gather
-from .reports.files import FORMATS, report_path
+from .reports.files import FORMATS, REPORT_FILES
 from .reports.render_html import render_html
 from .reports.render_pdf import render_pdf
 from .reports.render_tables import render_csv, render_xlsx
@@ -45,12 +44,7 @@ def _generate(job_id: str, params: dict) -> dict:
     job_progress(job_id, 40, f"rendering {fmt}")
     content = RENDERERS[fmt](data)
     job_progress(job_id, 90, "writing file")
-    path = report_path(job_id, fmt)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Write then rename: a download never sees a half-written file.
-    tmp = path.with_suffix(path.suffix + ".part")
-    tmp.write_bytes(content)
-    os.replace(tmp, path)
+    path = REPORT_FILES.write(job_id, fmt, content)
     return {
         "portfolio": data.portfolio,
         "format": fmt,

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pandas as pd
 from django.db import connection
+from rest_framework.exceptions import NotFound, PermissionDenied
 
 from . import permissions
 from .models import Portfolio, Position, Transaction
@@ -93,6 +94,18 @@ def portfolio_can_view(user, key: int | str) -> bool | None:
     """Whether `user` may view the portfolio (other engines' APIs answer 403 with it); None if unknown."""
     p = _find(key)
     return None if p is None else permissions.can_view(user, p)
+
+
+def portfolio_viewable(user, key: int | str, *, positions: bool = False) -> PortfolioInfo:
+    """For other engines' API views: the portfolio by code or id when `user` may view it, else DRF's
+    NotFound (unknown: 404) or PermissionDenied (someone else's: 403). Without `positions` the info
+    carries none: one query instead of a row per position (most callers want the code or id)."""
+    p = _find(key)
+    if p is None:
+        raise NotFound(f"Unknown portfolio {key!r}.")
+    if not permissions.can_view(user, p):
+        raise PermissionDenied("You do not have access to this portfolio.")
+    return _info(p, _positions([p.pk])[p.pk] if positions else [])
 
 
 def portfolio_ids_visible(user):

@@ -96,13 +96,7 @@ class PortfolioBreachList(_BreachList):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Breach.objects.none()
-        key = self.kwargs["portfolio"]
-        allowed = portfolio_facade.portfolio_can_view(self.request.user, key)
-        if allowed is None:
-            raise NotFound(f"No portfolio {key!r}.")
-        if not allowed:
-            raise PermissionDenied("You do not have access to this portfolio.")
-        info = portfolio_facade.portfolio_get(key)
+        info = portfolio_facade.portfolio_viewable(self.request.user, self.kwargs["portfolio"])
         return _filtered(_breaches().filter(portfolio_id=info.id), self.request)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,15 +25,6 @@ def _api_error(exc: DjangoValidationError) -> ValidationError:
     return ValidationError({"non_field_errors": exc.messages})
 
 
-def _viewable(user, key: str) -> None:
-    """404 for an unknown portfolio, 403 for someone else's."""
-    allowed = portfolio_facade.portfolio_can_view(user, key)
-    if allowed is None:
-        raise NotFound(f"Unknown portfolio {key!r}.")
-    if not allowed:
-        raise PermissionDenied("You do not have access to this portfolio.")
-
-
 class CheckView(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -44,7 +35,7 @@ class CheckView(APIView):
         responses={200: CheckResponseSerializer},
     )
     def post(self, request, portfolio_id: str):
-        _viewable(request.user, portfolio_id)
+        portfolio_facade.portfolio_viewable(request.user, portfolio_id)
         body = CheckRequestSerializer(data=request.data or {})
         body.is_valid(raise_exception=True)
         data = body.validated_data

@@ -7,7 +7,6 @@ any authenticated user, written by staff or holders of risk.add_/change_/delete_
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import FileResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
@@ -16,12 +15,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.marketdata.facade import MarketDataReadError
-from apps.platform.models import Job, JobState
 from apps.platform.responses import job_response
 from apps.platform.services import job_start
 from apps.portfolio import facade as portfolio_facade
 
-from .reports.files import FORMATS, report_path
+from .reports.files import REPORT_FILES
 from .serializers_measures import (
     BacktestRequestSerializer,
     RiskReportRequestSerializer,
@@ -53,12 +51,7 @@ def _call(fn, **kwargs):
 
 def viewable_code(user, key: str) -> str:
     """The portfolio's code if `user` may view it: 404 unknown, 403 someone else's."""
-    allowed = portfolio_facade.portfolio_can_view(user, key)
-    if allowed is None:
-        raise NotFound(f"Unknown portfolio {key!r}.")
-    if not allowed:
-        raise PermissionDenied("You do not have access to this portfolio.")
-    return portfolio_facade.portfolio_get(key).code
+    return portfolio_facade.portfolio_viewable(user, key).code
 
 
 def _body(serializer_class, request):
@@ -243,18 +236,6 @@ class ReportDownloadView(APIView):
         responses={200: OpenApiResponse(description="The report file.")},
     )
     def get(self, request, job_id):
-        job = Job.objects.filter(pk=job_id, name=REPORT_TASK).first()
-        if job is None:
-            raise NotFound("No such report.")
-        if not (request.user.is_staff or job.created_by_id == request.user.pk):
-            raise PermissionDenied("Only the report's creator or staff may download it.")
-        fmt = (job.result or {}).get("format")
-        path = report_path(str(job.pk), fmt) if fmt in FORMATS else None
-        if job.state != JobState.SUCCEEDED or path is None or not path.exists():
-            raise NotFound("The report is not ready.")
-        return FileResponse(
-            path.open("rb"),
-            content_type=FORMATS[fmt][1],
-            as_attachment=True,
-            filename=f"risk-report-{job.pk}.{fmt}",
+        return REPORT_FILES.download(
+            request.user, job_id=job_id, task_name=REPORT_TASK, filename_prefix="risk-report-"
         )

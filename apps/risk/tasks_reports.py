@@ -4,8 +4,6 @@ risk.breaches.*; a finished report is an alert-level notice, not a limit or brea
 
 from __future__ import annotations
 
-import os
-
 from celery import shared_task
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -14,7 +12,7 @@ from apps.platform import bus
 from apps.platform.jobs import job_progress, job_task
 
 from .reports.data import report_data_gather
-from .reports.files import FORMATS, report_path
+from .reports.files import FORMATS, REPORT_FILES
 from .reports.render_html import render_html
 from .reports.render_pdf import render_pdf
 from .reports.render_tables import render_csv, render_json, render_xlsx
@@ -45,12 +43,7 @@ def _generate(job_id: str, params: dict) -> dict:
     )
     job_progress(job_id, 60, f"rendering {fmt}")
     content = RENDERERS[fmt](data)
-    path = report_path(job_id, fmt)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Write then rename: a download never sees a half-written file.
-    tmp = path.with_suffix(path.suffix + ".part")
-    tmp.write_bytes(content)
-    os.replace(tmp, path)
+    path = REPORT_FILES.write(job_id, fmt, content)
     return {
         "portfolios": [p.portfolio for p in data.portfolios],
         "format": fmt,

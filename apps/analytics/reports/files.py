@@ -1,10 +1,8 @@
-"""Where report files live and how each format is served: MEDIA_ROOT/reports/<job id>.<ext>."""
+"""Where tear-sheet files live and how each format is served: MEDIA_ROOT/reports/<job id>.<ext>."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from django.conf import settings
+from apps.platform.job_files import JobFiles
 
 # format -> (file extension, content type)
 FORMATS = {
@@ -13,15 +11,7 @@ FORMATS = {
     "csv": ("csv", "text/csv; charset=utf-8"),
     "xlsx": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
 }
-
-
-def report_dir() -> Path:
-    return Path(settings.MEDIA_ROOT) / "reports"
-
-
-def report_path(job_id: str, fmt: str) -> Path:
-    return report_dir() / f"{job_id}.{FORMATS[fmt][0]}"
-
+REPORT_FILES = JobFiles("reports", FORMATS)
 
 # Named in SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] so the schema calls it ReportFormatEnum.
 REPORT_FORMAT_CHOICES = tuple(sorted(FORMATS))

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from django.conf import settings
+from apps.platform.job_files import JobFiles
 
 # format -> (file extension, content type)
 FORMATS = {
@@ -15,11 +13,4 @@ FORMATS = {
     "html": ("html", "text/html; charset=utf-8"),
 }
 REPORT_FORMATS = tuple(FORMATS)
-
-
-def report_dir() -> Path:
-    return Path(settings.MEDIA_ROOT) / "risk_reports"
-
-
-def report_path(job_id: str, fmt: str) -> Path:
-    return report_dir() / f"{job_id}.{FORMATS[fmt][0]}"
+REPORT_FILES = JobFiles("risk_reports", FORMATS)

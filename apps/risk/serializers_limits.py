@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from .kernels import catalog
 from .models import LimitChange, RiskLimit
-from .models.limits import SCOPE_CHOICES, SEVERITY_CHOICES, TYPE_CHOICES, UNIT_CHOICES
+from .models.limits import DEFINITION_FIELDS, SCOPE_CHOICES, SEVERITY_CHOICES, TYPE_CHOICES, UNIT_CHOICES
 from .services.limits import FIELDS
 
 
@@ -73,20 +73,8 @@ class RiskLimitSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "portfolio",
-            "name",
-            "limit_type",
             "measure",
-            "scope",
-            "scope_value",
-            "unit",
-            "warn_threshold",
-            "breach_threshold",
-            "severity",
-            "enabled",
-            "confidence",
-            "horizon_days",
-            "window_days",
-            "resolve_after_seconds",
+            *DEFINITION_FIELDS,
             "escalation_policy",
             "created_by",
             "created_at",

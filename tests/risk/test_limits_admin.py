@@ -18,12 +18,6 @@ LIMITS = "/admin/risk/risklimit/"
 BREACHES = "/admin/risk/breach/"
 
 
-@pytest.fixture(autouse=True)
-def _risk_caches_clear():
-    """The admin touches no book cache; this replaces the package fixture that clears it."""
-    yield
-
-
 @pytest.fixture
 def root(django_user_model):
     return django_user_model.objects.create_superuser("root", "root@example.com", "pw-root-123")

@@ -18,12 +18,6 @@ LIST = "/api/risk/limits"
 TYPES = "/api/risk/limit-types"
 
 
-@pytest.fixture(autouse=True)
-def _risk_caches_clear():
-    """Limits touch no book cache; this replaces the package fixture that clears it."""
-    yield
-
-
 @pytest.fixture
 def pf(user):
     make_instrument("AAPL", sector="Tech")

@@ -161,19 +161,17 @@ def latest_prices(symbols: Sequence[str]) -> pd.Series:
     """Last close per symbol from its most recent bar at any interval (NaN: no bars), indexed by
     symbol in the order given; `.attrs["ts"]` holds each close's bar timestamp."""
     ids = selectors.instrument_ids(symbols)
-    pks = list(ids.values())
-    latest = selectors.latest_bars(pks)
-    # Positional gathers rather than reindexing frames: this sits on the pre-trade check's path.
-    at = pd.Index(latest["instrument_id"].to_numpy(dtype=np.int64)).get_indexer(pks) if len(latest) else None
-    found = at >= 0 if at is not None else np.zeros(len(pks), dtype=bool)
-    close = np.full(len(pks), np.nan)
-    stamps = pd.Series(pd.NaT, index=range(len(pks)), dtype="datetime64[ns, UTC]")
-    if found.any():
-        close[found] = latest["close"].to_numpy(dtype=float)[at[found]]
-        stamps[found] = latest["ts"].to_numpy()[at[found]]
+    close, stamps = selectors.latest_closes(list(ids.values()))
     out = pd.Series(close, index=pd.Index(list(ids), name="symbol"), name="close")
     out.attrs["ts"] = dict(zip(ids, stamps, strict=True))
     return out
+
+
+def latest_closes(instrument_ids: Sequence[int]) -> tuple[np.ndarray, pd.DatetimeIndex]:
+    """`latest_prices` by instrument id (InstrumentInfo.id), for callers that hold the ids: the
+    closes (NaN: no bars) and their bars' timestamps (NaT), both in the order given. Unknown ids
+    read as no bars. Skips the symbol lookup and the per-symbol dict: a pre-trade check's path."""
+    return selectors.latest_closes(instrument_ids)
 
 
 def fundamentals_as_of(

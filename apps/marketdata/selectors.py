@@ -379,6 +379,30 @@ def _latest_bar_rows_pg(ids: Sequence[int]) -> list[tuple]:
     return rows
 
 
+def latest_closes(ids: Sequence[int]) -> tuple[np.ndarray, pd.DatetimeIndex]:
+    """Per instrument id, in the order given, the close of its most recent bar (as latest_bars
+    picks it) and that bar's start: NaN / NaT where it has no bars. Arrays, no frame: this is the
+    price read of a pre-trade check."""
+    ids = np.asarray(ids, dtype=np.int64)
+    close = np.full(len(ids), np.nan)
+    ts_us = np.full(len(ids), np.iinfo(np.int64).min)  # NaT
+    if connection.vendor != "postgresql":
+        frame = latest_bars(ids.tolist())
+        at = pd.Index(frame["instrument_id"].to_numpy(dtype=np.int64)).get_indexer(ids) if len(frame) else None
+        if at is not None and (at >= 0).any():
+            close[at >= 0] = frame["close"].to_numpy(dtype=float)[at[at >= 0]]
+            ts_us[at >= 0] = frame["ts"].to_numpy().astype("datetime64[us]").astype(np.int64)[at[at >= 0]]
+        return close, pd.DatetimeIndex(ts_us.astype("datetime64[us]")).tz_localize("UTC")
+    rows = _latest_bar_rows_pg(ids.tolist())
+    if rows:
+        got_id, _, got_ts, got_close = zip(*rows, strict=True)
+        at = pd.Index(np.asarray(got_id, dtype=np.int64)).get_indexer(ids)
+        hit = at >= 0
+        close[hit] = np.asarray(got_close, dtype=float)[at[hit]]
+        ts_us[hit] = np.asarray(got_ts, dtype=np.int64)[at[hit]]
+    return close, pd.DatetimeIndex(ts_us.astype("datetime64[us]")).tz_localize("UTC")
+
+
 def latest_bars(ids: Sequence[int]) -> pd.DataFrame:
     """Per instrument its most recent bar at any interval (latest start; on a tie the finer
     interval): columns instrument_id, interval, ts, close. Instruments without bars are absent."""

@@ -268,7 +268,7 @@ def _pg_overlaps(spec: TableSpec, frame: pd.DataFrame, constants: dict) -> bool:
     """Does any stored row of the frame's entities lie inside the frame's time range?"""
     where = " AND ".join(f"{name} = %s" for name in constants)
     sql = (
-        f"SELECT 1 FROM {spec.table} WHERE {spec.entity} = ANY(%s) AND {spec.time} BETWEEN %s AND %s"
+        f"SELECT 1 FROM {spec.table} WHERE {spec.entity} = ANY(%s::bigint[]) AND {spec.time} BETWEEN %s AND %s"
         + (f" AND {where}" if where else "")
         + " LIMIT 1"
     )

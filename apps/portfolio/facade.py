@@ -128,11 +128,13 @@ TRANSACTION_COLUMNS = (
 )
 
 
-def _id_filter(column: str, values: list) -> tuple[str, list]:
+def _id_filter(column: str, values: list, array_type: str = "bigint") -> tuple[str, list]:
     """`column` in `values` as SQL: one array parameter on PostgreSQL (a placeholder per value costs
-    psycopg more to bind than the query takes), a placeholder list elsewhere."""
+    psycopg more to bind than the query takes), a placeholder list elsewhere. The array is cast to
+    the column's type: psycopg sends small ints as smallint[], and `bigint = ANY(smallint[])` is a
+    cross-type comparison PostgreSQL cannot hash (500 ids: 4.6 ms instead of 0.3 ms)."""
     if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s)", [list(values)]
+        return f"{column} = ANY(%s::{array_type}[])", [list(values)]
     return f"{column} IN ({', '.join(['%s'] * len(values)) or 'NULL'})", list(values)
 
 
@@ -192,7 +194,7 @@ def book_frames(
         by_id, params = _id_filter("id", [int(i) for i in portfolio_ids or ()])
         where = f"WHERE ({by_id}"
         if holding:
-            by_symbol, symbol_params = _id_filter("i.symbol", [str(s) for s in holding])
+            by_symbol, symbol_params = _id_filter("i.symbol", [str(s) for s in holding], "text")
             where += (
                 f" OR id IN (SELECT x.portfolio_id FROM {position_t} x JOIN {instrument_t} i"
                 f" ON i.id = x.instrument_id WHERE {by_symbol} AND x.quantity <> 0)"

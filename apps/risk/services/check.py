@@ -44,12 +44,10 @@ import numpy as np
 import pandas as pd
 from django.core.exceptions import ValidationError
 
-from apps.marketdata import facade as marketdata
-
 from ..kernels import catalog
 from ..kernels.limits import Evaluation, evaluate
 from ..kernels.probability import first_passage_probability
-from .book import LoadedBook, book_adhoc, book_load, book_with, portfolio_frames
+from .book import LoadedBook, book_adhoc, book_load, book_with, portfolio_frames, symbols_unknown
 from .limits_resolve import ResolvedLimits, bucket_names, limits_resolve
 
 HORIZON_DAYS = 1.0
@@ -215,7 +213,7 @@ def portfolio_check(*, portfolio, positions=None, portfolio_value=None, orders=N
     code, base_currency = str(frames[0]["code"].iat[0]), str(frames[0]["base_currency"].iat[0])
     orders = list(orders or [])
     extra = list(dict.fromkeys(str(o["symbol"]).upper() for o in orders))
-    unknown = [s for s in extra if s not in marketdata.instruments_by_symbols(extra)] if extra else []
+    unknown = symbols_unknown(extra)
     if unknown:
         raise ValidationError({"orders": f"Unknown instrument(s): {', '.join(unknown)}."})
     loaded = _base_book(frames, positions, portfolio_value, extra)

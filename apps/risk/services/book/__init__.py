@@ -55,6 +55,7 @@ __all__ = [
     "book_load",
     "book_with",
     "portfolio_frames",
+    "symbols_unknown",
 ]
 
 DEFAULT_WINDOWS = (1,)
@@ -121,20 +122,19 @@ def _assemble(
     turnover_known: bool = True,
 ) -> LoadedBook:
     p, n = len(portfolio_ids), len(symbols)
-    # Unknown symbols first: latest_prices refuses them.
+    # The instrument ids come from the slow cache (else one lookup of the rest), so the price read
+    # below goes by id: no symbol lookup on a warm check.
     cached = cache.get_many("slow", symbols)
     rest = [s for s in symbols if s not in cached]
     infos = marketdata.instruments_by_symbols(rest) if rest else {}
     unknown = [s for s in rest if s not in infos]
     if unknown:
         raise ValidationError({"symbol": f"Unknown instrument(s): {', '.join(unknown)}."})
-    latest = marketdata.latest_prices(symbols) if symbols else pd.Series(dtype=float)
-    # In the order asked; no pandas op on `latest`, each would deep-copy its per-symbol attrs.
-    prices = np.array(latest.to_numpy(dtype=float)) if n else np.zeros(0)
+    ids = [cached[s].instrument_id if s in cached else infos[s].id for s in symbols]
+    prices, stamps = marketdata.latest_closes(ids)
     for col, price in (price_override or {}).items():
         prices[col] = price
-    stamps = [t for t in latest.attrs.get("ts", {}).values() if t is not None and pd.notna(t)]
-    as_of = max(stamps) if stamps else None
+    as_of = stamps.max() if n and stamps.notna().any() else None
     slow = slow_data(symbols, as_of, infos)
     ccys = [slow[s].currency for s in symbols]
     traded = turnover_rows if turnover_rows is not None else pd.DataFrame()
@@ -215,6 +215,14 @@ def _assemble(
         as_of=as_of,
         now=now,
     )
+
+
+def symbols_unknown(symbols: Sequence[str]) -> list[str]:
+    """The symbols no instrument has, in the order given (the slow cache first: no query when
+    every symbol was loaded recently)."""
+    rest = [s for s in symbols if s not in cache.get_many("slow", symbols)]
+    known = marketdata.instruments_by_symbols(rest) if rest else {}
+    return [s for s in rest if s not in known]
 
 
 def book_load(

@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 from django.db import connection
 from rest_framework.exceptions import NotFound, PermissionDenied
+
+from apps.platform.sql import fetch_rows, in_values, rows_frame
 
 from . import permissions
 from .models import Portfolio, Position, Transaction
@@ -115,27 +118,18 @@ def portfolio_ids_visible(user):
     return None if q is None else Portfolio.objects.filter(q).values("pk")
 
 
-TRANSACTION_COLUMNS = (
-    "portfolio_id",
-    "id",
-    "type",
-    "symbol",
-    "quantity",
-    "price",
-    "fees",
-    "amount",
-    "timestamp",
-)
-
-
-def _id_filter(column: str, values: list, array_type: str = "bigint") -> tuple[str, list]:
-    """`column` in `values` as SQL: one array parameter on PostgreSQL (a placeholder per value costs
-    psycopg more to bind than the query takes), a placeholder list elsewhere. The array is cast to
-    the column's type: psycopg sends small ints as smallint[], and `bigint = ANY(smallint[])` is a
-    cross-type comparison PostgreSQL cannot hash (500 ids: 4.6 ms instead of 0.3 ms)."""
-    if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s::{array_type}[])", [list(values)]
-    return f"{column} IN ({', '.join(['%s'] * len(values)) or 'NULL'})", list(values)
+TRANSACTION_DTYPES = {
+    "portfolio_id": np.int64,
+    "id": np.int64,
+    "type": object,
+    "symbol": object,
+    "quantity": np.float64,
+    "price": np.float64,
+    "fees": np.float64,
+    "amount": np.float64,
+    "timestamp": object,
+}
+TRANSACTION_COLUMNS = tuple(TRANSACTION_DTYPES)
 
 
 def transactions_frame(portfolio_ids: list[int], *, start=None, end=None) -> pd.DataFrame:
@@ -143,7 +137,7 @@ def transactions_frame(portfolio_ids: list[int], *, start=None, end=None) -> pd.
     query. Decimals become float64 (analytics arithmetic), empty quantity/price/amount NaN, `symbol`
     None for cash movements, `timestamp` UTC."""
     # Plain SQL for the same reason as book_frames: a pre-trade check reads the recent trades.
-    by_id, params = _id_filter("t.portfolio_id", [int(i) for i in portfolio_ids])
+    by_id, params = in_values("t.portfolio_id", [int(i) for i in portfolio_ids])
     where = [by_id]
     if start is not None:
         where.append("t.timestamp >= %s")
@@ -152,17 +146,14 @@ def transactions_frame(portfolio_ids: list[int], *, start=None, end=None) -> pd.
         where.append("t.timestamp < %s")
         params.append(connection.ops.adapt_datetimefield_value(pd.Timestamp(end).to_pydatetime()))
     sql = (
-        "SELECT t.portfolio_id, t.id, t.type, i.symbol, t.quantity, t.price, t.fees, t.amount, t.timestamp "
+        "SELECT t.portfolio_id, t.id, t.type, i.symbol, CAST(t.quantity AS DOUBLE PRECISION), "
+        "CAST(t.price AS DOUBLE PRECISION), CAST(t.fees AS DOUBLE PRECISION), "
+        "CAST(t.amount AS DOUBLE PRECISION), t.timestamp "
         f"FROM {Transaction._meta.db_table} t "
         f"LEFT JOIN {Transaction._meta.get_field('instrument').related_model._meta.db_table} i "
         f"ON i.id = t.instrument_id WHERE {' AND '.join(where)} ORDER BY t.portfolio_id, t.timestamp, t.id"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    frame = pd.DataFrame(rows, columns=list(TRANSACTION_COLUMNS))
-    for col in ("quantity", "price", "fees", "amount"):
-        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
+    frame = rows_frame(fetch_rows(sql, params), TRANSACTION_DTYPES)
     # PostgreSQL hands back aware datetimes, SQLite ISO text.
     frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True, format="ISO8601")
     return frame
@@ -191,10 +182,10 @@ def book_frames(
     instrument_t = Position._meta.get_field("instrument").related_model._meta.db_table
     where, params = "", []
     if portfolio_ids is not None or holding is not None:
-        by_id, params = _id_filter("id", [int(i) for i in portfolio_ids or ()])
+        by_id, params = in_values("id", [int(i) for i in portfolio_ids or ()])
         where = f"WHERE ({by_id}"
         if holding:
-            by_symbol, symbol_params = _id_filter("i.symbol", [str(s) for s in holding], "text")
+            by_symbol, symbol_params = in_values("i.symbol", [str(s) for s in holding], "text")
             where += (
                 f" OR id IN (SELECT x.portfolio_id FROM {position_t} x JOIN {instrument_t} i"
                 f" ON i.id = x.instrument_id WHERE {by_symbol} AND x.quantity <> 0)"
@@ -202,26 +193,22 @@ def book_frames(
             params += symbol_params
         where += ")"
     chosen = f"SELECT id FROM {portfolio_t} {where}"
-    with connection.cursor() as cursor:
-        cursor.execute(
+    portfolios = rows_frame(
+        fetch_rows(
             f"SELECT id, code, base_currency, CAST(cash AS DOUBLE PRECISION), long_only FROM {portfolio_t} "
             f"{where} ORDER BY id",
             params,
-        )
-        portfolios = pd.DataFrame(
-            cursor.fetchall(), columns=["id", "code", "base_currency", "cash", "long_only"]
-        )
-        cursor.execute(
+        ),
+        {"id": np.int64, "code": object, "base_currency": object, "cash": np.float64, "long_only": bool},
+    )
+    positions = rows_frame(
+        fetch_rows(
             f"SELECT x.portfolio_id, x.instrument_id, i.symbol, CAST(x.quantity AS DOUBLE PRECISION) "
             f"FROM {position_t} x JOIN {instrument_t} i ON i.id = x.instrument_id "
             f"WHERE x.quantity <> 0{f' AND x.portfolio_id IN ({chosen})' if where else ''} "
             "ORDER BY x.portfolio_id, x.instrument_id",
             params,
-        )
-        positions = pd.DataFrame(
-            cursor.fetchall(), columns=["portfolio_id", "instrument_id", "symbol", "quantity"]
-        )
-    portfolios["cash"] = portfolios["cash"].astype("float64")
-    portfolios["long_only"] = portfolios["long_only"].astype(bool)
-    positions["quantity"] = positions["quantity"].astype("float64")
+        ),
+        {"portfolio_id": np.int64, "instrument_id": np.int64, "symbol": object, "quantity": np.float64},
+    )
     return portfolios, positions

@@ -48,7 +48,7 @@ from ..kernels import catalog
 from ..kernels.limits import Evaluation, evaluate
 from ..kernels.probability import first_passage_probability
 from .book import LoadedBook, book_adhoc, book_load, book_with, portfolio_frames, symbols_unknown
-from .limits_resolve import ResolvedLimits, bucket_names, limits_resolve
+from .limits_resolve import ResolvedLimits, bucket_names, limits_read, limits_resolve, windows_used
 
 HORIZON_DAYS = 1.0
 _INSTRUMENT_TYPES = ("max_position", "concentration_limit", "adv_limit")
@@ -66,7 +66,9 @@ def _dense(m) -> np.ndarray:
     return np.asarray(m.toarray() if hasattr(m, "toarray") else m, dtype=float)
 
 
-def _base_book(frames, positions, portfolio_value, extra) -> LoadedBook:
+def _base_book(
+    frames, positions, portfolio_value, extra, windows: tuple[tuple[int, ...], bool]
+) -> LoadedBook:
     pf = frames[0]
     if positions is not None:
         return book_adhoc(
@@ -76,8 +78,9 @@ def _base_book(frames, positions, portfolio_value, extra) -> LoadedBook:
             portfolio_id=int(pf["id"].iat[0]),
             code=str(pf["code"].iat[0]),
             extra_symbols=extra,
+            windows=windows[0],
         )
-    loaded = book_load(frames=frames, extra_symbols=extra)
+    loaded = book_load(frames=frames, extra_symbols=extra, windows=windows[0], turnover=windows[1])
     if portfolio_value is None:
         return loaded
     held = float(np.nansum(_dense(loaded.book.values)))
@@ -216,8 +219,10 @@ def portfolio_check(*, portfolio, positions=None, portfolio_value=None, orders=N
     unknown = symbols_unknown(extra)
     if unknown:
         raise ValidationError({"orders": f"Unknown instrument(s): {', '.join(unknown)}."})
-    loaded = _base_book(frames, positions, portfolio_value, extra)
-    resolved = limits_resolve(loaded)
+    # The limits first: their windows say which turnover/drawdown figures the book needs.
+    records = limits_read(frames[0]["id"].to_numpy())
+    loaded = _base_book(frames, positions, portfolio_value, extra, windows_used(records))
+    resolved = limits_resolve(loaded, records=records)
     before_sides = None
     after_loaded = _apply_orders(loaded, orders) if orders else loaded
     if orders:

@@ -49,6 +49,7 @@ from .market import CACHE_TTL_SECONDS, RETURN_DAYS, book_cache_clear, cache, fx_
 __all__ = [
     "CACHE_TTL_SECONDS",
     "RETURN_DAYS",
+    "WINDOW_TYPES",
     "LoadedBook",
     "book_adhoc",
     "book_cache_clear",
@@ -89,11 +90,11 @@ class LoadedBook:
         ]
 
 
-def _windows(windows: Iterable[int] | None) -> tuple[tuple[int, ...], bool]:
-    """The windows to compute and whether turnover is needed at all: given windows → yes; else
-    the windows of the enabled turnover/drawdown limits, turnover only if one of them is a
-    turnover limit (then the transactions are not read; turnover stays NaN = unknown)."""
-    turnover = True
+def _windows(windows: Iterable[int] | None, turnover: bool | None = None) -> tuple[tuple[int, ...], bool]:
+    """The windows to compute and whether turnover is needed at all: given windows → as told
+    (default yes); else the windows of every enabled turnover/drawdown limit, turnover only if one
+    of them is a turnover limit (else the transactions are not read; turnover stays NaN = unknown)."""
+    turnover = True if turnover is None else turnover
     if windows is None:
         used = list(
             RiskLimit.objects.filter(enabled=True, limit_type__in=WINDOW_TYPES).values_list(
@@ -230,6 +231,7 @@ def book_load(
     portfolio_ids: Sequence[int] | None = None,
     extra_symbols: Sequence[str] = (),
     windows: Iterable[int] | None = None,
+    turnover: bool | None = None,
     frames: tuple[pd.DataFrame, pd.DataFrame] | None = None,
     now=None,
 ) -> LoadedBook:
@@ -237,7 +239,8 @@ def book_load(
 
     `extra_symbols` join the universe without being held (a pre-trade check's order symbols);
     `windows` are the turnover/drawdown windows in days (None: every window an enabled limit
-    uses, plus 1); `frames` are `portfolio_facade.book_frames(...)` already read (the monitor
+    uses, plus 1) and `turnover` whether the trades are read for them (default: yes when
+    `windows` are given; limits_resolve.windows_used says both for given limits); `frames` are `portfolio_facade.book_frames(...)` already read (the monitor
     reads all books once and loads them in batches); `now` anchors the turnover windows."""
     now = pd.Timestamp(timezone.now() if now is None else now)
     pf, pos = (
@@ -251,7 +254,7 @@ def book_load(
     # Vectorized: iterating a (pyarrow-backed) string column row by row is slow at 50k positions.
     held = pd.unique(pos["symbol"].to_numpy(dtype=object))
     symbols = list(dict.fromkeys([*held, *(s.upper() for s in extra_symbols)]))
-    windows, need_turnover = _windows(windows)
+    windows, need_turnover = _windows(windows, turnover)
     traded = None
     if len(pf) and need_turnover:
         tx = portfolio_facade.transactions_frame(

@@ -35,13 +35,13 @@ class CheckView(APIView):
         responses={200: CheckResponseSerializer},
     )
     def post(self, request, portfolio_id: str):
-        portfolio_facade.portfolio_viewable(request.user, portfolio_id)
+        info = portfolio_facade.portfolio_viewable(request.user, portfolio_id)
         body = CheckRequestSerializer(data=request.data or {})
         body.is_valid(raise_exception=True)
         data = body.validated_data
         try:
             result = portfolio_check(
-                portfolio=portfolio_id,
+                portfolio=info.id,
                 positions=data.get("positions"),
                 portfolio_value=data.get("portfolio_value"),
                 orders=data.get("orders"),

@@ -369,12 +369,17 @@ _PORTFOLIO_ID_TTL_SECONDS = 60.0
 
 
 def portfolio_frames(portfolio) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """`portfolio_facade.book_frames` of one portfolio given by code, id or PortfolioInfo. The
-    key → id mapping is cached: portfolio_get builds an ORM row per position (≈ 20 ms for 500),
+    """`portfolio_facade.book_frames` of one portfolio given by code, id (an int: read directly; a
+    numeric string is a code first, as everywhere) or PortfolioInfo. The key → id mapping is cached: portfolio_get builds an ORM row per position (≈ 20 ms for 500),
     book_frames reads them as values. A stale id (the portfolio re-created) falls back to
     portfolio_get. Unknown portfolio: ValidationError keyed `portfolio`."""
     if hasattr(portfolio, "positions") and hasattr(portfolio, "id"):
         return _info_frames(portfolio)
+    if isinstance(portfolio, int | np.integer):  # an id (the API view has just looked it up)
+        pf, pos = portfolio_facade.book_frames([int(portfolio)])
+        if not len(pf):
+            raise ValidationError({"portfolio": f"Unknown portfolio id {portfolio}."})
+        return pf, pos
     key = str(portfolio)
     hit = cache.get_many("pfid", [key]).get(key)
     if hit is not None:

@@ -1,8 +1,10 @@
 """Market data models: reference data (instruments) and time series (bars, quotes, trades, order
-books, economic series, fundamentals, FX)."""
+books, economic series, fundamentals, FX), and the latest bar per instrument kept by database
+triggers."""
 
 from .feeds import FeedMode, FeedSession, FeedState
 from .instruments import CURRENCY_RE, AssetClass, Instrument, currency_validator
+from .latest import LatestBar
 from .series import EconomicSeries, Fundamental, FxRate, SeriesObservation
 from .ticks import INTERVALS, Bar, OrderBookSnapshot, Quote, Trade, interval_seconds
 
@@ -18,6 +20,7 @@ __all__ = [
     "Fundamental",
     "FxRate",
     "Instrument",
+    "LatestBar",
     "OrderBookSnapshot",
     "Quote",
     "SeriesObservation",

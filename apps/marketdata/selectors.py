@@ -14,6 +14,8 @@ from django.db import connection
 from django.db.models import BigIntegerField, Exists, FloatField, Func, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Cast, Coalesce
 
+from apps.platform.sql import int_array
+
 from .kernels.resample import BAR_FIELDS, PRICE_FIELDS, adjust_prices, divides, mark_partial, resample_bars
 from .kernels.times import utc
 from .models import (
@@ -401,7 +403,7 @@ def _latest_bar_rows_pg(ids: Sequence[int]) -> list[tuple]:
     """(instrument_id, interval, ts as integer µs since the epoch, close), one row per instrument
     with bars, by instrument id."""
     if latest_bar_table_kept():
-        return _raw(_LATEST_BARS_TABLE_PG.format(table=LatestBar._meta.db_table), [[int(i) for i in ids]])
+        return _raw(_LATEST_BARS_TABLE_PG.format(table=LatestBar._meta.db_table), [int_array(ids)])
     return _latest_bar_rows_probe_pg(ids)
 
 

@@ -17,8 +17,15 @@ def in_values(column: str, values: Sequence, array_type: str = "bigint") -> tupl
     smallint[], and `bigint = ANY(smallint[])` is a cross-type comparison PostgreSQL cannot hash
     (500 ids: 4.6 ms instead of 0.3 ms)."""
     if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s::{array_type}[])", [list(values)]
+        param = int_array(values) if array_type in ("bigint", "integer") else list(values)
+        return f"{column} = ANY(%s::{array_type}[])", [param]
     return f"{column} IN ({', '.join(['%s'] * len(values)) or 'NULL'})", list(values)
+
+
+def int_array(values: Sequence) -> str:
+    """Integers as a PostgreSQL array literal ('{1,2,3}') for an `%s::bigint[]` parameter: psycopg
+    adapts a 500-int list element by element (0.3 ms, a third of a 500-id primary-key read)."""
+    return "{" + ",".join(str(int(v)) for v in values) + "}"
 
 
 def fetch_rows(sql: str, params: Sequence = ()) -> list[tuple]:

@@ -132,14 +132,15 @@ def _met(ok: bool) -> str:
 
 
 def _database(sizes: dict, parts: set[str], progress: bool, figures: list, notes: list, checks: dict) -> None:
-    from .bench_data import bench_database, portfolios_add
+    from .bench_data import bench_database, portfolios_add, tables_tidy
 
     with bench_database(universe=sizes["db_universe"], days=sizes["db_days"]) as db:
         ids = portfolios_add(db, count=sizes["db_portfolios"], positions=sizes["db_positions"])
+        tables_tidy()
         notes.append(
             f"database: {sizes['db_portfolios']:,} portfolios x {sizes['db_positions']} positions over "
             f"{sizes['db_universe']:,} instruments ({sizes['db_days']} daily bars each, ~20% quoted in XTS), "
-            f"{len(ISSUE_LIMITS)} limits per portfolio, made for the run and removed after"
+            f"{len(ISSUE_LIMITS)} limits per portfolio, made for the run (then analyzed) and removed after (then vacuumed)"
         )
         if "monitor" in parts:
             _monitor(db, ids, sizes, progress, figures, notes, checks)
@@ -175,10 +176,11 @@ def _monitor(db, ids, sizes: dict, progress: bool, figures: list, notes: list, c
 
 
 def _api(db, sizes: dict, progress: bool, figures: list, notes: list, checks: dict) -> None:
-    from .bench_data import portfolios_add
+    from .bench_data import portfolios_add, tables_tidy
     from .bench_db import check_latency
 
     (api_pf,) = portfolios_add(db, count=1, positions=sizes["api_positions"], name="bench api")
+    tables_tidy()
     a = check_latency(
         db, api_pf, orders=sizes["api_orders"], requests=sizes["api_requests"], progress=progress
     )

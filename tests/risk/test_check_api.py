@@ -254,3 +254,67 @@ def test_service_is_json_ready(book):
     doc = portfolio_check(portfolio="chk", orders=[{"symbol": "AAA", "side": "buy", "quantity": 1.0}])
     json.dumps(doc, allow_nan=False)
     assert np.isfinite(doc["limits"][0]["after"]["value"])
+
+
+def test_before_and_after_match_checks_of_the_book_as_it_is_and_once_booked(book, api_client):
+    """The pre-trade check evaluates before and after in one pass: `before` must equal the check of
+    the book as it stands, and `after` the check of the book once the orders are booked at the
+    latest close (positions, cash and turnover then come from the stored transactions)."""
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from apps.portfolio.services import transaction_record
+
+    for limit_type, unit, breach in [
+        ("gross_exposure", "absolute", 3000),
+        ("net_exposure", "pct_nav", 0.9),
+        ("max_position", "absolute", 1500),
+        ("concentration_limit", "pct_nav", 2.0),
+        ("sector_concentration", "pct_nav", 2.0),
+        ("industry_exposure", "absolute", 2000),
+        ("short_exposure", "absolute", 1000),
+        ("leverage", "ratio", 3.0),
+        ("var_limit", "absolute", 100),
+        ("expected_shortfall_limit", "absolute", 100),
+        ("turnover_limit", "absolute", 1000),
+        ("drawdown", "ratio", 0.2),
+    ]:
+        make_limit(book, limit_type=limit_type, unit=unit, breach_threshold=breach)
+    orders = [
+        {"symbol": "AAA", "side": "buy", "quantity": 10},
+        {"symbol": "BBB", "side": "sell", "quantity": 10},
+    ]
+    pre = check(api_client, {"orders": orders}).json()
+    now = check(api_client).json()
+    for symbol, side, price in (("AAA", "buy", AAA[-1]), ("BBB", "sell", BBB[-1])):
+        transaction_record(
+            portfolio=book,
+            type=side,
+            instrument=symbol,
+            quantity=Decimal(10),
+            price=Decimal(str(price)),
+            timestamp=timezone.now(),
+        )
+    booked = check(api_client).json()
+
+    def sides(doc, key):
+        return {x["limit_type"]: x[key] for x in doc["limits"]}
+
+    for expected, got in (
+        (sides(now, "after"), sides(pre, "before")),
+        (sides(booked, "after"), sides(pre, "after")),
+    ):
+        assert expected.keys() == got.keys() and len(expected) == 12
+        for limit_type, side in expected.items():
+            assert got[limit_type]["status"] == side["status"], limit_type
+            assert got[limit_type]["bucket"] == side["bucket"], limit_type
+            for key in ("value", "utilization", "breach_probability"):
+                assert got[limit_type][key] == pytest.approx(side[key], rel=1e-9, abs=1e-12), (
+                    limit_type,
+                    key,
+                )
+    # The orders did move the book: AAA 110 × 10, BBB −40 × 20, turnover 10 × 10 + 10 × 20.
+    assert sides(pre, "after")["gross_exposure"]["value"] == pytest.approx(1900.0)
+    assert sides(pre, "after")["turnover_limit"]["value"] == pytest.approx(300.0)
+    assert sides(pre, "before")["turnover_limit"]["value"] == pytest.approx(0.0)

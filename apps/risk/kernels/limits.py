@@ -186,17 +186,27 @@ class _Measures:
         self.book = book
         self.nav = np.asarray(book.nav, dtype=float)
         self.p, self.n = p, n = len(self.nav), len(book.sector)
-        # Quantities and values may have different sparsity patterns: adding them as the real and
-        # imaginary parts of one complex matrix aligns them on the union (a held position).
-        both = _csr(book.quantities, (p, n)).astype(complex) + 1j * _csr(book.values, (p, n))
-        both = sparse.csr_matrix(both)
-        both.sum_duplicates()
-        both.eliminate_zeros()
-        both.sort_indices()
-        self.indptr = both.indptr.astype(np.int64)
-        self.cols = both.indices.astype(np.int64)
+        if sparse.issparse(book.quantities) or sparse.issparse(book.values):
+            # Quantities and values may have different sparsity patterns: adding them as the real and
+            # imaginary parts of one complex matrix aligns them on the union (a held position).
+            both = _csr(book.quantities, (p, n)).astype(complex) + 1j * _csr(book.values, (p, n))
+            both = sparse.csr_matrix(both)
+            both.sum_duplicates()
+            both.eliminate_zeros()
+            both.sort_indices()
+            self.indptr = both.indptr.astype(np.int64)
+            self.cols = both.indices.astype(np.int64)
+            self.q, self.v = both.data.real.copy(), both.data.imag.copy()
+        else:
+            # Dense books (a check, a small batch): the same union and CSR order straight from numpy
+            # (row-major nonzero), without building sparse matrices.
+            q = np.asarray(book.quantities, dtype=float).reshape(p, n)
+            v = np.asarray(book.values, dtype=float).reshape(p, n)
+            rows, self.cols = np.nonzero((q != 0) | (v != 0))
+            self.cols = self.cols.astype(np.int64)
+            self.indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=p))]).astype(np.int64)
+            self.q, self.v = q[rows, self.cols], v[rows, self.cols]
         self.rows = np.repeat(np.arange(p, dtype=np.int64), np.diff(self.indptr))
-        self.q, self.v = both.data.real.copy(), both.data.imag.copy()
         self.absv = np.abs(self.v)
         self.shortv = np.where(self.v < 0, self.absv, 0.0)
         self.keys = self.rows * n + self.cols  # ascending (CSR canonical order)

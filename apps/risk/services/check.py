@@ -39,13 +39,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import fields, replace
 
 import numpy as np
 import pandas as pd
 from django.core.exceptions import ValidationError
+from scipy import sparse
 
 from ..kernels import catalog
-from ..kernels.limits import Evaluation, evaluate
+from ..kernels.limits import Evaluation, Limits, evaluate
 from ..kernels.probability import first_passage_probability
 from .book import LoadedBook, book_adhoc, book_load, book_with, portfolio_frames, symbols_unknown
 from .limits_resolve import ResolvedLimits, bucket_names, limits_read, limits_resolve, windows_used
@@ -118,6 +120,40 @@ def _apply_orders(loaded: LoadedBook, orders: Sequence[dict]) -> LoadedBook:
     )
 
 
+def _stacked(before: LoadedBook, after: LoadedBook) -> LoadedBook:
+    """The two books (same universe, one portfolio each) as rows 0 and 1 of one LoadedBook."""
+    a, b = before.book, after.book
+
+    def rows(x, y):
+        return (
+            sparse.vstack([x, y]).tocsr() if sparse.issparse(x) or sparse.issparse(y) else np.vstack([x, y])
+        )
+
+    book = replace(
+        b,
+        quantities=rows(a.quantities, b.quantities),
+        values=rows(a.values, b.values),
+        nav=np.concatenate([a.nav, b.nav]),
+        base_currency=np.concatenate([a.base_currency, b.base_currency]),
+        scenario_pnl=None if a.scenario_pnl is None else np.vstack([a.scenario_pnl, b.scenario_pnl]),
+        fx_vol=None if a.fx_vol is None else np.vstack([a.fx_vol, b.fx_vol]),
+        turnover={w: np.concatenate([a.turnover[w], b.turnover[w]]) for w in b.turnover},
+        drawdown={w: np.concatenate([a.drawdown[w], b.drawdown[w]]) for w in b.drawdown},
+    )
+    return replace(
+        after, book=book, portfolio_ids=np.concatenate([before.portfolio_ids, after.portfolio_ids])
+    )
+
+
+def _limits_twice(resolved: ResolvedLimits) -> ResolvedLimits:
+    """The limits of row 0 again for row 1 (the `_stacked` book's after row)."""
+    lim = resolved.limits
+    doubled = {f.name: np.concatenate([getattr(lim, f.name)] * 2) for f in fields(lim)}
+    doubled["row"] = np.concatenate([lim.row, lim.row + 1])
+    rows = pd.concat([resolved.rows, resolved.rows], ignore_index=True)
+    return ResolvedLimits(limits=Limits(**doubled), ids=np.concatenate([resolved.ids] * 2), rows=rows)
+
+
 def _sigmas(loaded: LoadedBook, resolved: ResolvedLimits, ev: Evaluation) -> tuple[np.ndarray, np.ndarray]:
     """(sigma, geometric?) per limit: see the module docstring."""
     b, rows = loaded.book, resolved.limits.row
@@ -128,7 +164,7 @@ def _sigmas(loaded: LoadedBook, resolved: ResolvedLimits, ev: Evaluation) -> tup
         pnl_std = np.std(b.scenario_pnl, axis=1, ddof=1)
         gross = np.abs(_dense(b.values)).sum(axis=1)
         relative = np.where(gross > 0, pnl_std / gross, np.nan)
-        inst_vol = loaded.returns.fillna(0.0).std(axis=0, ddof=1).to_numpy(dtype=float)
+        inst_vol = loaded.return_vol
     sigma = relative[rows].copy()
     geometric = np.ones(n, dtype=bool)
     types = resolved.rows["limit_type"].to_numpy()
@@ -226,14 +262,19 @@ def portfolio_check(*, portfolio, positions=None, portfolio_value=None, orders=N
     before_sides = None
     after_loaded = _apply_orders(loaded, orders) if orders else loaded
     if orders:
-        ev_b = evaluate(loaded.book, resolved.limits)
-        prob_b = _probabilities(loaded, resolved, ev_b)
-        names = bucket_names(loaded, resolved.rows, ev_b.bucket)
-        before_sides = [_side(ev_b, prob_b, names, i) for i in range(len(resolved))]
-    ev_a = evaluate(after_loaded.book, resolved.limits)
-    prob_a = _probabilities(after_loaded, resolved, ev_a)
-    names = bucket_names(after_loaded, resolved.rows, ev_a.bucket)
-    after_sides = [_side(ev_a, prob_a, names, i) for i in range(len(resolved))]
+        # Before and after as the two rows of one book: one kernel pass instead of two.
+        both, limits2 = _stacked(loaded, after_loaded), _limits_twice(resolved)
+        ev = evaluate(both.book, limits2.limits)
+        prob = _probabilities(both, limits2, ev)
+        names = bucket_names(both, limits2.rows, ev.bucket)
+        n = len(resolved)
+        before_sides = [_side(ev, prob, names, i) for i in range(n)]
+        after_sides = [_side(ev, prob, names, n + i) for i in range(n)]
+    else:
+        ev = evaluate(loaded.book, resolved.limits)
+        prob = _probabilities(loaded, resolved, ev)
+        names = bucket_names(loaded, resolved.rows, ev.bucket)
+        after_sides = [_side(ev, prob, names, i) for i in range(len(resolved))]
     # Plain dicts from the columns: DataFrame.to_dict costs more than the rest of the answer.
     columns = list(resolved.rows.columns)
     rows = [

@@ -79,6 +79,7 @@ class LoadedBook:
     fx_table: np.ndarray  # (C, C) rate from currency i to currency j (NaN: unknown)
     closes: pd.DataFrame  # daily adjusted closes (ffilled; before a first bar today's price): drawdown paths
     scenario_returns: np.ndarray  # (T, N) `returns` with NaN → 0
+    return_vol: np.ndarray  # (N,) sample std of each column of `scenario_returns`
     as_of: pd.Timestamp | None  # latest price timestamp of the universe
     now: pd.Timestamp
 
@@ -136,8 +137,9 @@ def _assemble(
     for col, price in (price_override or {}).items():
         prices[col] = price
     as_of = stamps.max() if n and stamps.notna().any() else None
-    slow = slow_data(symbols, as_of, infos)
-    ccys = [slow[s].currency for s in symbols]
+    slow = slow_data(symbols, as_of, infos) if rest else cached
+    history = history_of(symbols, slow)
+    ccys = history.currencies
     traded = turnover_rows if turnover_rows is not None else pd.DataFrame()
     traded_symbols = set(traded["symbol"].dropna()) if len(traded) else set()
     trade_slow = slow_data(sorted(traded_symbols - set(symbols)), as_of)
@@ -165,10 +167,6 @@ def _assemble(
             except ValueError:
                 pass  # stays NaN: the values it would convert are unknown
 
-    sectors, sector_code = name_codes([slow[s].sector for s in symbols])
-    industries, industry_code = name_codes([slow[s].industry for s in symbols])
-    adv = np.asarray([slow[s].adv for s in symbols], dtype=float)
-    history = history_of(symbols, slow)
     closes = np.where(np.isnan(history.closes), prices[None, :], history.closes)
     quantities = matrix(np.asarray(rows), np.asarray(cols), np.asarray(qty, dtype=float), (p, n))
     frame = Frame(quantities, np.asarray(cash, dtype=float), prices, fx_table, base_code, ccy_code)
@@ -189,10 +187,10 @@ def _assemble(
         values=values,
         nav=nav,
         base_currency=base_code,
-        sector=sector_code,
-        industry=industry_code,
+        sector=history.sector_code,
+        industry=history.industry_code,
         currency=ccy_code,
-        adv=adv,
+        adv=history.adv,
         scenario_pnl=scenario,
         fx_vol=fx_vol,
         turnover=turnover,
@@ -205,14 +203,15 @@ def _assemble(
         base_currencies=list(bases),
         symbols=list(symbols),
         prices=prices,
-        sectors=sectors,
-        industries=industries,
+        sectors=history.sectors,
+        industries=history.industries,
         currencies=currencies,
         returns=history.returns,
         cash=np.asarray(cash, dtype=float),
         fx_table=fx_table,
         closes=pd.DataFrame(closes, index=history.index, columns=symbols),
         scenario_returns=history.scenarios,
+        return_vol=history.return_vol,
         as_of=as_of,
         now=now,
     )

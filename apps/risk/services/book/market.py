@@ -14,6 +14,8 @@ import pandas as pd
 
 from apps.marketdata import facade as marketdata
 
+from .figures import name_codes
+
 CACHE_TTL_SECONDS = 60.0
 RETURN_DAYS = 250
 ADV_LOOKBACK_DAYS = 45
@@ -151,15 +153,24 @@ def fx_vols(pairs: set[tuple[str, str]], as_of: pd.Timestamp) -> dict[tuple[str,
 
 @dataclass(frozen=True)
 class _History:
+    """A universe's aligned history and its slow per-instrument columns, in the universe's order."""
+
     index: pd.DatetimeIndex  # daily bar timestamps
     closes: np.ndarray  # (W, N) adjusted closes, ffilled; NaN before an instrument's first bar
     returns: pd.DataFrame  # (T, N) daily simple returns, NaN kept
     scenarios: np.ndarray  # (T, N) the same with NaN → 0, what the scenario P&L multiplies
+    return_vol: np.ndarray  # (N,) sample std of `scenarios` per instrument (breach probabilities)
+    currencies: list[str]  # (N,) quote currency per instrument
+    sectors: list[str]  # sector code -> name
+    sector_code: np.ndarray  # (N,)
+    industries: list[str]
+    industry_code: np.ndarray  # (N,)
+    adv: np.ndarray  # (N,)
 
 
 def history_of(symbols: list[str], slow: dict[str, _Slow]) -> _History:
-    """The universe's aligned history, cached per universe (it is rebuilt from the per-symbol
-    cache when the universe changes)."""
+    """The universe's aligned history and columns, cached per universe (rebuilt from the
+    per-symbol cache when the universe changes): a check of the same book reuses all of it."""
     key = tuple(symbols)
     hit = cache.get_many("hist", [key]).get(key)
     if hit is not None:
@@ -170,11 +181,25 @@ def history_of(symbols: list[str], slow: dict[str, _Slow]) -> _History:
     else:
         raw = pd.DataFrame(index=pd.DatetimeIndex([], tz="UTC"), columns=symbols, dtype=float)
     returns = raw.pct_change(fill_method=None).iloc[1:].tail(RETURN_DAYS)
+    scenarios = np.nan_to_num(returns.to_numpy(dtype=float), nan=0.0)
+    sectors, sector_code = name_codes([slow[s].sector for s in symbols])
+    industries, industry_code = name_codes([slow[s].industry for s in symbols])
+    with np.errstate(all="ignore"):  # fewer than two scenarios: NaN, as pandas would say
+        return_vol = (
+            np.std(scenarios, axis=0, ddof=1) if len(scenarios) > 1 else np.full(len(symbols), np.nan)
+        )
     history = _History(
         index=pd.DatetimeIndex(raw.index),
         closes=raw.ffill().to_numpy(dtype=float),
         returns=returns,
-        scenarios=np.nan_to_num(returns.to_numpy(dtype=float), nan=0.0),
+        scenarios=scenarios,
+        return_vol=return_vol,
+        currencies=[slow[s].currency for s in symbols],
+        sectors=sectors,
+        sector_code=sector_code,
+        industries=industries,
+        industry_code=industry_code,
+        adv=np.asarray([slow[s].adv for s in symbols], dtype=float),
     )
     cache.put_many("hist", {key: history})
     return history

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import io
 
 import numpy as np
 import pandas as pd
@@ -380,3 +381,21 @@ def test_a_disabled_trigger_sends_reads_to_the_fallback(ids, fallback):
         cursor.execute("ALTER TABLE marketdata_bar DISABLE TRIGGER marketdata_latestbar_delete")
     selectors.latest_bar_table_forget()
     assert not selectors.latest_bar_table_kept()
+
+
+def test_rebuild_command_repairs_a_table_written_around_the_triggers(ids):
+    from django.core.management import call_command
+
+    Bar.objects.bulk_create([make_bar(i, "1d", T0 + k * DAY, 10.0 + k) for i in ids for k in range(3)])
+    with connection.cursor() as cursor:  # what a restore with --disable-triggers could leave
+        cursor.execute("ALTER TABLE marketdata_bar DISABLE TRIGGER USER")
+        Bar.objects.filter(instrument_id=ids[0], ts=T0 + 2 * DAY).delete()
+        Bar.objects.create(**flat_bar(ids[1], "1h", T0 + 5 * DAY, 99.0))
+        cursor.execute("ALTER TABLE marketdata_bar ENABLE TRIGGER USER")
+        cursor.execute("INSERT INTO marketdata_latestbar VALUES (%s, '1d', %s, 1.0)", [ids[0] + 10_000, T0])
+    assert table() != reference()
+    out = io.StringIO()
+    call_command("latest_bars_rebuild", stdout=out)
+    assert_table_is_reference()
+    assert table()[ids[0]] == ("1d", T0 + DAY, 11.0) and table()[ids[1]] == ("1h", T0 + 5 * DAY, 99.0)
+    assert f"{len(ids):,} instruments" in out.getvalue()

@@ -439,22 +439,19 @@ def latest_closes(ids: Sequence[int]) -> tuple[np.ndarray, pd.DatetimeIndex]:
     ids = np.asarray(ids, dtype=np.int64)
     close = np.full(len(ids), np.nan)
     ts_us = np.full(len(ids), np.iinfo(np.int64).min)  # NaT
-    if connection.vendor != "postgresql":
+    if connection.vendor == "postgresql":
+        rows = _latest_bar_rows_pg(ids.tolist())
+        got = [np.asarray(c) for c in zip(*rows, strict=True)] if rows else None
+        got_id, got_ts, got_close = (got[0], got[2], got[3]) if got else (None, None, None)
+    else:
         frame = latest_bars(ids.tolist())
-        at = (
-            pd.Index(frame["instrument_id"].to_numpy(dtype=np.int64)).get_indexer(ids) if len(frame) else None
-        )
-        if at is not None and (at >= 0).any():
-            close[at >= 0] = frame["close"].to_numpy(dtype=float)[at[at >= 0]]
-            ts_us[at >= 0] = frame["ts"].to_numpy().astype("datetime64[us]").astype(np.int64)[at[at >= 0]]
-        return close, pd.DatetimeIndex(ts_us.astype("datetime64[us]")).tz_localize("UTC")
-    rows = _latest_bar_rows_pg(ids.tolist())
-    if rows:
-        got_id, _, got_ts, got_close = zip(*rows, strict=True)
-        at = pd.Index(np.asarray(got_id, dtype=np.int64)).get_indexer(ids)
+        got_id, got_close = frame["instrument_id"].to_numpy(), frame["close"].to_numpy()
+        got_ts = frame["ts"].to_numpy().astype("datetime64[us]").astype(np.int64)
+    if got_id is not None and len(got_id):
+        at = pd.Index(got_id.astype(np.int64)).get_indexer(ids)
         hit = at >= 0
-        close[hit] = np.asarray(got_close, dtype=float)[at[hit]]
-        ts_us[hit] = np.asarray(got_ts, dtype=np.int64)[at[hit]]
+        close[hit] = got_close.astype(float)[at[hit]]
+        ts_us[hit] = got_ts.astype(np.int64)[at[hit]]
     return close, pd.DatetimeIndex(ts_us.astype("datetime64[us]")).tz_localize("UTC")
 
 

@@ -77,9 +77,7 @@ class LoadedBook:
     returns: pd.DataFrame  # (T, N) daily simple returns behind the scenarios (NaN kept)
     cash: np.ndarray  # (P,) in base currency
     fx_table: np.ndarray  # (C, C) rate from currency i to currency j (NaN: unknown)
-    closes: (
-        np.ndarray
-    )  # (W, N) daily adjusted closes (ffilled; before a first bar today's price): drawdown paths
+    closes: np.ndarray  # (W, N) daily adjusted closes, ffilled (today's price before a first bar)
     close_index: pd.DatetimeIndex  # (W,) the closes' bar timestamps
     scenario_returns: np.ndarray  # (T, N) `returns` with NaN → 0
     return_vol: np.ndarray  # (N,) sample std of each column of `scenario_returns`
@@ -378,8 +376,8 @@ _PORTFOLIO_ID_TTL_SECONDS = 60.0
 
 def portfolio_frames(portfolio) -> tuple[pd.DataFrame, pd.DataFrame]:
     """`portfolio_facade.book_frames` of one portfolio given by code, id (an int: read directly; a
-    numeric string is a code first, as everywhere) or PortfolioInfo. The key → id mapping is cached: portfolio_get builds an ORM row per position (≈ 20 ms for 500),
-    book_frames reads them as values. A stale id (the portfolio re-created) falls back to
+    numeric string is a code first, as everywhere) or PortfolioInfo. A code's id is cached:
+    portfolio_get builds an ORM row per position (≈ 20 ms for 500), book_frames reads them as values. A stale id (the portfolio re-created) falls back to
     portfolio_get. Unknown portfolio: ValidationError keyed `portfolio`."""
     if hasattr(portfolio, "positions") and hasattr(portfolio, "id"):
         return _info_frames(portfolio)

@@ -6,33 +6,18 @@ worker threads and a headless server never touch a display backend.
 
 from __future__ import annotations
 
-import io
+import numpy as np
+from matplotlib.figure import Figure
 
-import matplotlib
+from apps.platform.charts import figure
 
-matplotlib.use("Agg")  # a worker has no display; set before anything imports pyplot
+from .data import ReportData
 
-import numpy as np  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from .data import ReportData  # noqa: E402
-
-SIZE = (10, 4)
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
-def _figure(title: str, size=SIZE) -> tuple[Figure, object]:
-    fig = Figure(figsize=size)
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot(1, 1, 1)
-    ax.set_title(title)
-    ax.grid(True, alpha=0.3)
-    return fig, ax
-
-
 def chart_equity(data: ReportData) -> Figure:
-    fig, ax = _figure("Equity curve (growth of 1)")
+    fig, ax = figure("Equity curve (growth of 1)")
     s = data.series
     ax.plot(s.index, s["wealth"], label=data.portfolio)
     if "benchmark_returns" in s:
@@ -43,7 +28,7 @@ def chart_equity(data: ReportData) -> Figure:
 
 
 def chart_drawdown(data: ReportData) -> Figure:
-    fig, ax = _figure("Drawdown")
+    fig, ax = figure("Drawdown")
     s = data.series
     ax.fill_between(s.index, s["drawdown"].to_numpy(), 0.0, color="tab:red", alpha=0.4)
     fig.autofmt_xdate()
@@ -52,7 +37,7 @@ def chart_drawdown(data: ReportData) -> Figure:
 
 def chart_monthly_heatmap(data: ReportData) -> Figure:
     table = data.monthly
-    fig, ax = _figure("Monthly returns", size=(10, max(2.0, 0.4 * len(table) + 1.5)))
+    fig, ax = figure("Monthly returns", size=(10, max(2.0, 0.4 * len(table) + 1.5)))
     ax.grid(False)
     values = table[list(range(1, 13))].to_numpy(dtype=float) if len(table) else np.zeros((0, 12))
     limit = np.nanmax(np.abs(values)) if np.isfinite(values).any() else 1.0
@@ -66,7 +51,7 @@ def chart_monthly_heatmap(data: ReportData) -> Figure:
 
 
 def chart_rolling(data: ReportData, column: str, title: str) -> Figure:
-    fig, ax = _figure(f"{title} ({data.performance['window']} periods)")
+    fig, ax = figure(f"{title} ({data.performance['window']} periods)")
     ax.plot(data.series.index, data.series[column])
     fig.autofmt_xdate()
     return fig
@@ -83,9 +68,3 @@ def charts_all(data: ReportData) -> list[tuple[str, Figure]]:
     if "rolling_beta" in data.series:
         charts.append(("rolling_beta", chart_rolling(data, "rolling_beta", "Rolling beta")))
     return charts
-
-
-def figure_png(fig: Figure) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
-    return buf.getvalue()

@@ -7,7 +7,9 @@ import math
 
 from django.template.loader import render_to_string
 
-from .charts import charts_all, figure_png
+from apps.platform.charts import figure_png
+
+from .charts import charts_all
 from .data import DATE_FIELDS, ReportData
 from .render_tables import attribution_frame, brinson_frame, brinson_title
 

@@ -3,29 +3,15 @@ worker threads and a headless server never touch a display backend)."""
 
 from __future__ import annotations
 
-import io
+import numpy as np
+from matplotlib.figure import Figure
 
-import matplotlib
+from apps.platform.charts import figure
 
-matplotlib.use("Agg")  # a worker has no display; set before anything imports pyplot
-
-import numpy as np  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from .data import PortfolioRisk  # noqa: E402
+from .data import PortfolioRisk
 
 STATUS_COLORS = {"ok": "tab:green", "warn": "tab:orange", "breach": "tab:red", "no_data": "tab:gray"}
 CHART_NAMES = ("utilization", "pnl_distribution", "stress")
-
-
-def _figure(title: str, size=(10, 4)) -> tuple[Figure, object]:
-    fig = Figure(figsize=size)
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot(1, 1, 1)
-    ax.set_title(title)
-    ax.grid(True, alpha=0.3)
-    return fig, ax
 
 
 def _empty(ax, text: str) -> None:
@@ -37,7 +23,7 @@ def _empty(ax, text: str) -> None:
 def chart_utilization(p: PortfolioRisk) -> Figure:
     """Utilization (value / breach level) of every limit, coloured by status; the breach level at 1."""
     limits = p.limits
-    fig, ax = _figure(f"{p.portfolio}: limit utilization", size=(10, max(3.0, 0.35 * len(limits) + 1.5)))
+    fig, ax = figure(f"{p.portfolio}: limit utilization", size=(10, max(3.0, 0.35 * len(limits) + 1.5)))
     if not limits:
         _empty(ax, "no limits apply to this portfolio")
         return fig
@@ -55,7 +41,7 @@ def chart_utilization(p: PortfolioRisk) -> Figure:
 
 def chart_pnl_distribution(p: PortfolioRisk) -> Figure:
     """Histogram of the holdings-based daily P&L with the historical VaR and ES as losses."""
-    fig, ax = _figure(f"{p.portfolio}: daily P&L distribution ({p.currency})")
+    fig, ax = figure(f"{p.portfolio}: daily P&L distribution ({p.currency})")
     pnl = p.pnl.to_numpy(dtype=float) if len(p.pnl) else np.zeros(0)
     if not len(pnl):
         _empty(ax, "no price history")
@@ -74,7 +60,7 @@ def chart_pnl_distribution(p: PortfolioRisk) -> Figure:
 
 def chart_stress(p: PortfolioRisk) -> Figure:
     results = (p.stress or {}).get("results", [])
-    fig, ax = _figure(
+    fig, ax = figure(
         f"{p.portfolio}: stress P&L ({p.currency})", size=(10, max(3.0, 0.4 * len(results) + 1.5))
     )
     if not results:
@@ -95,9 +81,3 @@ def charts_all(p: PortfolioRisk) -> list[tuple[str, Figure]]:
         ("pnl_distribution", chart_pnl_distribution(p)),
         ("stress", chart_stress(p)),
     ]
-
-
-def figure_png(fig: Figure) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
-    return buf.getvalue()

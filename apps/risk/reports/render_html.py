@@ -8,7 +8,9 @@ import base64
 import math
 from html import escape
 
-from .charts import charts_all, figure_png
+from apps.platform.charts import figure_png
+
+from .charts import charts_all
 from .data import RiskReportData
 from .render_tables import cell
 from .tables import KEYS, SECTIONS, report_tables

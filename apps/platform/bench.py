@@ -112,14 +112,20 @@ def celery_worker() -> Iterator[subprocess.Popen]:
             raise RuntimeError(f"bench worker did not answer a ping ({exc!r}); its log:\n{tail}") from exc
         yield proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, 9)
-            proc.wait()
-        log.close()
-        os.unlink(log.name)
+        worker_stop(proc, log)
+
+
+def worker_stop(proc: subprocess.Popen, log) -> None:
+    """Stop a bench worker started in its own session (SIGTERM, then its whole process group after
+    20 s) and remove its log file."""
+    proc.terminate()
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, 9)
+        proc.wait()
+    log.close()
+    os.unlink(log.name)
 
 
 def _ping(engine_key: str):

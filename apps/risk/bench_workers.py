@@ -24,6 +24,7 @@ from pathlib import Path
 
 from celery import current_app
 
+from apps.platform.bench import worker_stop
 from workers.registry import QUEUES, engine
 
 START_TIMEOUT = 90  # seconds; the first ping also waits for Django setup in the worker
@@ -65,15 +66,9 @@ def deployed_workers() -> Iterator[list[subprocess.Popen]]:
         yield [p for p, _ in procs]
     finally:
         for proc, _ in procs:
-            proc.terminate()
+            proc.terminate()  # all at once; worker_stop then waits for each
         for proc, log in procs:
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, 9)
-                proc.wait()
-            log.close()
-            os.unlink(log.name)
+            worker_stop(proc, log)
 
 
 def queued_messages() -> int:

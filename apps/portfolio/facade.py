@@ -129,7 +129,6 @@ TRANSACTION_DTYPES = {
     "amount": np.float64,
     "timestamp": object,
 }
-TRANSACTION_COLUMNS = tuple(TRANSACTION_DTYPES)
 
 
 def transactions_frame(portfolio_ids: list[int], *, start=None, end=None) -> pd.DataFrame:

@@ -371,9 +371,6 @@ def book_with(
     return replace(loaded, book=book, cash=f.cash, prices=prices)
 
 
-_PORTFOLIO_ID_TTL_SECONDS = 60.0
-
-
 def portfolio_frames(portfolio) -> tuple[pd.DataFrame, pd.DataFrame]:
     """`portfolio_facade.book_frames` of one portfolio given by code, id (an int: read directly; a
     numeric string is a code first, as everywhere) or PortfolioInfo. A code's id is cached:

@@ -102,6 +102,15 @@ def bars(
     ).frame
 
 
+def bar_sources(symbols: Sequence[str], interval: str = "1d", start=None, end=None) -> dict[str, str | None]:
+    """Per symbol, the stored interval `bars`/`price_panel` at `interval` would read over [start,
+    end): `interval` itself, a finer one they resample from, or None (nothing to build it from, e.g.
+    monthly bars only when asked for days). A cheap existence probe, no bar is loaded."""
+    ids = selectors.instrument_ids(symbols)
+    found = selectors.bar_sources(list(ids.values()), interval, window_start(start), window_end(end))
+    return {sym: found[pk] for sym, pk in ids.items()}
+
+
 def price_panel(
     symbols: Sequence[str],
     start=None,

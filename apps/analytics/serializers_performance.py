@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from .kernels.returns import RETURN_FREQUENCIES
+from .kernels.returns import FREQUENCY_ALIASES, RETURN_FREQUENCIES
 
 
 class PerformanceQuerySerializer(serializers.Serializer):
@@ -17,7 +17,12 @@ class PerformanceQuerySerializer(serializers.Serializer):
         required=False, allow_blank=True, default=None, help_text="exclusive; a bare date includes its day"
     )
     frequency = serializers.ChoiceField(
-        choices=RETURN_FREQUENCIES, default="1d", help_text="intraday 1m, 5m, 15m, 30m, 1h; or 1d, 1w, 1mo"
+        choices=[*RETURN_FREQUENCIES, *FREQUENCY_ALIASES],
+        required=False,
+        allow_blank=True,
+        default=None,
+        help_text="daily|weekly|monthly (or 1d, 1w, 1mo), intraday 1m, 5m, 15m, 30m, 1h; default: the "
+        "finest bar interval every instrument of the book has, at least daily",
     )
     risk_free = serializers.CharField(
         required=False,

@@ -23,3 +23,26 @@ def store_daily_closes(instrument, close: pd.Series, adj: pd.Series) -> None:
     frame["adj_close"] = adj.to_numpy()
     frame["volume"] = 1.0
     bars_upsert(frame, interval="1d")
+
+
+def store_closes(instrument, close: pd.Series, adj: pd.Series | None = None, *, interval: str) -> None:
+    """Bars at `interval` (1d, 1w, 1mo ...) stamped at `close`'s index, open/high/low = close."""
+    from apps.marketdata.storage import bars_upsert
+
+    frame = pd.DataFrame({"instrument_id": instrument.pk, "ts": close.index, "close": close.to_numpy()})
+    frame["open"] = frame["high"] = frame["low"] = frame["close"]
+    frame["adj_close"] = (close if adj is None else adj).to_numpy()
+    frame["volume"] = 1.0
+    bars_upsert(frame, interval=interval)
+
+
+def utc_index(series: pd.Series) -> pd.Series:
+    out = series.copy()
+    out.index = pd.DatetimeIndex(out.index).tz_localize("UTC").as_unit("ns")
+    return out
+
+
+def last_of_each(series: pd.Series, period: str) -> pd.Series:
+    """The last observation of each calendar period ("M", "W-FRI"), stamped with its own date (a
+    fund's month-end NAV is dated on the month's last trading day)."""
+    return series.groupby(series.index.tz_localize(None).to_period(period)).tail(1)

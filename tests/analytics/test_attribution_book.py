@@ -136,9 +136,10 @@ def _replay(closes: pd.DataFrame):
 
 def _periods(closes: pd.DataFrame, frequency: str) -> list[tuple[int, int]]:
     """(start day, end day) of each period: weeks end Sunday, months are calendar months; a period
-    starts at the last day of the one before (the first at day 0)."""
+    starts at the last day of the one before (the first at day 0, where the fund is bought: day 0
+    itself is no period)."""
     if frequency == "1d":
-        return [(max(t - 1, 0), t) for t in range(DAYS)]
+        return [(t - 1, t) for t in range(1, DAYS)]
     rule = {"1w": "W-SUN", "1mo": "M"}[frequency]
     keys = closes.index.tz_localize(None).to_period(rule)
     ends = [t for t in range(DAYS) if t == DAYS - 1 or keys[t + 1] != keys[t]]
@@ -186,7 +187,7 @@ def test_daily_contributions_match_a_plain_replay(api_client, fund, closes):
         residual = period["contributions"]["Cash and trading"]
         assert residual == pytest.approx(end["twr"] - explained, rel=1e-7, abs=1e-13), e
     # The EUX purchase 1% above the close with a fee shows up as cash and trading on day 5.
-    day5 = out["by_period"][5]["contributions"]["Cash and trading"]
+    day5 = out["by_period"][4]["contributions"]["Cash and trading"]  # periods start at day 1
     eux = 3000 * closes["EUX"].iloc[5] * closes["EURUSD"].iloc[5]
     assert day5 == pytest.approx(-(eux * 0.01 + 25 * closes["EURUSD"].iloc[5]) / days[4]["nav"], rel=1e-3)
     assert [s["symbol"] for s in out["securities"]] == ["EUX", "IDX", "TECH", "Cash and trading"]

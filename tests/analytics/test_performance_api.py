@@ -53,8 +53,9 @@ def book(user, spx):
     transaction_record(
         portfolio=plain, type="buy", instrument="SPX", quantity=Decimal(10), price=price, timestamp=when
     )
-    returns = spx["Close"].pct_change().fillna(0.0)  # day 0 bought at the close: no move yet
-    bench_returns = drifted.pct_change()  # day 0 has no earlier close: not paired
+    # Day 0 is the funding close, where the NAV starts: the first period is day 1 (for both sides).
+    returns = spx["Close"].pct_change().iloc[1:]
+    bench_returns = drifted.pct_change().iloc[1:]
     return {"returns": returns, "bench": bench_returns}
 
 
@@ -68,7 +69,7 @@ def test_performance_figures_are_quantstats_figures(api_client, book):
     body = res.json()
     s = book["returns"]
     assert body["periods_per_year"] == 252 and body["annualization"] == "daily: 252 periods per year"
-    assert body["observations"] == DAYS and body["benchmark"] == "BENCH"
+    assert body["observations"] == DAYS - 1 and body["benchmark"] == "BENCH"
     m = body["metrics"]
     expected = {
         "total_return": qs.stats.comp(s),
@@ -85,7 +86,7 @@ def test_performance_figures_are_quantstats_figures(api_client, book):
     }
     for name, value in expected.items():
         assert m[name] == pytest.approx(value, rel=1e-7), name
-    paired = s.iloc[1:].tz_localize(None), book["bench"].iloc[1:].tz_localize(None)
+    paired = s.tz_localize(None), book["bench"].tz_localize(None)
     greeks = qs.stats.greeks(*paired)
     assert m["beta"] == pytest.approx(greeks["beta"], rel=1e-7)
     assert m["alpha"] == pytest.approx(greeks["alpha"], rel=1e-6)
@@ -100,7 +101,7 @@ def test_performance_figures_are_quantstats_figures(api_client, book):
     assert body["max_drawdown"]["trough"] == trough.isoformat()
     assert body["max_drawdown"]["peak"] == peak.isoformat()
     series = body["series"]
-    assert len(series["ts"]) == len(series["drawdown"]) == len(series["rolling_beta"]) == DAYS
+    assert len(series["ts"]) == len(series["drawdown"]) == len(series["rolling_beta"]) == DAYS - 1
     assert body["window"] == 63 and series["rolling_sharpe"][61] is None
     assert series["rolling_volatility"][-1] == pytest.approx(s.iloc[-63:].std() * np.sqrt(252), rel=1e-7)
     assert min(series["drawdown"]) == pytest.approx(m["max_drawdown"])
@@ -119,12 +120,14 @@ def test_benchmark_comparison(api_client, book):
     res = _get(api_client, "benchmark/spx_fund")
     assert res.status_code == 200, res.content
     body = res.json()
-    s, b = book["returns"].iloc[1:], book["bench"].iloc[1:]
+    s, b = book["returns"], book["bench"]
     assert body["metrics"]["correlation"] == pytest.approx(s.corr(b), rel=1e-7)
     assert body["benchmark_metrics"]["total_return"] == pytest.approx(qs.stats.comp(b), rel=1e-7)
     assert body["excess_return"] == pytest.approx(qs.stats.comp(s) - qs.stats.comp(b), rel=1e-6)
     excess = body["series"]["excess"]
-    assert excess[0] is None and excess[5] == pytest.approx(s.iloc[4] - b.iloc[4])
+    assert excess[0] == pytest.approx(s.iloc[0] - b.iloc[0]) and excess[5] == pytest.approx(
+        s.iloc[5] - b.iloc[5]
+    )
     # Against the instrument it holds: identical returns once paired.
     same = _get(api_client, "benchmark/spx_fund", benchmark="SPX").json()
     assert same["benchmark"] == "SPX"

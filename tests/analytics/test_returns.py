@@ -83,12 +83,12 @@ def _book(p, spx, when, kind, i, qty):
 
 def test_flows_are_not_returns(invested, spx):
     r = portfolio_returns(portfolio=invested)
-    expected = spx["Close"].pct_change().fillna(0.0)  # day 0: bought at the close, no move yet
+    expected = spx["Close"].pct_change().iloc[1:]  # day 0 is the funding close: no period
     assert r.frequency == "1d" and r.periods_per_year == 252
-    pd.testing.assert_index_equal(r.returns.index, spx.index, check_names=False)
+    pd.testing.assert_index_equal(r.returns.index, spx.index[1:], check_names=False)
     np.testing.assert_allclose(r.returns.to_numpy(), expected.to_numpy(), atol=1e-9)
-    assert r.flows.iloc[20] == pytest.approx(float(_px(spx, 20) * 30))
-    assert r.flows.iloc[50] == pytest.approx(-float(_px(spx, 50) * 15))
+    assert r.flows.loc[spx.index[20]] == pytest.approx(float(_px(spx, 20) * 30))
+    assert r.flows.loc[spx.index[50]] == pytest.approx(-float(_px(spx, 50) * 15))
     assert r.nav.iloc[-1] == pytest.approx(25 * spx["Close"].iloc[-1], rel=1e-9)
 
 
@@ -132,6 +132,35 @@ def test_window_slices_and_idle_cash_dilutes(user, market, spx):
     # afterwards the idle cash dilutes SPX's moves to almost nothing.
     assert r.returns.iloc[0] == pytest.approx(spx["Close"].pct_change().iloc[30], rel=1e-9)
     assert r.returns.iloc[1:].abs().max() < 1e-5
+
+
+def test_performance_starts_after_the_funding_bar_and_idle_cash_is_a_period(user, market, spx):
+    """Deposited on day 2, bought on day 5: day 2 funds the book (no period); days 3-5 hold idle cash
+    (real zero returns); SPX's moves from day 6. A window opening before the funding starts there too."""
+    p = portfolio_create(code="late", name="late", owner=user)
+    transaction_record(
+        portfolio=p, type="deposit", amount=_px(spx, 5) * 10, timestamp=spx.index[2].to_pydatetime()
+    )
+    _book(p, spx, spx.index[5], "buy", 5, 10)
+    r = portfolio_returns(portfolio=p)
+    assert r.returns.index[0] == spx.index[3]
+    expected = np.r_[0.0, 0.0, 0.0, spx["Close"].pct_change().iloc[6:].to_numpy()]
+    np.testing.assert_allclose(r.returns.to_numpy(), expected, atol=1e-12)
+    assert r.period_starts[0] == spx.index[2] and (r.period_starts[1:] == r.returns.index[:-1]).all()
+    early = portfolio_returns(portfolio=p, start="1998-06-01", end=spx.index[8])
+    pd.testing.assert_series_equal(early.returns, r.returns.iloc[:5])
+    # Nothing at risk before the last valuation of the window: no returns, a 400 on period.
+    with pytest.raises(ValidationError) as exc:
+        portfolio_returns(portfolio=p, end=spx.index[3])
+    assert "period" in exc.value.message_dict
+
+
+def test_first_at_risk_hand_examples():
+    nav = lambda *v: pd.Series(v, dtype=float)  # noqa: E731
+    assert kernel.first_at_risk(nav(100, 110, 105)) == 1  # funded at the first close
+    assert kernel.first_at_risk(nav(0, 0, 100, 105)) == 3
+    assert kernel.first_at_risk(nav(100, 0, 0, 50)) == 1  # emptied later: those periods stay
+    assert kernel.first_at_risk(nav(0, 0, 100)) is None
 
 
 def test_twr_kernel_hand_example():

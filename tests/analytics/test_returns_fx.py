@@ -47,10 +47,11 @@ def _fund(user, code="eur_fund"):
 def test_a_flat_eur_price_earns_the_eurusd_move(user, flat_eur):
     _fund(user)
     r = portfolio_returns(portfolio="eur_fund")
-    # NAV = 1 share x 100 EUR x EURUSD: 110, 110, 112.2, 112.2, 110, 110 (cash 110 - 100 x 1.10 = 0)
-    np.testing.assert_allclose(r.nav.to_numpy(), [110, 110, 112.2, 112.2, 110, 110], rtol=1e-12)
+    # NAV = 1 share x 100 EUR x EURUSD: 110 on Monday (funded there: no period), then 110, 112.2,
+    # 112.2, 110, 110 (cash 110 - 100 x 1.10 = 0)
+    np.testing.assert_allclose(r.nav.to_numpy(), [110, 112.2, 112.2, 110, 110], rtol=1e-12)
     # 112.2 / 110 - 1 = +2% on Wednesday; 110 / 112.2 - 1 on Friday
-    np.testing.assert_allclose(r.returns.to_numpy(), [0, 0, 0.02, 0, 110 / 112.2 - 1, 0], atol=1e-12)
+    np.testing.assert_allclose(r.returns.to_numpy(), [0, 0.02, 0, 110 / 112.2 - 1, 0], atol=1e-12)
 
 
 def test_cash_stays_in_base_and_trades_convert_at_their_days_rate(user, flat_eur):
@@ -69,8 +70,8 @@ def test_cash_stays_in_base_and_trades_convert_at_their_days_rate(user, flat_eur
     )
     r = portfolio_returns(portfolio="eur_fund")
     # After the sale the book holds 112.2 USD of cash: the FX fall on Friday no longer touches it.
-    np.testing.assert_allclose(r.nav.to_numpy(), [110, 110, 112.2, 112.2, 117.7, 117.7], rtol=1e-12)
-    np.testing.assert_allclose(r.returns.to_numpy(), [0, 0, 0.02, 0, 5.5 / 112.2, 0], atol=1e-12)
+    np.testing.assert_allclose(r.nav.to_numpy(), [110, 112.2, 112.2, 117.7, 117.7], rtol=1e-12)
+    np.testing.assert_allclose(r.returns.to_numpy(), [0, 0.02, 0, 5.5 / 112.2, 0], atol=1e-12)
 
 
 def test_weekly_return_compounds_the_currency_moves(user, flat_eur):

@@ -82,18 +82,18 @@ def intra(user, minute_closes):
 
 def _reference(minute_closes: pd.DataFrame, frequency: str) -> pd.Series:
     """Bucket closes from pandas (left-labelled, left-closed buckets, empty ones dropped), from the
-    bucket that holds the first booking on; the first return is 0 (nothing invested before it). The
-    bucket holding the second purchase: r = (NAV - flow) / NAV_prev - 1 with NAV = 1500 c, flow =
+    bucket that holds the first booking on; that bucket is where the NAV starts (the book is funded
+    at its close), so the first return is the next bucket's. The bucket holding the second purchase: r = (NAV - flow) / NAV_prev - 1 with NAV = 1500 c, flow =
     500 p2 and NAV_prev = 1000 c_prev; it is c / c_prev - 1 only when p2 is the bucket's close."""
     closes = minute_closes["MIN"].resample(RULE[frequency], label="left", closed="left").last().dropna()
     first = _at("2024-03-04 14:37:20").floor(RULE[frequency])
     closes = closes[closes.index >= first]
-    expected = closes.pct_change().fillna(0.0)
+    expected = closes.pct_change()
     bucket = _at("2024-03-05 16:02:10").floor(RULE[frequency])
     k = closes.index.get_loc(bucket)
     p2 = minute_closes["MIN"].loc[_at("2024-03-05 16:04")]
     expected.iloc[k] = (1500 * closes.iloc[k] - 500 * p2) / (1000 * closes.iloc[k - 1]) - 1
-    return expected
+    return expected.iloc[1:]
 
 
 @pytest.mark.parametrize("frequency", ["1m", "5m", "15m", "1h"])
@@ -106,7 +106,7 @@ def test_intraday_returns_are_the_bucket_closes_flows_or_not(intra, minute_close
     # The second deposit is a flow in the bucket holding 16:02:10, not a return.
     bucket = _at("2024-03-05 16:02:10").floor(RULE[frequency])
     assert r.flows.loc[bucket] == pytest.approx(500 * minute_closes["MIN"].loc[_at("2024-03-05 16:04")])
-    assert r.flows.drop([bucket, r.flows.index[0]]).abs().max() == 0.0
+    assert r.flows.drop([bucket]).abs().max() == 0.0
 
 
 def test_annualization_is_bars_per_trading_day_times_252(intra, api_client):
@@ -114,12 +114,13 @@ def test_annualization_is_bars_per_trading_day_times_252(intra, api_client):
     body = res.json()
     assert res.status_code == 200, body
     # Monday has 77 five-minute buckets from 14:35 (the first booking), Tuesday and Wednesday 78:
-    # the median per UTC day is 78, so 78 x 252 = 19,656 periods per year.
+    # the median per UTC day is 78, so 78 x 252 = 19,656 periods per year. The 14:35 bucket funds
+    # the book: the returns start at the next one.
     assert body["periods_per_year"] == 78 * 252 == 19656
     assert "78 bars per trading day" in body["annualization"] and "252 trading days" in body["annualization"]
     r = np.asarray(body["series"]["returns"], dtype=float)
     assert body["metrics"]["volatility"] == pytest.approx(np.std(r, ddof=1) * math.sqrt(19656), rel=1e-9)
-    assert body["observations"] == 77 + 78 + 78
+    assert body["observations"] == 77 + 78 + 78 - 1
 
 
 def test_weekend_trading_data_is_annualized_on_365_days():
@@ -158,11 +159,11 @@ def test_benchmark_on_the_same_intraday_bars(intra, minute_closes, api_client):
     assert res.status_code == 200, body
     closes = minute_closes["MBENCH"].resample("15min", label="left", closed="left").last().dropna()
     expected = closes.pct_change()
-    expected = expected[expected.index >= _at("2024-03-04 14:30")]  # the 14:30 bucket holds the booking
-    # No MBENCH bar before Monday's first bucket: the first benchmark return is unknown (null).
+    # The 14:30 bucket holds the booking: both sides' returns run from its close.
+    expected = expected[expected.index > _at("2024-03-04 14:30")]
     got = np.asarray(body["series"]["benchmark_returns"], dtype=float)
     np.testing.assert_allclose(got, expected.to_numpy(), rtol=1e-12)
-    assert np.isnan(got[0]) and np.isfinite(got[1:]).all()
+    assert np.isfinite(got).all()
     assert body["periods_per_year"] == 26 * 252  # 26 fifteen-minute buckets in a 6.5 h session
 
 

@@ -4,7 +4,11 @@ Time-weighted returns treat external flows (deposits, withdrawals) as arriving a
 period they are booked in (at the close, where holdings are valued): r_t = (NAV_t - F_t) / NAV_{t-1}
 - 1. Money put in is therefore never a return; a deposit spent on shares at the close leaves the
 period's return that of the shares. Fees and dividends are not flows: they are performance. A
-period that starts with nothing invested (NAV_{t-1} <= 0) has return 0.
+period that starts with nothing invested (NAV_{t-1} <= 0) has return 0; `first_at_risk` finds
+where performance starts, so the bar that funds the book is not counted as a period.
+
+Bar buckets follow market data's (left-labelled, UTC): intraday and daily on the epoch grid, weeks
+from Monday 00:00, calendar months.
 """
 
 from __future__ import annotations
@@ -18,12 +22,51 @@ FREQUENCIES = ("1d", "1w", "1mo")
 INTRADAY_FREQUENCIES = ("1m", "5m", "15m", "30m", "1h")
 RETURN_FREQUENCIES = (*INTRADAY_FREQUENCIES, *FREQUENCIES)
 PERIODS_PER_YEAR = {"1d": 252, "1w": 52, "1mo": 12}
+# The names the API also accepts for the coarse frequencies, and what the answers call them.
+FREQUENCY_ALIASES = {"daily": "1d", "weekly": "1w", "monthly": "1mo"}
+FREQUENCY_NAMES = {code: name for name, code in FREQUENCY_ALIASES.items()}
+# pandas offsets that floor a timestamp to the start of its intraday or daily bar bucket.
+BUCKET_FLOOR = {"1m": "1min", "5m": "5min", "15m": "15min", "30m": "30min", "1h": "1h", "1d": "D"}
 TRADING_DAYS_PER_YEAR = 252
 CALENDAR_DAYS_PER_YEAR = 365
 WEEKEND_SHARE = 0.1  # above this share of weekend rows (days), the data trades every day
 # Period keys for resampling: weeks end Sunday (so a Mon-Fri trading week stays whole), months are
 # calendar months. Each resampled period is labelled with the last timestamp it contains.
 PERIOD_RULE = {"1w": "W-SUN", "1mo": "M"}
+
+
+def frequency_code(frequency: str | None) -> str | None:
+    """ "monthly" -> "1mo" (and weekly, daily); codes and None pass through."""
+    return FREQUENCY_ALIASES.get(frequency, frequency) if isinstance(frequency, str) else frequency
+
+
+def frequency_name(frequency: str) -> str:
+    return FREQUENCY_NAMES.get(frequency, frequency)
+
+
+def bucket_start(stamps, interval: str) -> pd.DatetimeIndex:
+    """Start (UTC) of the bar bucket of `interval` (1m ... 1d, 1w, 1mo) each timestamp falls in."""
+    stamps = pd.DatetimeIndex(stamps)
+    if interval == "1mo":
+        return stamps.tz_localize(None).to_period("M").to_timestamp().tz_localize("UTC").as_unit("ns")
+    if interval == "1w":
+        days = stamps.floor("D")
+        return days - pd.to_timedelta(days.dayofweek, unit="D")
+    return stamps.floor(BUCKET_FLOOR[interval])
+
+
+def month_of_week(stamps) -> pd.DatetimeIndex:
+    """The month bucket a weekly bar belongs to: the month of its week's Friday, the last weekday,
+    where a week's close falls (whether the bar is stamped on its Monday, Friday or Sunday)."""
+    return bucket_start(bucket_start(stamps, "1w") + pd.Timedelta(days=4), "1mo")
+
+
+def first_at_risk(nav: pd.Series) -> int | None:
+    """Position of the first step whose opening NAV (the previous step's) is positive: the first
+    valuation after capital is at risk, where performance starts. None when there is none."""
+    opening = nav.shift(1, fill_value=0.0).to_numpy(dtype=float)
+    found = np.flatnonzero(opening > 0)
+    return int(found[0]) if len(found) else None
 
 
 def twr_returns(nav: pd.DataFrame, flows: pd.DataFrame) -> pd.DataFrame:

@@ -4,8 +4,10 @@ external flows. Returns (`services.returns`) and holdings-based attribution (`se
 both read this one replay, so their numbers cannot drift apart.
 
 The calendar is the set of bar timestamps (bucket starts, UTC) at `interval` at which any
-instrument the portfolio traded has a bar. A booking counts in the bar bucket containing its
-timestamp, or the next step after it when that bucket has no bar (a weekend deposit joins Monday).
+instrument the portfolio traded has a bar: intraday, daily, or weekly/monthly for data that has no
+daily bars (`services.pricing` picks the interval and reads the prices). A booking counts in the bar
+bucket containing its timestamp, or the next step after it when that bucket has no bar (a weekend
+deposit joins Monday; a fund subscription on the 15th is valued at the month's close).
 Holdings are valued at the bar's close, carried forward over gaps, and before an instrument's first
 bar at its last trade price. Every amount in an instrument's currency is converted at the rate of
 its step: the latest rate at or before the step's timestamp (`marketdata.fx_rate_series`), so FX
@@ -24,12 +26,10 @@ from django.core.exceptions import ValidationError
 from apps.marketdata import facade as marketdata
 
 from .. import selectors
-from ..kernels.returns import INTRADAY_FREQUENCIES
+from ..kernels.returns import INTRADAY_FREQUENCIES, bucket_start, frequency_name
+from .pricing import step_prices
 
 FLOW_SIGN = {"deposit": 1.0, "withdrawal": -1.0}
-# pandas offsets that floor a timestamp to the start of its bar bucket (epoch-aligned, like the
-# market-data resampler's buckets).
-BUCKET_FLOOR = {"1m": "1min", "5m": "5min", "15m": "15min", "30m": "30min", "1h": "1h", "1d": "D"}
 # How far before an intraday window the replay starts reading bars: enough to hold the last bar
 # before the window (the NAV its first return is measured from) across a weekend and a holiday.
 INTRADAY_LOOKBACK = pd.Timedelta(days=7)
@@ -74,13 +74,6 @@ def no_intraday_bars(interval: str, reason: str) -> ValidationError:
     )
 
 
-def _prices(symbols: list[str], start, end_ts, interval: str) -> pd.DataFrame:
-    try:
-        return marketdata.price_panel(symbols, start=start, end=end_ts, interval=interval)
-    except marketdata.MarketDataReadError as exc:
-        raise ValidationError({"start": f"Cannot read {interval} prices: {exc}."}) from exc
-
-
 def _fx_matrix(symbols: list[str], currencies: list[str], base: str, calendar, first_pos) -> np.ndarray:
     """(T, N) rate to base of each instrument's currency at each step, from the instrument's first
     booking on (NaN before: nothing is held there, and no rate need exist yet)."""
@@ -99,17 +92,17 @@ def _fx_matrix(symbols: list[str], currencies: list[str], base: str, calendar, f
 
 
 def _calendar(tx: pd.DataFrame, symbols, end_ts, start_ts, interval: str):
-    first = tx["timestamp"].min().floor(BUCKET_FLOOR[interval])
+    first = bucket_start([tx["timestamp"].min()], interval)[0]
     intraday = interval in INTRADAY_FREQUENCIES
     if symbols:
         load_from = first
         if intraday and start_ts is not None:
-            load_from = max(first, (start_ts - INTRADAY_LOOKBACK).floor(BUCKET_FLOOR[interval]))
-        prices = _prices(symbols, load_from, end_ts, interval)
+            load_from = max(first, bucket_start([start_ts - INTRADAY_LOOKBACK], interval)[0])
+        prices = step_prices(symbols, interval, start=load_from, end=end_ts)
         if prices.empty:
             if intraday:
                 raise no_intraday_bars(interval, "the portfolio's instruments in this window")
-            raise _empty("no daily prices for the portfolio's instruments")
+            raise _empty(f"no {frequency_name(interval)} prices for the portfolio's instruments")
         return prices.index, prices
     if intraday:
         raise no_intraday_bars(interval, "a portfolio that holds no instruments")
@@ -120,14 +113,14 @@ def _calendar(tx: pd.DataFrame, symbols, end_ts, start_ts, interval: str):
 
 def book_replay(tx: pd.DataFrame, *, base: str, end_ts=None, interval: str = "1d", start_ts=None) -> Book:
     """Replay one portfolio's transactions (`selectors.transactions`, before `end_ts`) at `interval`
-    (1d or an intraday bar interval). For intraday, bars are read from a week before `start_ts`;
+    (1d, 1w, 1mo or an intraday bar interval). For intraday, bars are read from a week before `start_ts`;
     bookings before the first bar read are folded into it (they only set the opening state)."""
     symbols = sorted(tx["symbol"].dropna().unique())
     calendar, prices = _calendar(tx, symbols, end_ts, start_ts, interval)
     instruments = selectors.instruments(symbols)
     currencies = [instruments[s].currency for s in symbols]
 
-    pos = calendar.searchsorted(tx["timestamp"].dt.floor(BUCKET_FLOOR[interval]), side="left")
+    pos = calendar.searchsorted(bucket_start(tx["timestamp"], interval), side="left")
     tx = tx.assign(_pos=pos)[pos < len(calendar)]  # bookings after the last bar have no valuation yet
     first_pos = tx.dropna(subset=["symbol"]).groupby("symbol")["_pos"].min()
     fx = (

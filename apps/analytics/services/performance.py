@@ -35,6 +35,10 @@ CONVENTIONS = {
     "skew_kurtosis": "bias-corrected sample skewness; kurtosis is excess (normal = 0)",
     "var_cvar": "historical at the 95% level (empyrical), negative = loss",
     "max_drawdown": "negative fraction; peak null = the starting value before the first period",
+    "first_period": "performance starts at the first valuation after capital is at risk: the bar at "
+    "whose close the book is funded is where the NAV starts, not a period",
+    "frequency": "default: the finest bar interval every instrument of the book has, at least daily; "
+    "coarser periods compound the daily returns (see pricing)",
 }
 
 
@@ -75,7 +79,7 @@ def _risk_free(risk_free, index: pd.DatetimeIndex) -> tuple[float | np.ndarray, 
     return rates.to_numpy() / 100.0, f"series {code} (percent)"
 
 
-def _returns_and_benchmark(*, portfolio: str, start, end, frequency: str, benchmark: str | None):
+def _returns_and_benchmark(*, portfolio: str, start, end, frequency: str | None, benchmark: str | None):
     result = returns_service.portfolio_returns(portfolio=portfolio, start=start, end=end, frequency=frequency)
     symbol = benchmark
     if symbol is None:
@@ -108,6 +112,7 @@ def _frame(result, symbol, rf_label) -> dict:
         "observations": len(result.returns),
         "benchmark": symbol,
         "risk_free": rf_label,
+        "pricing": result.pricing,
     }
 
 
@@ -134,7 +139,7 @@ def performance_report(
     portfolio: str,
     start=None,
     end=None,
-    frequency: str = "1d",
+    frequency: str | None = None,
     risk_free: float | str | None = 0.0,
     window: int | None = None,
     benchmark: str | None = None,
@@ -147,7 +152,7 @@ def performance_report(
     r = result.returns.to_numpy(dtype=float)[None, :]
     ppy = result.periods_per_year
     rf, rf_label = _risk_free(risk_free, index)
-    w = _window(window, frequency)
+    w = _window(window, result.frequency)
     b = None if bench is None else bench.to_numpy(dtype=float)
     m = kernel.compute_metrics(r, periods_per_year=ppy, benchmark=b, risk_free=rf)
     names = [*kernel.METRIC_NAMES, *(kernel.BENCHMARK_METRIC_NAMES if b is not None else ())]
@@ -177,7 +182,7 @@ def benchmark_report(
     portfolio: str,
     start=None,
     end=None,
-    frequency: str = "1d",
+    frequency: str | None = None,
     risk_free: float | str | None = 0.0,
     window: int | None = None,
     benchmark: str | None = None,
@@ -198,7 +203,7 @@ def benchmark_report(
         raise ValidationError({"benchmark": f"No prices for {symbol} in this period."})
     ppy = result.periods_per_year
     rf, rf_label = _risk_free(risk_free, index)
-    w = _window(window, frequency)
+    w = _window(window, result.frequency)
     both = np.vstack([r, b])
     m = kernel.compute_metrics(both, periods_per_year=ppy, benchmark=b, risk_free=rf)
     relative = {k: _clean(m[k][0]) for k in kernel.BENCHMARK_METRIC_NAMES}

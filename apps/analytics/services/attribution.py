@@ -21,6 +21,7 @@ from apps.marketdata.kernels.times import utc, window_end, window_start
 from apps.portfolio import facade as portfolio_facade
 
 from ..kernels import attribution as kernel
+from ..kernels.returns import frequency_code
 from . import attribution_stored as stored
 
 METHODS = ("brinson", "factor", "contribution")
@@ -281,6 +282,7 @@ def factor_attribute(
     if returns is None:
         from .returns import portfolio_returns  # the stored book's time-weighted returns
 
+        frequency = frequency_code(frequency)
         if frequency not in stored.FREQUENCIES:  # factors are aligned by calendar date
             raise ValidationError({"frequency": f"Use one of {', '.join(stored.FREQUENCIES)} for factors."})
 

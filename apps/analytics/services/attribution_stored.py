@@ -23,7 +23,7 @@ from django.core.exceptions import ValidationError
 
 from .. import selectors
 from ..kernels import attribution as kernel
-from ..kernels.returns import FREQUENCIES, PERIOD_RULE
+from ..kernels.returns import FREQUENCIES, PERIOD_RULE, frequency_code
 from .book_periods import (
     CASH_AND_TRADING,
     CASH_SECTOR,
@@ -49,6 +49,7 @@ def _f(x) -> float | None:
 
 
 def book_returns(*, portfolio, start, end, frequency: str) -> BookReturns:
+    frequency = frequency_code(frequency)
     if frequency not in FREQUENCIES:
         raise ValidationError(
             {
@@ -64,7 +65,8 @@ def book_returns(*, portfolio, start, end, frequency: str) -> BookReturns:
 def contribution_from_book(*, portfolio, start=None, end=None, frequency="1d", linking="carino") -> dict:
     """Per instrument and the cash-and-trading row: contribution to return (linked) and to risk
     (ex post: cov(c_i, R) / σ_R over the periods, adding up to σ_R), by instrument and by sector."""
-    hp = portfolio_periods(book_returns(portfolio=portfolio, start=start, end=end, frequency=frequency))
+    br = book_returns(portfolio=portfolio, start=start, end=end, frequency=frequency)
+    frequency, hp = br.result.frequency, portfolio_periods(br)
     per_period = np.column_stack([hp.contributions, hp.residual])
     rows = [*hp.symbols, CASH_AND_TRADING]
     sectors = [*sectors_of(hp.symbols), CASH_SECTOR]
@@ -157,7 +159,8 @@ def _portfolio_benchmark(code, base: str, end, starts, ends, dates) -> HoldingPe
             {field: f"Its base currency {info.base_currency} is not the portfolio's ({base})."}
         )
     try:
-        other = portfolio_book_returns(portfolio=info, end=end, frequency="1d")
+        # Its own finest bars: only its steps inside each of the book's periods are compounded.
+        other = portfolio_book_returns(portfolio=info, end=end, frequency=None)
     except ValidationError as exc:
         raise ValidationError({field: exc.messages}) from None
     return other_book_periods(other, starts, ends, dates)
@@ -218,6 +221,7 @@ def brinson_from_book(
     """Brinson-Fachler by sector of the stored book against a model `benchmark` ({"portfolio": CODE}
     or {"weights": {...}}) or `body_periods` ([(date, {sector: (weight, return)})]), linked."""
     br = book_returns(portfolio=portfolio, start=start, end=end, frequency=frequency)
+    frequency = br.result.frequency  # its code ("1mo" for "monthly")
     base = selectors.portfolio_info(portfolio).base_currency
     hp = portfolio_periods(br)
     p_names, p_w, p_c = by_sector(hp)
@@ -230,7 +234,8 @@ def brinson_from_book(
         if "portfolio" in benchmark:
             bp = _portfolio_benchmark(benchmark["portfolio"], base, end, starts, ends, hp.dates)
         else:
-            bp = model_periods(_weights_benchmark(benchmark["weights"]), base, starts, ends, hp.dates)
+            weights = _weights_benchmark(benchmark["weights"])
+            bp = model_periods(weights, base, starts, ends, hp.dates, interval=br.result.interval)
         b_names, b_w, b_c = by_sector(bp)
         b_r, rb_total = _sector_returns(b_w, b_c), bp.total_return
         label = _benchmark_label(benchmark)

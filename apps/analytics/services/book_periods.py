@@ -23,6 +23,7 @@ from apps.marketdata import facade as marketdata
 
 from .. import selectors
 from .book import Book
+from .pricing import COARSE, step_prices
 from .returns import BookReturns, _period_labels
 
 CASH_SECTOR = "Cash"
@@ -127,17 +128,18 @@ def other_book_periods(br: BookReturns, starts, ends, dates) -> HoldingPeriods:
     )
 
 
-def model_periods(weights: dict[str, float], base: str, starts, ends, dates) -> HoldingPeriods:
+def model_periods(
+    weights: dict[str, float], base: str, starts, ends, dates, interval: str = "1d"
+) -> HoldingPeriods:
     """A model portfolio rebalanced to `weights` at the start of every period: each instrument's
-    base-currency price return over (start, end] from its daily closes (the last close at or before
-    each instant, converted at the rate at that instant). Raises ValidationError on `benchmark.weights`
-    for an instrument without a price at a period's start or end."""
+    base-currency price return over (start, end] from its closes at `interval`, the book's (the last
+    close at or before each instant, converted at the rate at that instant). Raises ValidationError on
+    `benchmark.weights` for an instrument without a price at a period's start or end."""
     symbols = list(weights)
     instruments = selectors.instruments(symbols)
     starts, ends = pd.DatetimeIndex(starts), pd.DatetimeIndex(ends)
-    panel = marketdata.price_panel(
-        symbols, start=starts.min() - pd.Timedelta(days=14), end=ends.max() + pd.Timedelta(days=1)
-    )
+    margin = pd.Timedelta(days=70 if interval in COARSE else 14)
+    panel = step_prices(symbols, interval, start=starts.min() - margin, end=ends.max() + margin)
     panel = panel.reindex(columns=symbols).ffill()
     stamps = starts.append(ends)
     at = panel.reindex(panel.index.union(stamps.unique())).ffill().reindex(stamps)

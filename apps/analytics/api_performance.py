@@ -13,9 +13,14 @@ from .serializers_performance import PerformanceQuerySerializer
 from .services import performance as services
 
 PERFORMANCE_DOC = """
-Metrics of the portfolio's time-weighted returns over [`start`, `end`) at `frequency` (1d, 1w, 1mo,
-or intraday 1m, 5m, 15m, 30m, 1h: holdings valued at the intraday bar closes, each booking counted in
-the bar bucket that holds it; 400 on `frequency` when there are no intraday bars for the window):
+Metrics of the portfolio's time-weighted returns over [`start`, `end`) at `frequency`: daily, weekly,
+monthly (or 1d, 1w, 1mo; default: the finest bar interval every instrument of the book has, at least
+daily, so a book of monthly fund NAVs is monthly; a frequency finer than the data is a 400 on
+`frequency`; `pricing` in the answer says which bars were used and what was resampled), or intraday
+1m, 5m, 15m, 30m, 1h (holdings valued at the intraday bar closes, each booking counted in the bar
+bucket that holds it; 400 on `frequency` when there are no intraday bars for the window). Returns
+start at the first valuation after capital is at risk: the bar that funds the book is no period.
+Figures:
 total_return, cagr, volatility, sharpe, sortino, calmar, omega, max_drawdown (depth, peak, trough,
 recovery, duration), skew, kurtosis (excess), var/cvar (historical 95%), best, worst, win_rate and,
 against the benchmark, alpha, beta, correlation, information_ratio, tracking_error, up_capture,

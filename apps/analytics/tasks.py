@@ -17,8 +17,9 @@ def _schedule_trailing(code: str, delay_seconds: float) -> None:
 
 @shared_task(name="apps.analytics.tasks.pnl_on_event", ignore_result=True)
 def pnl_on_event(event: dict) -> dict:
-    """Bus subscriber for trading.executions.* and market.data.bars.*: P&L of the touched portfolios,
-    published on analytics.performance.{portfolio}, throttled per portfolio."""
+    """Bus subscriber for trading.executions.*, trading.positions.* (cash movements) and
+    market.data.bars.*: P&L of the touched portfolios, published on analytics.performance.{portfolio},
+    throttled per portfolio."""
     codes = streaming.portfolios_affected(event)
     return streaming.pnl_publish(codes=codes, schedule_trailing=_schedule_trailing)
 

@@ -20,8 +20,9 @@ def _schedule_trailing(delay_seconds: float) -> None:
 
 @shared_task(name="apps.risk.tasks_monitor.check_on_event", ignore_result=True)
 def check_on_event(event: dict) -> dict:
-    """Bus subscriber for market.data.bars.* and trading.executions.*: the monitor step for the
-    portfolios holding the bar's symbol or booking the execution."""
+    """Bus subscriber for market.data.bars.*, trading.executions.* and trading.positions.* (cash
+    movements): the monitor step for the portfolios holding the bar's symbol or booking the
+    execution or the cash movement."""
     return monitor.monitor_on_event(event=event, schedule_trailing=_schedule_trailing)
 
 

@@ -29,9 +29,11 @@ def _key(kind: str, code: str) -> str:
 
 
 def portfolios_affected(event: dict) -> list[str]:
-    """Portfolio codes an execution or a new bar concerns."""
+    """Portfolio codes an execution, a cash movement or a new bar concerns. A trade's own position
+    event is not one: its execution already triggers the update."""
     topic, payload = event.get("topic", ""), event.get("payload") or {}
-    if topic.startswith("trading.executions."):
+    cash = topic.startswith("trading.positions.") and payload.get("kind") == "cash"
+    if topic.startswith("trading.executions.") or cash:
         code = payload.get("portfolio") or topic.rsplit(".", 1)[-1]
         return [code]
     if topic.startswith("market.data.bars."):

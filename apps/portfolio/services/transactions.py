@@ -2,8 +2,9 @@
 
 Every booking goes through `transaction_record`: it locks the portfolio (which serialises all
 bookings to it) and the position row, validates, moves the position and the cash together, and
-publishes `trading.executions.<code>` / `trading.positions.<code>` only once the database commit
-has happened — a rolled-back booking is never announced.
+publishes `trading.executions.<code>` / `trading.positions.<code>` for a trade, and
+`trading.positions.<code>` with `kind` "cash" for a deposit, withdrawal, fee or dividend, only once
+the database commit has happened — a rolled-back booking is never announced.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from apps.marketdata.models import Instrument
 
 from ..models import TRADE_TYPES, Portfolio, Position, Transaction
 from .book import ZERO, Holding, book_replay, cash_delta, holding_after_trade
-from .events import as_str, position_payload, publish_on_commit
+from .events import as_str, cash_payload, position_payload, positions_topic, publish_on_commit
 from .validation import check_against_book, check_fields, holding_of
 
 
@@ -103,7 +104,9 @@ def transaction_record(
             },
         )
         payload = position_payload(locked, booking.instrument_id, booking.symbol, after)
-        publish_on_commit(f"trading.positions.{locked.code}", payload | {"transaction_id": tx.pk})
+        publish_on_commit(positions_topic(locked), payload | {"transaction_id": tx.pk})
+    else:  # cash moved, so did NAV: streaming P&L and the risk monitor must hear of it
+        publish_on_commit(positions_topic(locked), cash_payload(locked, tx, booking.symbol or None))
     return tx
 
 
@@ -148,7 +151,7 @@ def positions_rebuild(*, portfolio: Portfolio) -> list[Position]:
         symbols = dict(Instrument.objects.filter(pk__in=changed).values_list("pk", "symbol"))
         for iid in sorted(changed):
             publish_on_commit(
-                f"trading.positions.{locked.code}",
+                positions_topic(locked),
                 position_payload(locked, iid, symbols.get(iid, ""), holdings.get(iid)) | {"rebuilt": True},
             )
     return list(

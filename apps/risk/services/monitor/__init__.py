@@ -170,9 +170,11 @@ def _event_keys() -> tuple[str, str, str]:
 
 
 def event_targets(event: dict) -> list[str]:
-    """Targets of an event: "p:<portfolio id>" for an execution, "s:<symbol>" for a bar, else []."""
+    """Targets of an event: "p:<portfolio id>" for an execution or a cash movement (NAV moved),
+    "s:<symbol>" for a bar, else [] (a trade's position event too: its execution triggers the check)."""
     topic, payload = event.get("topic", ""), event.get("payload") or {}
-    if topic.startswith("trading.executions.") and payload.get("portfolio_id") is not None:
+    cash = topic.startswith("trading.positions.") and payload.get("kind") == "cash"
+    if (topic.startswith("trading.executions.") or cash) and payload.get("portfolio_id") is not None:
         return [f"p:{int(payload['portfolio_id'])}"]
     if topic.startswith("market.data.bars.") and payload.get("symbol"):
         return [f"s:{str(payload['symbol']).upper()}"]

@@ -124,7 +124,7 @@ def monthly_fund(user, prices):
     r = _nav_returns(10 * spx_m)
     b = ndq_m.pct_change().iloc[1:]
     b.index = r.index
-    return {"r": r, "b": b, "months": len(spx_m)}
+    return {"r": r, "b": b, "months": len(spx_m), "mndq": ndq_m}
 
 
 def test_monthly_nav_fund_matches_quantstats_on_its_nav(api_client, monthly_fund):
@@ -181,7 +181,7 @@ def test_monthly_benchmark_comparison(api_client, monthly_fund):
     np.testing.assert_allclose(body["series"]["benchmark_returns"], b.to_numpy(), rtol=1e-12)
 
 
-def test_attribution_from_the_book_uses_the_same_monthly_periods(api_client, monthly_fund):
+def test_attribution_from_the_book_uses_the_same_monthly_periods(api_client, user, prices, monthly_fund):
     r = monthly_fund["r"]
     url = "/api/analytics/attribution/nav_fund"
     res = api_client.post(url, {"method": "contribution", "frequency": "1mo"}, format="json")
@@ -200,6 +200,20 @@ def test_attribution_from_the_book_uses_the_same_monthly_periods(api_client, mon
     assert res.status_code == 200, res.content
     assert res.json()["periods"] == len(r)
     assert res.json()["benchmark_return"] == pytest.approx(qs.stats.comp(monthly_fund["b"]), rel=REL)
+    # ... and against another stored book valued on the same monthly bars (all in MNDQ).
+    mndq = monthly_fund["mndq"]
+    _fund(user, "ndq_book", {"MNDQ": (4, mndq.iloc[0])}, mndq.index[0])
+    body = {"method": "brinson", "frequency": "1mo", "benchmark": {"portfolio": "ndq_book"}}
+    res = api_client.post(url, body, format="json")
+    assert res.status_code == 200, res.content
+    assert res.json()["benchmark_return"] == pytest.approx(qs.stats.comp(monthly_fund["b"]), rel=REL)
+    # A book valued daily does not line up with monthly steps: a 400 saying so, not wrong numbers.
+    daily = instrument_create(symbol="DAILY")
+    store_closes(daily, prices["SPX"], interval="1d")
+    _fund(user, "daily_book", {"DAILY": (1, prices["SPX"].iloc[0])}, prices["SPX"].index[0])
+    body["benchmark"] = {"portfolio": "daily_book"}
+    res = api_client.post(url, body, format="json")
+    assert res.status_code == 400 and "1d bars" in str(res.json()["benchmark.portfolio"])
     # Daily attribution of monthly data: a frequency finer than the data.
     res = api_client.post(url, {"method": "contribution", "frequency": "1d"}, format="json")
     assert res.status_code == 400 and "frequency" in res.json()

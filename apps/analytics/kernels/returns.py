@@ -36,7 +36,8 @@ PERIOD_RULE = {"1w": "W-SUN", "1mo": "M"}
 
 
 def frequency_code(frequency: str | None) -> str | None:
-    """ "monthly" -> "1mo" (and weekly, daily); codes and None pass through."""
+    """The code of a frequency's name (monthly -> 1mo, weekly -> 1w, daily -> 1d); codes and None
+    pass through."""
     return FREQUENCY_ALIASES.get(frequency, frequency) if isinstance(frequency, str) else frequency
 
 

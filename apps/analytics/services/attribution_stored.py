@@ -149,7 +149,10 @@ def _weights_benchmark(weights) -> dict[str, float]:
     return out
 
 
-def _portfolio_benchmark(code, base: str, end, starts, ends, dates) -> HoldingPeriods:
+def _portfolio_benchmark(code, base: str, end, starts, ends, dates, interval: str = "1d") -> HoldingPeriods:
+    """Another stored book over the periods (starts, ends], valued on the same bars as the portfolio
+    (`interval`): weekly/monthly steps are labelled by their bucket start, so the two books' steps
+    only line up when both are valued on the same interval."""
     field = "benchmark.portfolio"
     info = selectors.portfolio_info(code) if isinstance(code, str) and code.strip() else None
     if info is None:
@@ -159,10 +162,16 @@ def _portfolio_benchmark(code, base: str, end, starts, ends, dates) -> HoldingPe
             {field: f"Its base currency {info.base_currency} is not the portfolio's ({base})."}
         )
     try:
-        # Its own finest bars: only its steps inside each of the book's periods are compounded.
-        other = portfolio_book_returns(portfolio=info, end=end, frequency=None)
+        other = portfolio_book_returns(portfolio=info, end=end, frequency=interval)
     except ValidationError as exc:
         raise ValidationError({field: exc.messages}) from None
+    if other.result.interval != interval:
+        raise ValidationError(
+            {
+                field: f"It is valued on {other.result.interval} bars, the portfolio on {interval} bars; "
+                'compare with {"weights": {...}} instead.'
+            }
+        )
     return other_book_periods(other, starts, ends, dates)
 
 
@@ -232,7 +241,9 @@ def brinson_from_book(
     else:
         starts, ends = period_bounds(br)
         if "portfolio" in benchmark:
-            bp = _portfolio_benchmark(benchmark["portfolio"], base, end, starts, ends, hp.dates)
+            bp = _portfolio_benchmark(
+                benchmark["portfolio"], base, end, starts, ends, hp.dates, interval=br.result.interval
+            )
         else:
             weights = _weights_benchmark(benchmark["weights"])
             bp = model_periods(weights, base, starts, ends, hp.dates, interval=br.result.interval)

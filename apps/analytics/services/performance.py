@@ -38,7 +38,7 @@ CONVENTIONS = {
     "first_period": "performance starts at the first valuation after capital is at risk: the bar at "
     "whose close the book is funded is where the NAV starts, not a period",
     "frequency": "default: the finest bar interval every instrument of the book has, at least daily; "
-    "coarser periods compound the daily returns (see pricing)",
+    "on a book valued daily, weekly and monthly periods compound the daily returns (see pricing)",
 }
 
 

@@ -45,9 +45,10 @@ def _too_large(field: models.DecimalField) -> Q:
 
 
 def _as_text(model, pk: int, field) -> str:
-    table, column = (connection.ops.quote_name(n) for n in (model._meta.db_table, field.column))
+    names = (model._meta.db_table, field.column, model._meta.pk.column)
+    table, column, key = (connection.ops.quote_name(n) for n in names)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT CAST({column} AS TEXT) FROM {table} WHERE id = %s", [pk])
+        cursor.execute(f"SELECT CAST({column} AS TEXT) FROM {table} WHERE {key} = %s", [pk])
         row = cursor.fetchone()
     return "" if row is None or row[0] is None else str(row[0])
 

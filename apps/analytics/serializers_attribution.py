@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from apps.platform.fields import InstantTextField
+
 from .kernels.attribution import LINKINGS
 from .services.attribution import METHODS
 
@@ -19,8 +21,8 @@ REQUIRED = {
 
 class AttributionRequestSerializer(serializers.Serializer):
     method = serializers.ChoiceField(choices=METHODS)
-    start = serializers.CharField(required=False, allow_null=True, default=None)
-    end = serializers.CharField(required=False, allow_null=True, default=None)
+    start = InstantTextField(required=False, allow_null=True, default=None)
+    end = InstantTextField(required=False, allow_null=True, default=None)
     linking = serializers.ChoiceField(choices=LINKINGS, default="carino")
     frequency = serializers.CharField(required=False, default="1d")
     periods = serializers.ListField(

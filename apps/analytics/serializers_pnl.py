@@ -7,32 +7,32 @@ import math
 import pandas as pd
 from rest_framework import serializers
 
+from apps.platform.fields import BoundedFloatField, JSONOnlyFieldsMixin, SymbolField
+
 from .kernels.pnl import FIGURES
 
 
 class PositionInputSerializer(serializers.Serializer):
-    symbol = serializers.CharField(max_length=32)
-    quantity = serializers.FloatField(help_text="Signed: negative is short.")
-    price = serializers.FloatField(
+    # Bounded (±1e15): quantity × price × FX stays finite, so the answer is valid JSON.
+    symbol = SymbolField()
+    quantity = BoundedFloatField(help_text="Signed: negative is short.")
+    price = BoundedFloatField(
         required=False, allow_null=True, min_value=0.0, help_text="Valuation price; default the latest close."
     )
-    cost_basis = serializers.FloatField(
+    cost_basis = BoundedFloatField(
         required=False,
         allow_null=True,
         help_text="Total cost of the position in the instrument's currency; gives unrealized P&L.",
     )
 
     def validate(self, attrs: dict) -> dict:
-        for name in ("quantity", "price", "cost_basis"):
-            value = attrs.get(name)
-            if value is not None and not math.isfinite(value):
-                raise serializers.ValidationError({name: "Must be a finite number."})
         if attrs["quantity"] == 0:
             raise serializers.ValidationError({"quantity": "Must not be zero."})
         return attrs
 
 
-class CalculateRequestSerializer(serializers.Serializer):
+class CalculateRequestSerializer(JSONOnlyFieldsMixin, serializers.Serializer):
+    json_only_fields = ("positions",)
     positions = PositionInputSerializer(
         many=True,
         required=False,

@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from apps.platform.fields import InstantTextField
+
 from .kernels.returns import FREQUENCIES
 from .reports.files import REPORT_FORMAT_CHOICES
 from .services.attribution_stored import benchmark_model
@@ -13,8 +15,8 @@ from .services.attribution_stored import benchmark_model
 
 class ReportRequestSerializer(serializers.Serializer):
     format = serializers.ChoiceField(choices=REPORT_FORMAT_CHOICES, default="html")
-    start = serializers.CharField(required=False, allow_blank=True, allow_null=True, default=None)
-    end = serializers.CharField(required=False, allow_blank=True, allow_null=True, default=None)
+    start = InstantTextField(required=False, allow_blank=True, allow_null=True, default=None)
+    end = InstantTextField(required=False, allow_blank=True, allow_null=True, default=None)
     frequency = serializers.ChoiceField(choices=FREQUENCIES, default="1d")
     benchmark = serializers.JSONField(
         required=False,

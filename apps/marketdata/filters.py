@@ -5,11 +5,15 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q
 
+from apps.platform.fields import printable_validator
+
 from .models import AssetClass, Instrument
 
 
 class InstrumentFilter(django_filters.FilterSet):
-    symbol = django_filters.CharFilter(field_name="symbol", lookup_expr="iexact")
+    symbol = django_filters.CharFilter(
+        field_name="symbol", lookup_expr="iexact", validators=[printable_validator]
+    )
     asset_class = django_filters.ChoiceFilter(choices=AssetClass.choices)
     sector = django_filters.CharFilter(lookup_expr="iexact")
     industry = django_filters.CharFilter(lookup_expr="iexact")

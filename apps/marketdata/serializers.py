@@ -6,13 +6,15 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from apps.platform.fields import ColumnDecimalField, printable_problem
+
 from .models import Instrument
 from .selectors import normalize_symbol
 
 
 class InstrumentSerializer(serializers.ModelSerializer):
-    lot_size = serializers.DecimalField(
-        max_digits=28, decimal_places=10, min_value=Decimal("0"), required=False, coerce_to_string=True
+    lot_size = ColumnDecimalField(
+        Instrument._meta.get_field("lot_size"), min_value=Decimal("0"), required=False, coerce_to_string=True
     )
     # Declared (not derived from the model) so lower-case input is upper-cased before it is judged.
     currency = serializers.CharField(max_length=3, required=False, default="USD")
@@ -40,6 +42,8 @@ class InstrumentSerializer(serializers.ModelSerializer):
         symbol = normalize_symbol(value)
         if not symbol:
             raise serializers.ValidationError("This field may not be blank.")
+        if printable_problem(symbol):
+            raise serializers.ValidationError(printable_problem(symbol))
         if self.instance is not None and symbol != self.instance.symbol:
             raise serializers.ValidationError("The symbol of an existing instrument cannot change.")
         if self.instance is None and Instrument.objects.filter(symbol=symbol).exists():

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.urls import reverse
 from rest_framework import serializers
 
+from apps.platform.fields import BoundedFloatField, BoundedIntegerField, SymbolField, TimestampField
+
 from .feeds.services import LIVE_INTERVALS, MAX_DEPTH, MAX_RATE
 from .models import INTERVALS, FeedSession
 from .selectors import normalize_symbol
@@ -18,7 +20,7 @@ class _SymbolsField(serializers.ListField):
 
     def __init__(self, **kw):
         super().__init__(
-            child=serializers.CharField(max_length=32),
+            child=SymbolField(),
             required=False,
             allow_empty=True,
             max_length=MAX_SYMBOLS,
@@ -34,14 +36,12 @@ class _SymbolsField(serializers.ListField):
 
 class LiveStartSerializer(serializers.Serializer):
     symbols = _SymbolsField(help_text="Symbols to feed; all active instruments when empty or absent.")
-    rate = serializers.FloatField(
-        default=1.0, min_value=0.0, max_value=MAX_RATE, help_text="Ticks/s per symbol."
-    )
+    rate = BoundedFloatField(default=1.0, min_value=0.0, max_value=MAX_RATE, help_text="Ticks/s per symbol.")
     interval = serializers.ChoiceField(
         choices=LIVE_INTERVALS, default="1m", help_text="Bars stored as they close."
     )
-    seed = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=2**32 - 1)
-    depth = serializers.IntegerField(
+    seed = BoundedIntegerField(required=False, allow_null=True, min_value=0, max_value=2**32 - 1)
+    depth = BoundedIntegerField(
         default=5, min_value=0, max_value=MAX_DEPTH, help_text="Level-2 levels; 0: none."
     )
 
@@ -54,11 +54,9 @@ class LiveStartSerializer(serializers.Serializer):
 class ReplayStartSerializer(serializers.Serializer):
     symbols = _SymbolsField(help_text="Symbols to replay; all active instruments when empty or absent.")
     interval = serializers.ChoiceField(choices=INTERVALS, default="1d")
-    start = serializers.DateTimeField(help_text="ISO 8601; UTC if no offset.")
-    end = serializers.DateTimeField(help_text="ISO 8601, inclusive; UTC if no offset.")
-    speed = serializers.FloatField(
-        default=60.0, min_value=0.0, max_value=MAX_SPEED, help_text="N× real time."
-    )
+    start = TimestampField(help_text="ISO 8601; UTC if no offset.")
+    end = TimestampField(help_text="ISO 8601, inclusive; UTC if no offset.")
+    speed = BoundedFloatField(default=60.0, min_value=0.0, max_value=MAX_SPEED, help_text="N× real time.")
 
     def validate_speed(self, value: float) -> float:
         if value <= 0:

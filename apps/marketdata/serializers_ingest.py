@@ -8,6 +8,8 @@ from pathlib import Path
 from django.conf import settings
 from rest_framework import serializers
 
+from apps.platform.fields import SymbolField, TimestampField, printable_validator
+
 from .ingest.reading import _EXTENSIONS, FORMATS
 from .models import CURRENCY_RE, INTERVALS
 
@@ -39,26 +41,26 @@ class UploadSerializer(serializers.Serializer):
 
 
 class BarsUploadSerializer(UploadSerializer):
-    symbol = serializers.CharField(
-        max_length=32, required=False, allow_blank=True, help_text="when the file has no symbol column"
-    )
+    symbol = SymbolField(required=False, allow_blank=True, help_text="when the file has no symbol column")
     interval = serializers.ChoiceField(choices=INTERVALS, default="1d")
     create_instruments = serializers.BooleanField(default=False)
 
 
 class SeriesUploadSerializer(UploadSerializer):
-    code = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    code = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, validators=[printable_validator]
+    )
     title = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     frequency = serializers.CharField(max_length=16, required=False, allow_blank=True, default="")
     units = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    known_at = serializers.DateTimeField(
+    known_at = TimestampField(
         required=False, help_text="when the values became known (default: now; or a realtime_start column)"
     )
 
 
 class FundamentalsUploadSerializer(UploadSerializer):
-    symbol = serializers.CharField(max_length=32, required=False, allow_blank=True)
-    reported_at = serializers.DateTimeField(required=False, help_text="default for rows without reported_at")
+    symbol = SymbolField(required=False, allow_blank=True)
+    reported_at = TimestampField(required=False, help_text="default for rows without reported_at")
     create_instruments = serializers.BooleanField(default=False)
 
 

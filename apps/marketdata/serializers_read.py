@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.conf import settings
 from rest_framework import serializers
 
+from apps.platform.fields import instant_problem, printable_problem
+
 from .kernels.times import window_end, window_start
 from .models import INTERVALS
 from .selectors import normalize_symbol
@@ -25,6 +27,9 @@ class SymbolsField(serializers.CharField):
         symbols = list(dict.fromkeys(s for s in (normalize_symbol(p) for p in text.split(",")) if s))
         if not symbols:
             raise serializers.ValidationError("Give at least one symbol, e.g. symbols=AAPL,MSFT.")
+        bad = next((s for s in symbols if printable_problem(s)), None)
+        if bad is not None:
+            raise serializers.ValidationError(f"{bad!r}: {printable_problem(bad)}")
         if len(symbols) > max_symbols():
             raise serializers.ValidationError(f"At most {max_symbols()} symbols per request.")
         return symbols
@@ -40,11 +45,16 @@ class InstantField(serializers.CharField):
     def to_internal_value(self, data):
         text = super().to_internal_value(data)
         try:
-            return window_end(text) if self.is_end else window_start(text)
+            named = window_start(text)
         except (ValueError, OverflowError):
             raise serializers.ValidationError(
                 "Use an ISO 8601 date or datetime, e.g. 2024-03-01 or 2024-03-01T14:30:00Z."
             ) from None
+        # Year 1 parses (at microsecond resolution) but no bar table reaches it: 400, not a 500.
+        problem = instant_problem(named)
+        if problem:
+            raise serializers.ValidationError(problem)
+        return window_end(text) if self.is_end else named
 
 
 class SnapshotQuerySerializer(serializers.Serializer):

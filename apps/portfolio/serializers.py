@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 from django.contrib.auth.models import Group
 from rest_framework import serializers
@@ -10,15 +10,22 @@ from rest_framework.exceptions import PermissionDenied
 
 from apps.marketdata import facade as marketdata
 from apps.marketdata.models import Instrument
+from apps.platform.fields import ColumnDecimalField, SymbolField, TimestampField
 
 from . import permissions
 from .models import CODE_RE, MONEY, QTY, CostMethod, Portfolio, Position, Transaction, TransactionType
 
 
 def _decimal(spec: dict, **kw) -> serializers.DecimalField:
+    """An output decimal shaped like its column."""
     return serializers.DecimalField(
         max_digits=spec["max_digits"], decimal_places=spec["decimal_places"], **kw
     )
+
+
+def _column(model, name: str, **kw) -> ColumnDecimalField:
+    """An input decimal that fits its column (and the API's magnitude bound)."""
+    return ColumnDecimalField(model._meta.get_field(name), **kw)
 
 
 class PositionSerializer(serializers.ModelSerializer):
@@ -33,7 +40,10 @@ class PositionSerializer(serializers.ModelSerializer):
         fields = ["instrument_id", "symbol", "name", "quantity", "average_cost", "cost_value", "updated_at"]
 
     def get_cost_value(self, obj: Position) -> str:
-        return format((obj.quantity * obj.average_cost).quantize(Decimal("1e-8")), "f")
+        # The product of two 28-digit columns can need more digits than the default context's 28.
+        with localcontext() as ctx:
+            ctx.prec = 60
+            return format((obj.quantity * obj.average_cost).quantize(Decimal("1e-8")), "f")
 
 
 class PortfolioSerializer(serializers.ModelSerializer):
@@ -76,12 +86,10 @@ class PortfolioCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     group = serializers.CharField(required=False, allow_null=True, help_text="Name of a group you belong to.")
     base_currency = serializers.RegexField(r"^[A-Za-z]{3}$", required=False, default="USD")
-    benchmark = serializers.CharField(
-        required=False, allow_null=True, help_text="Benchmark instrument symbol."
-    )
+    benchmark = SymbolField(required=False, allow_null=True, help_text="Benchmark instrument symbol.")
     long_only = serializers.BooleanField(required=False, default=True)
     cost_method = serializers.ChoiceField(choices=CostMethod.choices, required=False, default=CostMethod.FIFO)
-    initial_cash = _decimal(MONEY, required=False, min_value=Decimal("0"), help_text="Booked as a deposit.")
+    initial_cash = _column(Portfolio, "cash", required=False, min_value=0, help_text="Booked as a deposit.")
 
     def validate_code(self, value: str) -> str:
         if Portfolio.objects.filter(code=value).exists():
@@ -133,6 +141,7 @@ class TransactionSerializer(serializers.ModelSerializer):
             "created_by",
             "created_at",
         ]
+        read_only_fields = fields  # an answer only: bookings are read by TransactionCreateSerializer
 
 
 class TransactionCreateSerializer(serializers.Serializer):
@@ -141,13 +150,13 @@ class TransactionCreateSerializer(serializers.Serializer):
 
     portfolio = serializers.CharField(help_text="Portfolio code.")
     type = serializers.ChoiceField(choices=TransactionType.choices)
-    symbol = serializers.CharField(required=False, allow_null=True, allow_blank=True)
-    quantity = _decimal(QTY, required=False, allow_null=True)
-    price = _decimal(MONEY, required=False, allow_null=True)
-    fees = _decimal(MONEY, required=False, default=Decimal("0"))
-    amount = _decimal(MONEY, required=False, allow_null=True)
-    timestamp = serializers.DateTimeField(
-        required=False, allow_null=True, help_text="ISO 8601; UTC if no offset."
+    symbol = SymbolField(required=False, allow_null=True, allow_blank=True)
+    quantity = _column(Transaction, "quantity", required=False, allow_null=True)
+    price = _column(Transaction, "price", required=False, allow_null=True)
+    fees = _column(Transaction, "fees", required=False, default=Decimal("0"))
+    amount = _column(Transaction, "amount", required=False, allow_null=True)
+    timestamp = TimestampField(
+        required=False, allow_null=True, help_text="ISO 8601; UTC if no offset; 1900-01-01 to 2200-01-01."
     )
 
     def validate_portfolio(self, value: str) -> Portfolio:

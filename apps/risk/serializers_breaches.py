@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from apps.platform.fields import BoundedIntegerField, TimestampField
+
 from .kernels import catalog
 from .models import (
     AlertChannel,
@@ -136,8 +138,8 @@ class BreachQuerySerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=catalog.TYPE_CODES, required=False)
     severity = serializers.ChoiceField(choices=catalog.SEVERITIES, required=False)
     active = serializers.BooleanField(required=False, allow_null=True, default=None)
-    since = serializers.DateTimeField(required=False, help_text="opened_at at or after")
-    until = serializers.DateTimeField(required=False, help_text="opened_at before")
+    since = TimestampField(required=False, help_text="opened_at at or after")
+    until = TimestampField(required=False, help_text="opened_at before")
 
     def validate(self, attrs):
         if attrs.get("since") and attrs.get("until") and attrs["until"] <= attrs["since"]:
@@ -168,8 +170,8 @@ class EmailListField(serializers.ListField):
 
 
 class EscalationLevelSerializer(serializers.Serializer):
-    level = serializers.IntegerField(min_value=1, max_value=100)
-    delay_seconds = serializers.IntegerField(min_value=0, max_value=30 * 86400)
+    level = BoundedIntegerField(min_value=1, max_value=100)
+    delay_seconds = BoundedIntegerField(min_value=0, max_value=30 * 86400)
     channels = serializers.ListField(
         child=serializers.ChoiceField(choices=AlertChannel.values), allow_empty=False, max_length=3
     )

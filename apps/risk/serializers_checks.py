@@ -2,37 +2,26 @@
 
 from __future__ import annotations
 
-import math
-
 from rest_framework import serializers
+
+from apps.platform.fields import BoundedFloatField, JSONOnlyFieldsMixin, SymbolField
 
 from .kernels import catalog
 
-# Quantities, prices and values beyond this are input errors; it also keeps every product of them
-# (values, exposures, VaR) far from float overflow.
-MAGNITUDE_MAX = 1e15
-
-
-def _finite(attrs: dict, *names: str) -> None:
-    for name in names:
-        value = attrs.get(name)
-        if value is not None and not (math.isfinite(value) and abs(value) <= MAGNITUDE_MAX):
-            raise serializers.ValidationError(
-                {name: f"Must be a finite number of magnitude at most {MAGNITUDE_MAX:g}."}
-            )
+# Quantities, prices and values are BoundedFloatFields (finite, magnitude at most 1e15): that also
+# keeps every product of them (values, exposures, VaR) far from float overflow.
 
 
 class CheckPositionSerializer(serializers.Serializer):
-    symbol = serializers.CharField(max_length=32)
-    quantity = serializers.FloatField(help_text="Signed units: negative is short; not zero.")
-    price = serializers.FloatField(
+    symbol = SymbolField()
+    quantity = BoundedFloatField(help_text="Signed units: negative is short; not zero.")
+    price = BoundedFloatField(
         required=False,
         allow_null=True,
         help_text="Valuation price in the instrument's currency; default the latest close.",
     )
 
     def validate(self, attrs: dict) -> dict:
-        _finite(attrs, "quantity", "price")
         if attrs["quantity"] == 0:
             raise serializers.ValidationError({"quantity": "Must not be zero."})
         if attrs.get("price") is not None and attrs["price"] <= 0:
@@ -41,15 +30,14 @@ class CheckPositionSerializer(serializers.Serializer):
 
 
 class CheckOrderSerializer(serializers.Serializer):
-    symbol = serializers.CharField(max_length=32)
+    symbol = SymbolField()
     side = serializers.ChoiceField(choices=["buy", "sell"])
-    quantity = serializers.FloatField(help_text="Units, positive; the side gives the direction.")
-    price = serializers.FloatField(
+    quantity = BoundedFloatField(help_text="Units, positive; the side gives the direction.")
+    price = BoundedFloatField(
         required=False, allow_null=True, help_text="Expected execution price; default the latest close."
     )
 
     def validate(self, attrs: dict) -> dict:
-        _finite(attrs, "quantity", "price")
         if attrs["quantity"] <= 0:
             raise serializers.ValidationError(
                 {"quantity": "Must be positive (the side gives the direction)."}
@@ -59,8 +47,9 @@ class CheckOrderSerializer(serializers.Serializer):
         return attrs
 
 
-class CheckRequestSerializer(serializers.Serializer):
-    portfolio_value = serializers.FloatField(
+class CheckRequestSerializer(JSONOnlyFieldsMixin, serializers.Serializer):
+    json_only_fields = ("positions", "orders")
+    portfolio_value = BoundedFloatField(
         required=False, allow_null=True, help_text="NAV to use (base currency); default the book's own."
     )
     positions = CheckPositionSerializer(
@@ -71,7 +60,6 @@ class CheckRequestSerializer(serializers.Serializer):
     )
 
     def validate(self, attrs: dict) -> dict:
-        _finite(attrs, "portfolio_value")
         if attrs.get("portfolio_value") is not None and attrs["portfolio_value"] <= 0:
             raise serializers.ValidationError({"portfolio_value": "Must be positive."})
         return attrs

@@ -6,10 +6,19 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from apps.platform.fields import BoundedFloatField, BoundedIntegerField, printable_validator
+
 from .kernels import catalog
 from .models import LimitChange, RiskLimit
 from .models.limits import DEFINITION_FIELDS, SCOPE_CHOICES, SEVERITY_CHOICES, TYPE_CHOICES, UNIT_CHOICES
 from .services.limits import FIELDS
+
+# A turnover/drawdown window longer than a century is a typo; it must also stay a pandas Timedelta.
+WINDOW_DAYS_MAX = 36_500
+
+
+def _column(name: str):
+    return RiskLimit._meta.get_field(name)
 
 
 def _choice(choices, what: str, **kwargs) -> serializers.ChoiceField:
@@ -32,6 +41,8 @@ class RiskLimitWriteSerializer(serializers.Serializer):
     scope_value = serializers.CharField(
         required=False,
         allow_blank=True,
+        max_length=_column("scope_value").max_length,
+        validators=[printable_validator],
         help_text="The bucket of a scoped limit: a symbol (instrument), a sector, an industry or an ISO "
         "currency. Empty for scope=portfolio.",
     )
@@ -42,19 +53,26 @@ class RiskLimitWriteSerializer(serializers.Serializer):
         help_text="absolute (base currency) or pct_nav (a fraction: 0.05 = 5 % of NAV) for amounts; ratio "
         "for ratio types. Default: the type's first unit.",
     )
-    warn_threshold = serializers.FloatField(required=False, allow_null=True)
-    breach_threshold = serializers.FloatField()
+    warn_threshold = BoundedFloatField(required=False, allow_null=True)
+    breach_threshold = BoundedFloatField()
     severity = _choice(SEVERITY_CHOICES, "severity", required=False, help_text="Default: high.")
     enabled = serializers.BooleanField(required=False)
-    confidence = serializers.FloatField(required=False, help_text="VaR/ES/FX risk; in (0, 1). Default 0.99.")
-    horizon_days = serializers.FloatField(required=False, help_text="VaR/ES/FX risk; > 0. Default 1.")
-    window_days = serializers.IntegerField(required=False, help_text="Turnover/drawdown; ≥ 1. Default 1.")
-    resolve_after_seconds = serializers.IntegerField(
+    confidence = BoundedFloatField(required=False, help_text="VaR/ES/FX risk; in (0, 1). Default 0.99.")
+    horizon_days = BoundedFloatField(required=False, help_text="VaR/ES/FX risk; > 0. Default 1.")
+    window_days = BoundedIntegerField(
+        model_field=_column("window_days"),
+        min_value=1,
+        max_value=WINDOW_DAYS_MAX,
+        required=False,
+        help_text=f"Turnover/drawdown; 1 to {WINDOW_DAYS_MAX}. Default 1.",
+    )
+    resolve_after_seconds = BoundedIntegerField(
+        model_field=_column("resolve_after_seconds"),
         required=False,
         allow_null=True,
         help_text="Hysteresis before a breach auto-resolves; null: RISK_BREACH_RESOLVE_AFTER_SECONDS.",
     )
-    escalation_policy = serializers.IntegerField(
+    escalation_policy = BoundedIntegerField(
         required=False, allow_null=True, help_text="Escalation policy id; null: the default policy."
     )
 

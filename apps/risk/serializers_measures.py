@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from apps.platform.fields import BoundedFloatField, BoundedIntegerField, InstantTextField
+
 from .models import StressScenario
 from .reports.files import REPORT_FORMATS
 from .services.measures import BACKTEST_METHODS, COVARIANCES, DEFAULT_WINDOW, MAX_SIMULATIONS, METHODS
 
 
-class ConfidenceField(serializers.FloatField):
+class ConfidenceField(BoundedFloatField):
     def __init__(self, **kwargs):
         kwargs.setdefault("default", 0.99)
         super().__init__(**kwargs)
@@ -24,16 +26,16 @@ class ConfidenceField(serializers.FloatField):
 
 
 def _window(**kwargs):
-    return serializers.IntegerField(min_value=20, max_value=5000, default=DEFAULT_WINDOW, **kwargs)
+    return BoundedIntegerField(min_value=20, max_value=5000, default=DEFAULT_WINDOW, **kwargs)
 
 
 class VarRequestSerializer(serializers.Serializer):
     method = serializers.ChoiceField(choices=METHODS, default="historical")
     confidence = ConfidenceField()
-    horizon_days = serializers.IntegerField(min_value=1, max_value=250, default=1)
+    horizon_days = BoundedIntegerField(min_value=1, max_value=250, default=1)
     window = _window(help_text="Days of return history.")
-    simulations = serializers.IntegerField(min_value=100, max_value=MAX_SIMULATIONS, default=10_000)
-    seed = serializers.IntegerField(min_value=0, max_value=2**32 - 1, default=42)
+    simulations = BoundedIntegerField(min_value=100, max_value=MAX_SIMULATIONS, default=10_000)
+    seed = BoundedIntegerField(min_value=0, max_value=2**32 - 1, default=42)
     covariance = serializers.ChoiceField(choices=COVARIANCES, default="sample")
 
 
@@ -41,12 +43,12 @@ class BacktestRequestSerializer(serializers.Serializer):
     method = serializers.ChoiceField(choices=BACKTEST_METHODS, default="historical")
     confidence = ConfidenceField()
     window = _window(help_text="Days of history behind each one-day forecast.")
-    observations = serializers.IntegerField(min_value=20, max_value=5000, default=DEFAULT_WINDOW)
+    observations = BoundedIntegerField(min_value=20, max_value=5000, default=DEFAULT_WINDOW)
 
 
 class WindowSerializer(serializers.Serializer):
-    start = serializers.CharField(help_text="Date or ISO datetime (UTC when naive).")
-    end = serializers.CharField(help_text="Date or ISO datetime; bars up to and including it.")
+    start = InstantTextField(help_text="Date or ISO datetime (UTC when naive).")
+    end = InstantTextField(help_text="Date or ISO datetime; bars up to and including it.")
 
 
 class StressRequestSerializer(serializers.Serializer):
@@ -54,7 +56,7 @@ class StressRequestSerializer(serializers.Serializer):
     scenarios = serializers.ListField(child=serializers.CharField(), required=False, allow_empty=False)
     shocks = serializers.JSONField(required=False, help_text="Inline shocks, as a scenario's `shocks`.")
     historical = WindowSerializer(required=False)
-    beta_window = serializers.IntegerField(min_value=20, max_value=5000, default=DEFAULT_WINDOW)
+    beta_window = BoundedIntegerField(min_value=20, max_value=5000, default=DEFAULT_WINDOW)
 
     def validate(self, attrs):
         if not any(k in attrs for k in ("scenario", "scenarios", "shocks", "historical")):
@@ -90,8 +92,8 @@ class ScenarioWriteSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True)
     kind = serializers.ChoiceField(choices=StressScenario.Kind.choices, required=False)
     shocks = serializers.JSONField(required=False)
-    window_start = serializers.CharField(required=False, allow_null=True, allow_blank=True)
-    window_end = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    window_start = InstantTextField(required=False, allow_null=True, allow_blank=True)
+    window_end = InstantTextField(required=False, allow_null=True, allow_blank=True)
 
     def validate(self, attrs):
         return {k: (None if v == "" and k.startswith("window") else v) for k, v in attrs.items()}

@@ -28,6 +28,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from apps.platform import bus
 from apps.platform.bus.events import id_key
 from apps.platform.bus.reader import normalize_id
+from apps.platform.parsers import loads_bounded
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ class StreamConsumer(AsyncWebsocketConsumer):
             if len(text_data) > MAX_MESSAGE_BYTES:
                 raise BadMessage(f"message larger than {MAX_MESSAGE_BYTES} bytes")
             try:
-                msg = json.loads(text_data)
+                msg = loads_bounded(text_data)  # deep nesting: a JSONDecodeError, not RecursionError
             except json.JSONDecodeError:
                 raise BadMessage("invalid JSON") from None
             if not isinstance(msg, dict):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -199,6 +200,17 @@ MARKETDATA_UPLOAD_MAX_BYTES = env.int("MARKETDATA_UPLOAD_MAX_BYTES", default=500
 MARKETDATA_BARS_MAX_ROWS = env.int("MARKETDATA_BARS_MAX_ROWS", default=1_000_000)  # per bars read
 MARKETDATA_READ_MAX_SYMBOLS = env.int("MARKETDATA_READ_MAX_SYMBOLS", default=500)
 
+# --- Value ranges the API accepts (apps/platform/fields.py, pagination.py, parsers.py) ------------
+# Every timestamp or date taken in (query, body, upload) must lie in [MIN, MAX] UTC; keep both inside
+# pandas' nanosecond range (1677-09-22 .. 2262-04-11), where every engine computes.
+API_TIMESTAMP_MIN = dt.datetime.fromisoformat(env("API_TIMESTAMP_MIN", default="1900-01-01T00:00:00+00:00"))
+API_TIMESTAMP_MAX = dt.datetime.fromisoformat(env("API_TIMESTAMP_MAX", default="2200-01-01T00:00:00+00:00"))
+# Paginated lists: a larger `limit` is lowered to the maximum; an `offset` beyond its bound is a 400.
+API_PAGE_MAX_LIMIT = env.int("API_PAGE_MAX_LIMIT", default=1000)
+API_PAGE_MAX_OFFSET = env.int("API_PAGE_MAX_OFFSET", default=1_000_000_000)
+# JSON bodies (and ws/stream messages) nested deeper than this are refused before they are parsed.
+API_JSON_MAX_DEPTH = env.int("API_JSON_MAX_DEPTH", default=64)
+
 # --- DRF / OpenAPI --------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -210,7 +222,13 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "apps.platform.pagination.BoundedLimitOffsetPagination",
+    # JSON first (DRF's order), nesting depth bounded; forms and multipart as DRF has them.
+    "DEFAULT_PARSER_CLASSES": [
+        "apps.platform.parsers.DepthLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "PAGE_SIZE": env.int("API_PAGE_SIZE", default=100),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [

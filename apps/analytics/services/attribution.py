@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from apps.marketdata import facade as marketdata
 from apps.marketdata.kernels.times import utc, window_end, window_start
+from apps.platform.fields import NUMBER_MAX, check_computed_finite, instant_problem, number_problem
 from apps.portfolio import facade as portfolio_facade
 
 from ..kernels import attribution as kernel
@@ -52,9 +53,12 @@ def _in_window(ts: pd.Timestamp, start, end) -> bool:
 
 def _date(value, field: str) -> pd.Timestamp:
     try:
-        return utc(value)
-    except (ValueError, TypeError):
+        ts = utc(value)
+    except (ValueError, TypeError, OverflowError):
         raise ValidationError({field: f"Not a date: {value!r}."}) from None
+    if instant_problem(ts):
+        raise ValidationError({field: instant_problem(ts)})
+    return ts
 
 
 def _dated_series(mapping: dict, field: str) -> pd.Series:
@@ -63,13 +67,13 @@ def _dated_series(mapping: dict, field: str) -> pd.Series:
     idx = [_date(d, field) for d in mapping]
     try:
         values = [float(v) for v in mapping.values()]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ValidationError({field: "Every value must be a number."}) from None
     s = pd.Series(values, index=pd.DatetimeIndex(idx)).sort_index()
     if s.index.has_duplicates:
         raise ValidationError({field: "A date appears twice."})
-    if not np.all(np.isfinite(s.to_numpy())) or (s <= -1).any():
-        raise ValidationError({field: "Returns must be finite fractions above -1."})
+    if any(number_problem(v) for v in values) or (s <= -1).any():
+        raise ValidationError({field: f"Returns must be finite fractions above -1, at most {NUMBER_MAX:g}."})
     return s
 
 
@@ -96,10 +100,12 @@ def _weights_and_returns(data: dict, field: str) -> dict[str, tuple[float, float
     for key, v in data.items():
         try:
             w, r = float(v["weight"]), float(v["return"])
-        except (TypeError, KeyError, ValueError):
+        except (TypeError, KeyError, ValueError, OverflowError):
             raise ValidationError({f"{field}.{key}": "Needs numeric weight and return."}) from None
-        if not (math.isfinite(w) and math.isfinite(r)) or r <= -1:
-            raise ValidationError({f"{field}.{key}": "Weight must be finite, return above -1."})
+        if number_problem(w) or number_problem(r) or r <= -1:
+            raise ValidationError(
+                {f"{field}.{key}": f"Weight and return at most ±{NUMBER_MAX:g}, return above -1."}
+            )
         out[str(key)] = (w, r)
     return out
 
@@ -221,6 +227,9 @@ def brinson_attribute(
         for name in ("allocation", "selection", "interaction")
     }
     total_p, total_b = float(kernel.compound(e.portfolio_return)), float(kernel.compound(e.benchmark_return))
+    check_computed_finite(
+        "periods", total_p, total_b, *linked.values(), e.portfolio_return, e.benchmark_return
+    )
     return {
         "method": "brinson",
         "linking": linking,
@@ -368,6 +377,7 @@ def contribution_attribute(
         for j, s in enumerate(symbols):
             w[k, j], r[k, j] = secs.get(s, (0.0, 0.0))
     linked, port = kernel.contribution_to_return(w, r, linking)
+    check_computed_finite("periods", linked, port, kernel.compound(port))
     risk, vol = (np.full(n, np.nan), np.nan)
     if t >= 2:
         risk, vol = kernel.contribution_to_risk(w[-1], np.atleast_2d(np.cov(r, rowvar=False)))

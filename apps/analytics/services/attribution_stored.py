@@ -134,7 +134,7 @@ def _weights_benchmark(weights) -> dict[str, float]:
     for sym, w in weights.items():
         try:
             value = float(w)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: an integer of 400 digits
             raise ValidationError({f"{field}.{sym}": "Must be a number."}) from None
         if not math.isfinite(value):
             raise ValidationError({f"{field}.{sym}": "Must be finite."})

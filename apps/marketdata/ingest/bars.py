@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 from django.core.exceptions import ValidationError
 
+from apps.platform.fields import NUMBER_MAX
+
 from . import checks
 from .reading import RawTable
 
@@ -43,7 +45,7 @@ def _symbols(raw: pd.DataFrame, symbol: str | None, problems: checks.RowProblems
         if not given:
             raise ValidationError({"symbol": "the file has no symbol column: give the symbol"})
         return pd.Series(given, index=raw.index)
-    symbols = checks.texts(raw["symbol"], "symbol", problems).str.upper()
+    symbols = checks.symbols(raw["symbol"], "symbol", problems)
     if given and not symbols[symbols != ""].eq(given).all():
         raise ValidationError({"symbol": f"the file has a symbol column with symbols other than {given}"})
     return symbols
@@ -61,10 +63,13 @@ def bars_prepare(table: RawTable, *, symbol: str | None = None) -> PreparedBars:
     out["symbol"] = _symbols(raw, symbol, problems)
     out["ts"] = checks.timestamps(raw["ts"], "ts", problems)
     for col in ("open", "high", "low", "close"):
-        out[col] = checks.numbers(raw[col], col, problems)
+        out[col] = checks.numbers(raw[col], col, problems, max_abs=NUMBER_MAX)
     for col in ("adj_close", "vwap", "trade_count"):
         absent = pd.Series(np.nan, index=raw.index)
-        out[col] = checks.numbers(raw[col], col, problems, required=False) if col in raw else absent
+        bound = NUMBER_MAX if col != "trade_count" else None
+        out[col] = (
+            checks.numbers(raw[col], col, problems, required=False, max_abs=bound) if col in raw else absent
+        )
     out["volume"] = (
         checks.numbers(raw["volume"], "volume", problems)
         if "volume" in raw
@@ -87,6 +92,7 @@ def bars_prepare(table: RawTable, *, symbol: str | None = None) -> PreparedBars:
     )
     problems.flag(out["volume"] < 0, "volume", "negative volume " + out["volume"].astype(str))
     problems.flag(out["trade_count"] < 0, "trade_count", "negative trade count")
+    checks.whole_numbers_in_bigint(out["trade_count"], "trade_count", problems)
     problems.flag(
         out["trade_count"].notna() & (out["trade_count"] % 1 != 0),
         "trade_count",

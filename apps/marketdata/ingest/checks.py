@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from apps.platform.fields import BIGINT_RANGE, SYMBOL_MAX_LENGTH, printable_problem, timestamp_bounds
+
 # A file of a million broken rows must not answer with a million-line report.
 MAX_REPORTED_ERRORS = 10_000
 
@@ -62,9 +64,10 @@ def numbers(
     *,
     required: bool = True,
     missing_markers: tuple[str, ...] = (),
+    max_abs: float | None = None,
 ) -> pd.Series:
     """Float64 values; NaN where the value is absent. Flags missing (when required), text that is
-    not a number and infinities."""
+    not a number, infinities and, with `max_abs`, magnitudes beyond it."""
     blank = is_blank(raw)
     if missing_markers:
         blank |= raw.astype(str).str.strip().isin(missing_markers)
@@ -73,7 +76,16 @@ def numbers(
         problems.flag(blank, column, "missing value")
     problems.flag(values.isna() & ~blank, column, "not a number: " + _shown(raw))
     problems.flag(pd.Series(np.isinf(values.to_numpy()), index=raw.index), column, "not a finite number")
+    if max_abs is not None:
+        finite = pd.Series(np.isfinite(values.to_numpy()), index=raw.index)
+        problems.flag(finite & (values.abs() > max_abs), column, f"out of range: magnitude above {max_abs:g}")
     return values
+
+
+def whole_numbers_in_bigint(values: pd.Series, column: str, problems: RowProblems) -> None:
+    """Flag values a 64-bit integer column cannot hold."""
+    low, high = BIGINT_RANGE
+    problems.flag((values < low) | (values > high), column, "out of range for a 64-bit integer")
 
 
 def timestamps(raw: pd.Series, column: str, problems: RowProblems) -> pd.Series:
@@ -93,6 +105,10 @@ def timestamps(raw: pd.Series, column: str, problems: RowProblems) -> pd.Series:
             parsed[retry] = pd.to_datetime(text[retry], utc=True, errors="coerce", format="mixed")
     problems.flag(blank, column, "missing timestamp")
     problems.flag(parsed.isna() & ~blank, column, "unparseable timestamp: " + _shown(raw))
+    # Year 1 or 9999 would be stored, then overflow every time series built from it.
+    low, high = timestamp_bounds()
+    outside = parsed.notna() & ((parsed < pd.Timestamp(low)) | (parsed > pd.Timestamp(high)))
+    problems.flag(outside, column, f"outside {low:%Y-%m-%d} .. {high:%Y-%m-%d}: " + _shown(raw))
     return parsed
 
 
@@ -106,6 +122,16 @@ def texts(raw: pd.Series, column: str, problems: RowProblems, *, required: bool 
     if required:
         problems.flag(blank, column, "missing value")
     return raw.where(~blank, "").astype(str).str.strip()
+
+
+def symbols(raw: pd.Series, column: str, problems: RowProblems) -> pd.Series:
+    """Instrument symbols, upper-cased: required, printable, at most SYMBOL_MAX_LENGTH characters."""
+    values = texts(raw, column, problems).str.upper()
+    unique = values.drop_duplicates()  # few distinct symbols in a file: check each once
+    bad = unique[unique.map(lambda s: printable_problem(s) is not None)]
+    problems.flag(values.isin(bad), column, "use printable characters only: " + _shown(values))
+    problems.flag(values.str.len() > SYMBOL_MAX_LENGTH, column, f"longer than {SYMBOL_MAX_LENGTH} characters")
+    return values
 
 
 def duplicates(frame: pd.DataFrame, key: list[str], column: str, problems: RowProblems, what: str) -> None:

@@ -37,7 +37,7 @@ def fundamentals_prepare(
     out = pd.DataFrame(index=raw.index)
     given = (symbol or "").strip().upper()
     if "symbol" in raw.columns:
-        out["symbol"] = checks.texts(raw["symbol"], "symbol", problems).str.upper()
+        out["symbol"] = checks.symbols(raw["symbol"], "symbol", problems)
     elif given:
         out["symbol"] = given
     else:

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import pandas as pd
 from django.core.exceptions import ValidationError
 
+from apps.platform.fields import NUMBER_MAX
+
 from . import checks
 from .reading import RawTable
 
@@ -53,7 +55,7 @@ def fx_prepare(table: RawTable, *, base: str | None = None, quote: str | None = 
         )
     problems.flag((out["base"] == out["quote"]) & (out["base"] != ""), "quote", "base and quote are the same")
     out["ts"] = checks.timestamps(raw["ts"], "ts", problems)
-    out["rate"] = checks.numbers(raw["rate"], "rate", problems)
+    out["rate"] = checks.numbers(raw["rate"], "rate", problems, max_abs=NUMBER_MAX)
     problems.flag(out["rate"] <= 0, "rate", "a rate must be positive")
     checks.duplicates(out, ["base", "quote", "ts"], "ts", problems, "timestamp for this pair")
     good = ~problems.bad

@@ -19,6 +19,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from apps.platform.fields import instant_problem
+
 from .. import storage
 from ..ingest.bars import bars_prepare
 from ..ingest.checks import MAX_REPORTED_ERRORS
@@ -231,6 +233,8 @@ def series_ingest(
     known_at = known_at or timezone.now()
     if timezone.is_naive(known_at):
         raise ValidationError({"known_at": "give a timezone-aware time"})
+    if instant_problem(known_at):
+        raise ValidationError({"known_at": instant_problem(known_at)})
     report, frame = _read_and_check(
         "series",
         source,
@@ -272,6 +276,8 @@ def fundamentals_ingest(
     """`reported_at` (default now) applies to rows without their own reported_at column."""
     progress = progress or _noop
     reported_at = reported_at or timezone.now()
+    if instant_problem(reported_at):
+        raise ValidationError({"reported_at": instant_problem(reported_at)})
     report, frame = _read_and_check(
         "fundamentals",
         source,

@@ -5,7 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+
+from apps.platform.fields import printable_problem
 
 from ..models import Instrument
 from ..selectors import normalize_symbol
@@ -59,7 +62,10 @@ def instrument_create(
             "is_active": is_active,
         }
     )
-    instrument = Instrument(symbol=normalize_symbol(symbol), **fields)
+    symbol = normalize_symbol(symbol)
+    if printable_problem(symbol):  # every writer: the API, uploads creating instruments, loaders
+        raise ValidationError({"symbol": printable_problem(symbol)})
+    instrument = Instrument(symbol=symbol, **fields)
     instrument.full_clean()  # field messages (unique symbol, ISO currency, lot size) instead of IntegrityError
     instrument.save()
     return instrument

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from apps.marketdata import facade as marketdata
 from apps.marketdata.models import Instrument
+from apps.platform.fields import decimal_problem, instant_problem
 
 from ..models import MONEY, QTY, TRADE_TYPES, Portfolio, Position, TransactionType
-from .book import ZERO, Holding
+from .book import ZERO, Holding, cash_delta, holding_after_trade
 
 
 def _resolve_instrument(instrument: Instrument | str | None, errors: dict) -> tuple[int | None, str, bool]:
@@ -30,23 +31,17 @@ def _resolve_instrument(instrument: Instrument | str | None, errors: dict) -> tu
 
 
 def _as_decimal(value, field: str, errors: dict, spec: dict) -> Decimal | None:
-    """A finite Decimal that fits its column exactly: the database must not round what the
-    position arithmetic has already used."""
+    """A finite Decimal that fits its column exactly (the database must not round what the
+    position arithmetic has already used) and the API's magnitude bound."""
     if value is None:
         return None
     try:
         number = Decimal(str(value))
     except (InvalidOperation, ValueError, TypeError):
         number = None
-    if number is None or not number.is_finite():
-        errors[field] = "A valid number is required."
-        return None
-    places, digits = spec["decimal_places"], spec["max_digits"]
-    if abs(number) >= Decimal(10) ** (digits - places):
-        errors[field] = f"Use at most {digits - places} digits before the decimal point."
-        return None
-    if number != number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN):
-        errors[field] = f"Use at most {places} decimal places."
+    problem = "A valid number is required." if number is None else decimal_problem(number, **spec)
+    if problem:
+        errors[field] = problem
         return None
     return number
 
@@ -111,6 +106,9 @@ def check_fields(*, type, instrument, quantity, price, fees, amount, timestamp) 
         timestamp = timezone.now()
     elif timezone.is_naive(timestamp):
         errors["timestamp"] = "The timestamp must carry a timezone (UTC is stored)."
+    elif instant_problem(timestamp):
+        # Year 1 or 9999 would be stored, and then break every return series built from the book.
+        errors["timestamp"] = instant_problem(timestamp)
     if errors:
         raise ValidationError(errors)
     return Booking(
@@ -136,6 +134,7 @@ def check_against_book(booking: Booking, *, portfolio: Portfolio, holding: Holdi
                     f"the portfolio holds {held.normalize():f} and is long-only."
                 }
             )
+    _check_book_fits(booking, portfolio=portfolio, holding=holding)
     if booking.type == TransactionType.WITHDRAWAL:
         # Executions are facts reported by a broker and may overdraw; a withdrawal is an instruction
         # and cannot take out money the portfolio does not have.
@@ -145,6 +144,37 @@ def check_against_book(booking: Booking, *, portfolio: Portfolio, holding: Holdi
                 {
                     "amount": f"Cannot withdraw {needed.normalize():f}: available cash is {portfolio.cash.normalize():f}."
                 }
+            )
+
+
+def _fits(value: Decimal, spec: dict) -> bool:
+    return abs(value) < Decimal(10) ** (spec["max_digits"] - spec["decimal_places"])
+
+
+def _check_book_fits(booking: Booking, *, portfolio: Portfolio, holding: Holding | None) -> None:
+    """The cash and position after the booking must fit their columns: every field may fit alone
+    while their sum or product does not (the database would refuse the write with a 500)."""
+    field = "quantity" if booking.type in TRADE_TYPES else "amount"
+    cash = portfolio.cash + cash_delta(
+        type=booking.type,
+        quantity=booking.quantity,
+        price=booking.price,
+        fees=booking.fees,
+        amount=booking.amount,
+    )
+    if not _fits(cash, MONEY):
+        raise ValidationError(
+            {
+                field: f"The booking would take the portfolio's cash to {cash:.2f}, beyond what the book can hold."
+            }
+        )
+    if booking.type in TRADE_TYPES:
+        after = holding_after_trade(
+            holding, side=booking.type, quantity=booking.quantity, price=booking.price
+        )
+        if after is not None and not (_fits(after.quantity, QTY) and _fits(after.average_cost, QTY)):
+            raise ValidationError(
+                {field: "The position after this trade would be beyond what the book can hold."}
             )
 
 

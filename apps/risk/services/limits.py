@@ -100,6 +100,9 @@ def _number(value, field: str, errors: dict) -> float | None:
     except ValueError:
         errors[field] = "Must be a number."
         return None
+    except OverflowError:  # a JSON integer of 400 digits
+        errors[field] = "Must be a finite number."
+        return None
     if not math.isfinite(number):
         errors[field] = "Must be a finite number."
         return None

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from apps.marketdata import facade as marketdata
+from apps.platform.fields import instant_problem
 
 from ..models import StressScenario
 
@@ -24,23 +25,35 @@ SHOCK_KEYS = ("instrument", "sector", "currency", "factor")
 
 
 def parse_instant(value, field: str):
-    """An aware UTC datetime from a datetime, an ISO datetime or a bare date (midnight UTC)."""
+    """An aware UTC datetime from a datetime, an ISO datetime or a bare date (midnight UTC), inside
+    the API's timestamp range."""
     if hasattr(value, "tzinfo") and hasattr(value, "hour"):
-        return value if timezone.is_aware(value) else timezone.make_aware(value, dt.UTC)
-    text = str(value or "").strip()
-    parsed = parse_datetime(text) if text else None
-    if parsed is None and text:
-        day = parse_date(text)
-        parsed = None if day is None else pd.Timestamp(day).to_pydatetime()
-    if parsed is None:
-        raise ValidationError({field: f"not a date or ISO datetime: {value!r}"})
-    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, dt.UTC)
+        parsed = value if timezone.is_aware(value) else timezone.make_aware(value, dt.UTC)
+    else:
+        text = str(value or "").strip()
+        try:  # well-formed but impossible (2024-02-30, hour 25, offset +99:00) raises ValueError
+            parsed = parse_datetime(text) if text else None
+            if parsed is None and text:
+                day = parse_date(text)
+                parsed = None if day is None else dt.datetime(day.year, day.month, day.day)
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            raise ValidationError({field: f"not a date or ISO datetime: {value!r}"})
+        parsed = parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, dt.UTC)
+    problem = instant_problem(parsed)
+    if problem:
+        raise ValidationError({field: problem})
+    return parsed
 
 
 def _number(value) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # a JSON integer of 400 digits
+        return None
     return value if math.isfinite(value) else None
 
 

@@ -8,6 +8,7 @@ from rest_framework import serializers
 from apps.platform.fields import InstantTextField
 
 from .kernels.attribution import LINKINGS
+from .kernels.returns import FREQUENCIES, FREQUENCY_ALIASES
 from .services.attribution import METHODS
 
 # What each method needs from the body. Without them the stored book supplies the portfolio's side:
@@ -24,7 +25,13 @@ class AttributionRequestSerializer(serializers.Serializer):
     start = InstantTextField(required=False, allow_null=True, default=None)
     end = InstantTextField(required=False, allow_null=True, default=None)
     linking = serializers.ChoiceField(choices=LINKINGS, default="carino")
-    frequency = serializers.CharField(required=False, default="1d")
+    frequency = serializers.ChoiceField(
+        choices=[*FREQUENCIES, *FREQUENCY_ALIASES],
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="daily|weekly|monthly (or 1d, 1w, 1mo); default: the finest the book's bars give",
+    )
     periods = serializers.ListField(
         child=serializers.JSONField(),
         required=False,

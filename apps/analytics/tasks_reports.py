@@ -38,7 +38,7 @@ def _generate(job_id: str, params: dict) -> dict:
         portfolio=portfolio,
         start=params.get("start"),
         end=params.get("end"),
-        frequency=params.get("frequency") or "1d",
+        frequency=params.get("frequency") or None,
         benchmark=params.get("benchmark"),
     )
     job_progress(job_id, 40, f"rendering {fmt}")

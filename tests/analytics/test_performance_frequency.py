@@ -18,6 +18,8 @@ import pytest
 import quantstats as qs
 from arch.data import nasdaq, sp500
 
+from apps.analytics.reports.data import report_data_gather
+from apps.analytics.serializers_reports import ReportRequestSerializer
 from apps.marketdata.services import instrument_create
 from apps.portfolio.services import portfolio_create, transaction_record
 from tests.analytics.market import last_of_each, store_closes, utc_index
@@ -304,3 +306,18 @@ def test_weekly_data_defaults_to_weekly_and_chains_into_months(api_client, weekl
     _assert_all_metrics(body["metrics"], _references(_nav_returns(nav), None, "1mo"))
     res = api_client.get("/api/analytics/performance/weekly_fund", {"frequency": "daily"})
     assert res.status_code == 400 and "weekly" in str(res.json()["frequency"])
+
+
+def test_attribution_and_reports_default_to_the_books_own_frequency(api_client, monthly_fund):
+    """Without `frequency`, attribution and tear sheets take the book's finest bars (monthly here)
+    instead of asking for daily prices a fund NAV does not have."""
+    r = monthly_fund["r"]
+    res = api_client.post("/api/analytics/attribution/nav_fund", {"method": "contribution"}, format="json")
+    assert res.status_code == 200, res.content
+    assert res.json()["frequency"] == "1mo" and res.json()["periods"] == len(r)
+    assert res.json()["portfolio_return"] == pytest.approx(qs.stats.comp(r), rel=REL)
+    params = ReportRequestSerializer(data={"format": "csv"})
+    assert params.is_valid(), params.errors
+    data = report_data_gather(portfolio="nav_fund", frequency=params.validated_data["frequency"])
+    assert data.frequency == "1mo"
+    assert data.performance["metrics"]["sharpe"] == pytest.approx(qs.stats.sharpe(r, periods=12), rel=REL)

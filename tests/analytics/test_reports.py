@@ -213,7 +213,7 @@ def test_api_starts_an_analytics_job(api_client, other_client, book):
     assert (job.engine, job.name, job.params) == (
         "analytics",
         TASK,
-        {"portfolio": "spx_fund", "format": "xlsx", "start": "2000-01-01", "end": None, "frequency": "1d"},
+        {"portfolio": "spx_fund", "format": "xlsx", "start": "2000-01-01", "end": None, "frequency": None},
     )
     bad = api_client.post("/api/analytics/reports/spx_fund?async=true", {"format": "docx"}, format="json")
     assert bad.status_code == 400 and "format" in bad.json()

@@ -81,7 +81,7 @@ def _series_frame(perf: dict, comparison: dict | None) -> pd.DataFrame:
 
 
 def report_data_gather(
-    *, portfolio: str, start=None, end=None, frequency: str = "1d", benchmark: dict | None = None
+    *, portfolio: str, start=None, end=None, frequency: str | None = None, benchmark: dict | None = None
 ) -> ReportData:
     """Every figure of the tear sheet; bad input raises the services' field-keyed ValidationError.
     `benchmark`: a model ({"portfolio": CODE} or {"weights": {...}}) for a Brinson table."""

@@ -153,7 +153,7 @@ def brinson_attribute(
     end=None,
     linking: str = "carino",
     benchmark=None,
-    frequency: str = "1d",
+    frequency: str | None = None,
 ) -> dict:
     """Brinson-Fachler by sector per period, linked over the periods (Carino or Menchero) so the
     effects add up to Π(1+Rp) - Π(1+Rb). A sector one side does not hold has weight 0 there and
@@ -279,7 +279,7 @@ def _factor_series(name: str, spec, start_ts, end_ts) -> pd.Series:
 
 
 def factor_attribute(
-    *, portfolio: str, factors, returns=None, start=None, end=None, frequency: str = "1d"
+    *, portfolio: str, factors, returns=None, start=None, end=None, frequency: str | None = None
 ) -> dict:
     """OLS (with intercept) of the portfolio's period returns on the factors' returns over the dates
     both have. Portfolio returns come from the body ({date: return}) or, when absent, from the
@@ -292,7 +292,9 @@ def factor_attribute(
         from .returns import portfolio_returns  # the stored book's time-weighted returns
 
         frequency = frequency_code(frequency)
-        if frequency not in stored.FREQUENCIES:  # factors are aligned by calendar date
+        if (
+            frequency is not None and frequency not in stored.FREQUENCIES
+        ):  # factors are aligned by calendar date
             raise ValidationError({"frequency": f"Use one of {', '.join(stored.FREQUENCIES)} for factors."})
 
         y = portfolio_returns(portfolio=portfolio, start=start, end=end, frequency=frequency).returns
@@ -343,7 +345,13 @@ def factor_attribute(
 
 
 def contribution_attribute(
-    *, portfolio: str, periods=None, start=None, end=None, linking: str = "carino", frequency: str = "1d"
+    *,
+    portfolio: str,
+    periods=None,
+    start=None,
+    end=None,
+    linking: str = "carino",
+    frequency: str | None = None,
 ) -> dict:
     """Per security: contribution to return (w × r each period, linked so they add up to the
     compounded portfolio return) and to risk (w_i (Σw)_i / σ_p with the last period's weights and the

@@ -48,9 +48,10 @@ def _f(x) -> float | None:
     return x if math.isfinite(x) else None
 
 
-def book_returns(*, portfolio, start, end, frequency: str) -> BookReturns:
+def book_returns(*, portfolio, start, end, frequency: str | None) -> BookReturns:
+    """The book's returns at `frequency`; None: the finest of 1d, 1w, 1mo that its bars give."""
     frequency = frequency_code(frequency)
-    if frequency not in FREQUENCIES:
+    if frequency is not None and frequency not in FREQUENCIES:
         raise ValidationError(
             {
                 "frequency": f"Attribution periods from the book are {', '.join(FREQUENCIES)}, not {frequency!r}."
@@ -62,7 +63,7 @@ def book_returns(*, portfolio, start, end, frequency: str) -> BookReturns:
 # --- Security contribution ---------------------------------------------------------------------------
 
 
-def contribution_from_book(*, portfolio, start=None, end=None, frequency="1d", linking="carino") -> dict:
+def contribution_from_book(*, portfolio, start=None, end=None, frequency=None, linking="carino") -> dict:
     """Per instrument and the cash-and-trading row: contribution to return (linked) and to risk
     (ex post: cov(c_i, R) / σ_R over the periods, adding up to σ_R), by instrument and by sector."""
     br = book_returns(portfolio=portfolio, start=start, end=end, frequency=frequency)
@@ -224,7 +225,7 @@ def brinson_from_book(
     body_periods: list | None = None,
     start=None,
     end=None,
-    frequency="1d",
+    frequency=None,
     linking="carino",
 ) -> dict:
     """Brinson-Fachler by sector of the stored book against a model `benchmark` ({"portfolio": CODE}

@@ -189,10 +189,11 @@ CELERY_BEAT_SCHEDULE = as_celery_beat_schedule()
 # A view waits at most this long for a small job before answering 202 with the job's URL.
 JOB_SYNC_WAIT_SECONDS = env.float("JOB_SYNC_WAIT_SECONDS", default=5.0)
 
-# Health: an engine whose queue holds more than this many messages is "degraded"; the worker
-# broadcast behind /health is cached this long per process.
+# Health: an engine whose queue holds more than this many messages is "degraded". The worker
+# broadcast behind /health and /api/engines/ is taken by the platform heartbeat (every 10 s) and
+# shared through the cache; a request takes it itself only when it is older than this.
 HEALTH_QUEUE_BACKLOG = env.int("HEALTH_QUEUE_BACKLOG", default=1000)
-HEALTH_WORKER_CACHE_SECONDS = env.float("HEALTH_WORKER_CACHE_SECONDS", default=5.0)
+HEALTH_WORKER_CACHE_SECONDS = env.float("HEALTH_WORKER_CACHE_SECONDS", default=30.0)
 
 # --- Market data ---------------------------------------------------------------------------------
 MARKETDATA_UPLOAD_MAX_BYTES = env.int("MARKETDATA_UPLOAD_MAX_BYTES", default=500 * 1024 * 1024)
@@ -240,6 +241,7 @@ SPECTACULAR_SETTINGS = {
         # `status`: breaches and alert deliveries each keep their own life-cycle names.
         "BreachStatusEnum": "apps.risk.models.BreachStatus.choices",
         "AlertDeliveryStatusEnum": "apps.risk.models.DeliveryStatus.choices",
+        "EngineStatusEnum": "apps.platform.serializers_engines.ENGINE_STATUSES",
     },
 }
 

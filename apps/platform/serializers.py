@@ -38,6 +38,8 @@ class JobSerializer(serializers.ModelSerializer):
             "duration_seconds",
         ]
         read_only_fields = fields
+        # Result or error, never both (see to_representation); the schema says they may be absent.
+        optional_fields = ["result", "error", "error_detail"]
 
     def get_url(self, job: Job) -> str:
         return job_url(self.context.get("request"), job)

@@ -213,7 +213,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": env.int("API_PAGE_SIZE", default=100),
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's AutoSchema plus the error answers (400/401/403/404/413/429) of every operation.
+    "DEFAULT_SCHEMA_CLASS": "apps.platform.schema.NautilusAutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
@@ -230,6 +231,9 @@ SPECTACULAR_SETTINGS = {
     "portfolio, strategies, streaming.",
     "VERSION": VERSION,
     "SERVE_INCLUDE_SCHEMA": False,
+    # Request bodies get their own components (`InstrumentRequest`) without the read-only fields, so
+    # a client is not asked for an id or timestamps when it creates something.
+    "COMPONENT_SPLIT_REQUEST": True,
     # Two choice sets share the field name `interval`: every stored interval, and the ones a live
     # feed can build bars at. Naming both keeps the schema stable (and `check --deploy` quiet).
     "ENUM_NAME_OVERRIDES": {

@@ -20,6 +20,8 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default="dev-insecure-change-me")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# Under /api/ a CSRF refusal is JSON like every other API error; elsewhere Django's page.
+CSRF_FAILURE_VIEW = "apps.platform.errors.csrf_failure"
 
 INSTALLED_APPS = [
     "django_prometheus",

@@ -11,8 +11,9 @@ to every operation, from what the view is, not endpoint by endpoint:
     413  the operation takes a request body (DATA_UPLOAD_MAX_MEMORY_SIZE)       Error
     429  the view is throttled                                                 Error
 
-An answer a view declares itself (a job's 400 with its field messages, say) is left as declared.
-All the shapes are what apps/platform/exceptions.py and errors.py answer.
+An answer a view declares itself (a job's 400 with its field messages, say) is left as declared;
+a view that gives another error answer declares it with `error_response` (a 404 for a portfolio
+named in the body, say). All the shapes are what apps/platform/exceptions.py and errors.py answer.
 
 Serializers may also list `Meta.optional_fields`: fields an answer leaves out in some states (a
 job's `result` before it succeeds). Read-only fields are otherwise documented as always present.
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework.permissions import AllowAny
 
 ERROR_COMPONENT = "Error"
@@ -57,11 +59,19 @@ _DESCRIPTIONS = {
 }
 
 
+def error_response(description: str) -> OpenApiResponse:
+    """For a view's @extend_schema(responses=...): an error answer beyond the standard ones."""
+    return OpenApiResponse(
+        response={"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}, description=description
+    )
+
+
 class NautilusAutoSchema(AutoSchema):
     def get_operation(self, path, path_regex, path_prefix, method, registry):
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)
         if operation is None:
             return None
+        self._register_components()
         responses = operation.setdefault("responses", {})
         for code in self._error_codes(operation):
             if code not in responses:
@@ -84,17 +94,21 @@ class NautilusAutoSchema(AutoSchema):
             codes.append("429")
         return codes
 
+    def _register_components(self) -> None:
+        for name, schema in (
+            (ERROR_COMPONENT, _ERROR_SCHEMA),
+            (VALIDATION_ERROR_COMPONENT, _VALIDATION_ERROR_SCHEMA),
+        ):
+            component = ResolvedComponent(
+                name=name, type=ResolvedComponent.SCHEMA, object=name, schema=schema
+            )
+            self.registry.register_on_missing(component)
+
     def _error_response(self, code: str) -> dict:
-        name, schema = (
-            (VALIDATION_ERROR_COMPONENT, _VALIDATION_ERROR_SCHEMA)
-            if code == "400"
-            else (ERROR_COMPONENT, _ERROR_SCHEMA)
-        )
-        component = ResolvedComponent(name=name, type=ResolvedComponent.SCHEMA, object=name, schema=schema)
-        self.registry.register_on_missing(component)
+        name = VALIDATION_ERROR_COMPONENT if code == "400" else ERROR_COMPONENT
         return {
             "description": _DESCRIPTIONS[code],
-            "content": {"application/json": {"schema": component.ref}},
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}},
         }
 
     def _map_basic_serializer(self, serializer, direction):

@@ -16,7 +16,7 @@ def job_url(request, job: Job) -> str:
 
 class JobSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
-    duration_seconds = serializers.FloatField(read_only=True)
+    duration_seconds = serializers.FloatField(read_only=True, allow_null=True)  # null until it finishes
 
     class Meta:
         model = Job

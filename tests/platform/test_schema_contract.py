@@ -123,3 +123,21 @@ def test_every_operation_documents_its_error_answers(schema):
             if code != "400":  # an upload declares its own (free-form) 400; the rest are shared
                 assert documented == {"$ref": "#/components/schemas/Error"}, (path, code)
     assert counted["401"] >= 60 and counted["404"] >= 25 and counted["400"] >= 40 and counted["413"] >= 25
+
+
+def test_a_pending_job_answers_duration_null_as_documented(schema, api_client, user):
+    job_doc = component(schema, answer_schema(schema, "/api/jobs/{id}", "get", "200"))
+    assert job_doc["properties"]["duration_seconds"].get("nullable") is True
+
+    pending = Job.objects.create(engine="risk", name="t", state=JobState.PENDING, created_by=user)
+    body = api_client.get(f"/api/jobs/{pending.pk}").json()
+    assert body["duration_seconds"] is None
+    assert_has_documented_keys(job_doc, body)
+
+
+def test_a_report_for_an_unknown_portfolio_is_a_documented_404(schema, api_client):
+    documented = schema["paths"]["/api/risk/report/generate"]["post"]["responses"]["404"]
+    assert documented["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+
+    resp = api_client.post("/api/risk/report/generate", {"portfolios": ["nope"]}, format="json")
+    assert resp.status_code == 404 and "detail" in resp.json()

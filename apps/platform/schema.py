@@ -9,6 +9,7 @@ to every operation, from what the view is, not endpoint by endpoint:
     403  same: a permission or an object can refuse an authenticated caller    Error
     404  the path names something (a path parameter)                           Error
     413  the operation takes a request body (DATA_UPLOAD_MAX_MEMORY_SIZE)       Error
+    415  same: a Content-Type none of its parsers reads                        Error
     429  the view is throttled                                                 Error
 
 An answer a view declares itself (a job's 400 with its field messages, say) is left as declared;
@@ -55,6 +56,7 @@ _DESCRIPTIONS = {
     "403": "Authenticated, but not allowed to do this (staff only, or someone else's object).",
     "404": "Nothing by that name or id (or nothing you may see).",
     "413": "Request body larger than the server accepts.",
+    "415": "The request's Content-Type is not one this operation reads.",
     "429": "Too many requests; the Retry-After header says when to try again.",
 }
 
@@ -89,7 +91,7 @@ class NautilusAutoSchema(AutoSchema):
         if any(p.get("in") == "path" for p in params):
             codes.append("404")
         if has_body:
-            codes.append("413")
+            codes += ["413", "415"]
         if self.view.get_throttles():
             codes.append("429")
         return codes

@@ -18,4 +18,5 @@ urlpatterns += [path(e.url_prefix.lstrip("/"), include(f"apps.{e.key}.urls")) fo
 # Last: any other /api/ path is a JSON 404, not an HTML page.
 urlpatterns += [re_path(r"^api/", api_not_found)]
 
+handler400 = "apps.platform.errors.handler400"
 handler500 = "apps.platform.errors.handler500"

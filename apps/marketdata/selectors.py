@@ -432,6 +432,13 @@ def _latest_bar_rows_probe_pg(ids: Sequence[int]) -> list[tuple]:
     return rows
 
 
+def epoch_us(ts: pd.Series) -> np.ndarray:
+    """Aware timestamps as int64 microseconds since the epoch. Through pandas, not
+    `.to_numpy().astype("datetime64[us]")`: that goes via Timestamp objects and numpy warns on each
+    call that datetime64 cannot hold a time zone."""
+    return ts.dt.tz_convert("UTC").to_numpy("datetime64[us]").astype(np.int64)
+
+
 def latest_closes(ids: Sequence[int]) -> tuple[np.ndarray, pd.DatetimeIndex]:
     """Per instrument id, in the order given, the close of its most recent bar (as latest_bars
     picks it) and that bar's start: NaN / NaT where it has no bars. Arrays, no frame: this is the
@@ -446,7 +453,7 @@ def latest_closes(ids: Sequence[int]) -> tuple[np.ndarray, pd.DatetimeIndex]:
     else:
         frame = latest_bars(ids.tolist())
         got_id, got_close = frame["instrument_id"].to_numpy(), frame["close"].to_numpy()
-        got_ts = frame["ts"].to_numpy().astype("datetime64[us]").astype(np.int64)
+        got_ts = epoch_us(frame["ts"])
     if got_id is not None and len(got_id):
         at = pd.Index(got_id.astype(np.int64)).get_indexer(ids)
         hit = at >= 0

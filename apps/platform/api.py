@@ -20,6 +20,7 @@ from .metrics import queue_depths_sample
 from .responses import job_response
 from .selectors import job_get, job_visible_to
 from .serializers import JobSerializer, SelftestSerializer
+from .serializers_engines import EngineHealthDetailSerializer, EngineSerializer
 from .services import job_start
 
 
@@ -70,9 +71,12 @@ def metrics_view(request) -> HttpResponse:
 
 
 class EngineListView(APIView):
+    """Every engine with its health. The worker part comes from the shared snapshot the platform
+    heartbeat keeps (health.workers_snapshot), so a call does not wait for a worker broadcast."""
+
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: EngineSerializer(many=True)})
     def get(self, request: Request) -> Response:
         health = engines_health()
         return Response([_engine_doc(e) | {"health": health[e.key]} for e in ENGINES])
@@ -81,7 +85,7 @@ class EngineListView(APIView):
 class EngineHealthView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: EngineHealthDetailSerializer})
     def get(self, request: Request, engine: str) -> Response:
         eng = _engine_or_404(engine)
         return Response({"engine": eng.key, **engines_health([eng.key])[eng.key]})

@@ -1,9 +1,13 @@
 """Health of the platform and of each engine: workers consuming its queue, backlog, last task.
 
-One control broadcast (`inspect().active_queues()`) answers for all nine engines and is cached a
-few seconds per process, so /health is not a broadcast per request. A quick Redis PING goes first:
-when the broker is unreachable nothing else is attempted, and every answer still comes back within
-a couple of seconds — unhealthy, with the reason, never a 500.
+Which workers consume which queue comes from one control broadcast (`inspect().active_queues()`),
+which waits its whole timeout (about a second) for replies. So no request waits for it: the
+platform heartbeat (every 10 s) takes it and shares it with every web process through the cache,
+and /health and /api/engines/ read that snapshot. Only a snapshot older than
+HEALTH_WORKER_CACHE_SECONDS (no heartbeat running, or a cold cache) is taken again inline, once at
+a time per process. A quick Redis PING goes first: when the broker is unreachable nothing else is
+attempted, and every answer still comes back within a couple of seconds — unhealthy, with the
+reason, never a 500.
 """
 
 from __future__ import annotations
@@ -11,11 +15,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 import redis
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 
 from workers.registry import ENGINES, ENGINES_BY_KEY
@@ -30,25 +35,44 @@ OK, DEGRADED, UNHEALTHY = "ok", "degraded", "unhealthy"
 _RANK = {OK: 0, DEGRADED: 1, UNHEALTHY: 2}
 
 INSPECT_TIMEOUT_SECONDS = 1.0
+WORKERS_CACHE_KEY = "platform:health:workers"
+# A failed broadcast is kept briefly only: the next look may well succeed.
+FAILED_SNAPSHOT_SECONDS = 5.0
 
 
 @dataclass
 class WorkerSnapshot:
-    """Which worker nodes consume which queue, as of `taken_at` (monotonic)."""
+    """Which worker nodes consume which queue, as of `taken_at` (epoch seconds; 0 = never)."""
 
     by_queue: dict[str, list[str]] = field(default_factory=dict)
     error: str | None = None
     taken_at: float = 0.0
 
+    def max_age(self) -> float:
+        ttl = settings.HEALTH_WORKER_CACHE_SECONDS
+        return ttl if self.error is None else min(ttl, FAILED_SNAPSHOT_SECONDS)
 
-_snapshot: WorkerSnapshot | None = None
-_snapshot_lock = threading.Lock()
+    def is_fresh(self) -> bool:
+        return time.time() - self.taken_at <= self.max_age()
+
+
+_refresh_lock = threading.Lock()
 
 
 def worker_cache_clear() -> None:
-    global _snapshot
-    with _snapshot_lock:
-        _snapshot = None
+    try:
+        cache.delete(WORKERS_CACHE_KEY)
+    except Exception as exc:  # noqa: BLE001 - a cache outage only costs a broadcast
+        log.warning("could not clear the worker snapshot: %s", exc)
+
+
+def _cached_snapshot() -> WorkerSnapshot | None:
+    try:
+        doc = cache.get(WORKERS_CACHE_KEY)
+    except Exception as exc:  # noqa: BLE001 - a cache outage only costs a broadcast
+        log.warning("could not read the worker snapshot: %s", exc)
+        return None
+    return WorkerSnapshot(**doc) if isinstance(doc, dict) else None
 
 
 def _broadcast_active_queues() -> WorkerSnapshot:
@@ -58,23 +82,35 @@ def _broadcast_active_queues() -> WorkerSnapshot:
         replies = celery_app.control.inspect(timeout=INSPECT_TIMEOUT_SECONDS).active_queues() or {}
     except Exception as exc:  # noqa: BLE001 - a broker hiccup is a health finding, not a crash
         log.warning("worker inspect failed: %s", exc)
-        return WorkerSnapshot(error=f"worker inspect failed: {exc}", taken_at=time.monotonic())
+        return WorkerSnapshot(error=f"worker inspect failed: {exc}", taken_at=time.time())
     by_queue: dict[str, list[str]] = {}
     for node, queues in replies.items():
         for q in queues or []:
             by_queue.setdefault(q.get("name", ""), []).append(node)
-    return WorkerSnapshot(by_queue={q: sorted(n) for q, n in by_queue.items()}, taken_at=time.monotonic())
+    return WorkerSnapshot(by_queue={q: sorted(n) for q, n in by_queue.items()}, taken_at=time.time())
+
+
+def workers_snapshot_refresh() -> WorkerSnapshot:
+    """Broadcast now and share the answer with every process (the heartbeat calls this)."""
+    snapshot = _broadcast_active_queues()
+    try:
+        cache.set(WORKERS_CACHE_KEY, asdict(snapshot), timeout=snapshot.max_age())
+    except Exception as exc:  # noqa: BLE001 - the answer is still good for this caller
+        log.warning("could not share the worker snapshot: %s", exc)
+    return snapshot
 
 
 def workers_snapshot() -> WorkerSnapshot:
-    """The cached broadcast, refreshed when older than HEALTH_WORKER_CACHE_SECONDS. Concurrent
-    callers wait for the one refresh in flight instead of broadcasting themselves."""
-    global _snapshot
-    ttl = settings.HEALTH_WORKER_CACHE_SECONDS
-    with _snapshot_lock:
-        if _snapshot is None or time.monotonic() - _snapshot.taken_at > ttl:
-            _snapshot = _broadcast_active_queues()
-        return _snapshot
+    """The shared snapshot while it is fresh; otherwise a new broadcast. Concurrent callers in a
+    process wait for the one broadcast in flight instead of broadcasting themselves."""
+    snapshot = _cached_snapshot()
+    if snapshot is not None and snapshot.is_fresh():
+        return snapshot
+    with _refresh_lock:
+        snapshot = _cached_snapshot()
+        if snapshot is not None and snapshot.is_fresh():
+            return snapshot
+        return workers_snapshot_refresh()
 
 
 def _broker_error() -> str | None:
@@ -145,6 +181,7 @@ def engines_health(keys: list[str] | None = None, *, bus: dict | None = None) ->
             "worker_count": len(workers),
             "queue_depth": depth,
             "last_task": ({**rec, "finished_at": _iso(rec["finished_at"])} if rec else None),
+            "workers_checked_at": _iso(snapshot.taken_at),
         }
     return out
 
@@ -192,12 +229,15 @@ def platform_health() -> dict:
 
 
 def heartbeat_publish() -> dict:
-    """Periodic: sample queue depths into the gauge and publish `system.health.platform`."""
+    """Periodic: sample queue depths into the gauge, take the worker snapshot the health answers
+    read, and publish `system.health.platform`."""
     from apps.platform import bus
 
     from .metrics import queue_depths_sample
 
     depths = queue_depths_sample()
+    if depths is not None:  # the broker answers, so the workers can be asked
+        workers_snapshot_refresh()
     payload = {
         "at": datetime.now(tz=UTC).isoformat(),
         "broker_connected": depths is not None,

@@ -16,7 +16,7 @@ def job_url(request, job: Job) -> str:
 
 class JobSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
-    duration_seconds = serializers.FloatField(read_only=True)
+    duration_seconds = serializers.FloatField(read_only=True, allow_null=True)  # null until it finishes
 
     class Meta:
         model = Job
@@ -38,6 +38,8 @@ class JobSerializer(serializers.ModelSerializer):
             "duration_seconds",
         ]
         read_only_fields = fields
+        # Result or error, never both (see to_representation); the schema says they may be absent.
+        optional_fields = ["result", "error", "error_detail"]
 
     def get_url(self, job: Job) -> str:
         return job_url(self.context.get("request"), job)

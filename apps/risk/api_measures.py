@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from apps.marketdata.facade import MarketDataReadError
 from apps.platform.responses import job_response
+from apps.platform.schema import error_response
 from apps.platform.services import job_start
 from apps.portfolio import facade as portfolio_facade
 
@@ -208,7 +209,11 @@ class ReportGenerateView(APIView):
         description=REPORT_DOC,
         tags=["risk"],
         request=RiskReportRequestSerializer,
-        responses={200: OpenApiResponse(description="The job's result (with download_url)."), 202: None},
+        responses={
+            200: OpenApiResponse(description="The job's result (with download_url)."),
+            202: None,
+            404: error_response("A portfolio named in the body does not exist."),
+        },
     )
     def post(self, request):
         params = _body(RiskReportRequestSerializer, request)

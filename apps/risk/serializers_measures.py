@@ -67,7 +67,8 @@ class StressRequestSerializer(serializers.Serializer):
 
 
 class ScenarioSerializer(serializers.ModelSerializer):
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # null for the scenarios the system seeds (risk_scenarios_seed), which nobody created.
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = StressScenario

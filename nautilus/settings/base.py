@@ -21,6 +21,8 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default="dev-insecure-change-me")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# Under /api/ a CSRF refusal is JSON like every other API error; elsewhere Django's page.
+CSRF_FAILURE_VIEW = "apps.platform.errors.csrf_failure"
 
 INSTALLED_APPS = [
     "django_prometheus",
@@ -190,10 +192,11 @@ CELERY_BEAT_SCHEDULE = as_celery_beat_schedule()
 # A view waits at most this long for a small job before answering 202 with the job's URL.
 JOB_SYNC_WAIT_SECONDS = env.float("JOB_SYNC_WAIT_SECONDS", default=5.0)
 
-# Health: an engine whose queue holds more than this many messages is "degraded"; the worker
-# broadcast behind /health is cached this long per process.
+# Health: an engine whose queue holds more than this many messages is "degraded". The worker
+# broadcast behind /health and /api/engines/ is taken by the platform heartbeat (every 10 s) and
+# shared through the cache; a request takes it itself only when it is older than this.
 HEALTH_QUEUE_BACKLOG = env.int("HEALTH_QUEUE_BACKLOG", default=1000)
-HEALTH_WORKER_CACHE_SECONDS = env.float("HEALTH_WORKER_CACHE_SECONDS", default=5.0)
+HEALTH_WORKER_CACHE_SECONDS = env.float("HEALTH_WORKER_CACHE_SECONDS", default=30.0)
 
 # --- Market data ---------------------------------------------------------------------------------
 MARKETDATA_UPLOAD_MAX_BYTES = env.int("MARKETDATA_UPLOAD_MAX_BYTES", default=500 * 1024 * 1024)
@@ -230,7 +233,8 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "PAGE_SIZE": env.int("API_PAGE_SIZE", default=100),
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's AutoSchema plus the error answers (400/401/403/404/413/429) of every operation.
+    "DEFAULT_SCHEMA_CLASS": "apps.platform.schema.NautilusAutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
@@ -247,6 +251,9 @@ SPECTACULAR_SETTINGS = {
     "portfolio, strategies, streaming.",
     "VERSION": VERSION,
     "SERVE_INCLUDE_SCHEMA": False,
+    # Request bodies get their own components (`InstrumentRequest`) without the read-only fields, so
+    # a client is not asked for an id or timestamps when it creates something.
+    "COMPONENT_SPLIT_REQUEST": True,
     # Two choice sets share the field name `interval`: every stored interval, and the ones a live
     # feed can build bars at. Naming both keeps the schema stable (and `check --deploy` quiet).
     "ENUM_NAME_OVERRIDES": {
@@ -258,6 +265,7 @@ SPECTACULAR_SETTINGS = {
         # `status`: breaches and alert deliveries each keep their own life-cycle names.
         "BreachStatusEnum": "apps.risk.models.BreachStatus.choices",
         "AlertDeliveryStatusEnum": "apps.risk.models.DeliveryStatus.choices",
+        "EngineStatusEnum": "apps.platform.serializers_engines.ENGINE_STATUSES",
     },
 }
 

@@ -26,6 +26,6 @@ def test_schema_covers_our_endpoints_without_warnings():
         assert path in paths, path
     create = paths["/api/portfolio/transactions/"]["post"]
     assert create["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(
-        "/TransactionCreate"
+        "/TransactionCreateRequest"
     )
     assert "201" in create["responses"]

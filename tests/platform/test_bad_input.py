@@ -241,6 +241,11 @@ RESPONSE_SHAPES = {
     "CheckSideSerializer",
     "MonitorScheduleSerializer",
     "MonitorStatusSerializer",
+    "LastTaskSerializer",
+    "EngineHealthSerializer",
+    "EngineHealthDetailSerializer",
+    "LaneSerializer",
+    "EngineSerializer",
 }
 
 

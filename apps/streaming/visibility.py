@@ -9,9 +9,9 @@ The user's viewable portfolios are loaded once and kept; what changes after conn
   - a full reload every STREAM_VISIBILITY_REFRESH_SECONDS (30): sharing, unsharing, group
     membership, the user's staff flag;
   - a reload when an event names a portfolio this connection has not met yet (created or shared
-    since the last load), at most once per MISS_RELOAD_SECONDS. A portfolio a load showed not
-    viewable is remembered as denied and costs no further query (until a reload shows it
-    viewable), so a stream of other users' events costs a bounded number of queries.
+    since the last load). A portfolio a load showed not viewable is remembered as denied and costs
+    no further query (until a periodic reload shows it viewable), so each portfolio costs at most
+    one query per connection however many of its events go by.
 Job ownership never changes, so each job id is looked up once.
 """
 
@@ -30,7 +30,6 @@ from apps.portfolio import facade as portfolio_facade
 
 from .event_scope import Ref, event_scope
 
-MISS_RELOAD_SECONDS = 1.0
 MAX_JOBS_CACHED = 10_000
 monotonic = time.monotonic  # module attribute so tests can move the clock without sleeping
 
@@ -74,7 +73,6 @@ class Visibility:
         self.staff = bool(user.is_staff)
         self.visible: frozenset[Ref] = frozenset()
         self.denied: set[Ref] = set()  # refs a load showed not viewable (or unknown)
-        self.pending: set[Ref] = set()  # unseen refs met while a miss reload had to wait
         self.jobs: dict[str, bool] = {}
         self.loaded_at: float | None = None
         self.queries = 0  # database round trips so far (tests check the caching with it)
@@ -104,16 +102,13 @@ class Visibility:
         self.loaded_at = monotonic()
         # Denied refs stay denied until a load shows them viewable: a portfolio shared since then
         # moves to `visible` here, and the other users' portfolios are never looked up twice.
-        self.denied = (self.denied | self.pending) - self.visible
-        self.pending.clear()
+        self.denied -= self.visible
 
     async def _portfolios_ok(self, refs: frozenset[Ref], *, just_loaded: bool) -> bool:
         missing = refs - self.visible
         if missing and not just_loaded and missing - self.denied:
             # A portfolio this connection has not seen yet: maybe created or shared since the load.
-            if monotonic() - self.loaded_at < MISS_RELOAD_SECONDS:
-                self.pending |= missing - self.denied
-                return False
+            # Never dropped on a guess: one query, after which it is visible or denied for good.
             await self._reload()
             missing = refs - self.visible
         # A load that ran after this event was published is authoritative for it.

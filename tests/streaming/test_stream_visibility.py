@@ -227,7 +227,6 @@ async def test_cached_per_connection_and_a_portfolio_created_after_connect_becom
     assert len(loads) == 1  # twenty portfolio events, one query
 
     await sync_to_async(portfolio_create)(code="alice_002", name="new", owner=user)
-    clock.now += visibility.MISS_RELOAD_SECONDS
     new = await publish("trading.executions.alice_002", {"portfolio": "alice_002"})
     assert [m["id"] for m in await events_until(comm, new)] == [new]
     assert len(loads) == 2

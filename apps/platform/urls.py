@@ -14,5 +14,6 @@ urlpatterns = [
     path("api/engines/", api.EngineListView.as_view(), name="engine-list"),
     path("api/engines/<str:engine>/health", api.EngineHealthView.as_view(), name="engine-health"),
     path("api/engines/<str:engine>/selftest", api.EngineSelftestView.as_view(), name="engine-selftest"),
+    path("api/auth/token", api.TokenObtainView.as_view(), name="auth-token"),
     path("api/jobs/<uuid:pk>", api.JobDetailView.as_view(), name="job-detail"),
 ]

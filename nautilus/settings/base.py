@@ -280,3 +280,6 @@ RISK_ALERT_EMAIL_FROM = env.str("RISK_ALERT_EMAIL_FROM", default="risk@nautilus.
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+
+# POST /api/auth/token: attempts per client IP (DRF rate syntax), against password guessing.
+AUTH_TOKEN_THROTTLE_RATE = env.str("AUTH_TOKEN_THROTTLE_RATE", default="10/min")

@@ -1,6 +1,10 @@
 """`make up`: the whole platform on one machine, for a newcomer with only Python installed.
 
     python -m workers.launcher [--compact] [--no-demo] [--no-feed] [--port 8000] [--no-flower] [--scale 0.5]
+                               [--debug]
+
+Django's DEBUG is off unless --debug is given (it sets DJANGO_DEBUG=1 for every child): a debug 500
+page shows settings, paths and the broker URL to whoever triggers it.
 
 Starts a private Redis when REDIS_URL is unset (settings fall back to SQLite when DATABASE_URL is
 unset), prepares the database (migrate, sync_schedules, load_demo, collectstatic when DEBUG is off),
@@ -61,6 +65,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="multiply every worker's concurrency (min 1); env NAUTILUS_WORKER_SCALE",
     )
     p.add_argument("--ready-timeout", type=float, default=180.0, help="seconds to wait for /health")
+    p.add_argument("--debug", action="store_true", help="Django DEBUG on in every child (DJANGO_DEBUG=1)")
     args = p.parse_args(argv)
     if args.scale <= 0:
         p.error("--scale must be positive")
@@ -198,6 +203,10 @@ class Launcher:
     def prepare_environment(self) -> None:
         self.env.setdefault("DJANGO_SETTINGS_MODULE", "nautilus.settings.local")
         self.env["PYTHONUNBUFFERED"] = "1"  # children's lines arrive as they are written
+        if self.args.debug:
+            self.env["DJANGO_DEBUG"] = "1"
+        else:
+            self.env.setdefault("DJANGO_DEBUG", "0")
         if not self.env.get("REDIS_URL"):
             self.redis_proc, self.env["REDIS_URL"] = private_redis.start(own_session=True)
             self.say("launcher", f"private Redis at {self.env['REDIS_URL']} (pid {self.redis_proc.pid})")

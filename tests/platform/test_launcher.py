@@ -102,6 +102,7 @@ def test_make_up_compact_serves_health_and_stops_every_child_on_sigint(tmp_path)
         "FLOWER_PORT": str(flower_port),
         "NO_COLOR": "1",
     }
+    env.pop("DJANGO_DEBUG", None)
     log = (tmp_path / "launcher.log").open("w+")
     proc = subprocess.Popen(
         [sys.executable, "-m", "workers.launcher", "--compact", "--port", str(port)],
@@ -124,6 +125,13 @@ def test_make_up_compact_serves_health_and_stops_every_child_on_sigint(tmp_path)
             assert _get(f"http://127.0.0.1:{port}/admin/login/")[0] == 200
         else:
             assert set(json.loads(body)["engines"]) == {e.key for e in ENGINES}
+        # DEBUG is off by default: a 404 lists no URL patterns, and collectstatic + WhiteNoise
+        # still serve the admin's static files.
+        missing = _get(f"http://127.0.0.1:{port}/no-such-page")
+        assert missing[0] == 404 and b"URLconf" not in missing[1] and b"api/engines" not in missing[1]
+        assert _get(f"http://127.0.0.1:{port}/admin/login/")[0] == 200
+        css = _get(f"http://127.0.0.1:{port}/static/admin/css/base.css")
+        assert css[0] == 200 and b"body" in css[1]
     finally:
         # Always stop through the launcher (a SIGKILL would orphan its children).
         if proc.poll() is None:

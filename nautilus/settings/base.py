@@ -251,7 +251,8 @@ PROMETHEUS_EXPORT_MIGRATIONS = False
 
 # --- Flower ---------------------------------------------------------------------------------------
 FLOWER_PORT = env.int("FLOWER_PORT", default=5555)
-FLOWER_BASIC_AUTH = env("FLOWER_BASIC_AUTH", default="admin:admin")
+# No default login: `make up` generates one (workers/launcher.py), production requires it.
+FLOWER_BASIC_AUTH = env("FLOWER_BASIC_AUTH", default="")
 
 LOGGING = {
     "version": 1,

@@ -1,15 +1,16 @@
-"""`make up` is safe by default: DEBUG off unless --debug."""
+"""`make up` is safe by default: DEBUG off unless --debug, and Flower never on admin:admin."""
 
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from workers.launcher import Launcher, parse_args
+from workers.launcher import Launcher, flower_basic_auth, parse_args
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -20,6 +21,7 @@ def _prepared_env(tmp_path, argv: list[str], **env) -> dict[str, str]:
         "REDIS_URL": "redis://127.0.0.1:1/0",  # set: no private Redis is started
         "DATABASE_URL": "postgres://unused/unused",
         "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prom"),
+        "FLOWER_AUTH_FILE": str(tmp_path / "flower_auth"),
         **env,
     }
     launcher.prepare_environment()
@@ -51,3 +53,40 @@ def test_local_settings_default_to_debug_off(debug_env, expected):
         check=True,
     )
     assert out.stdout.strip() == expected
+
+
+def test_flower_password_is_generated_once_private_and_reused(tmp_path):
+    env = {"FLOWER_AUTH_FILE": str(tmp_path / "var" / "flower_auth")}
+    first = flower_basic_auth(env)
+    user, _, password = first.partition(":")
+    assert user == "admin" and len(password) >= 20 and first != "admin:admin"
+    path = tmp_path / "var" / "flower_auth"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert path.read_text().strip() == first
+    assert flower_basic_auth(env) == first  # later starts reuse it
+    assert flower_basic_auth(dict(env, FLOWER_AUTH_FILE=str(tmp_path / "other"))) != first  # random
+
+
+def test_flower_basic_auth_env_wins_and_writes_nothing(tmp_path):
+    env = {"FLOWER_BASIC_AUTH": "ops:s3cret", "FLOWER_AUTH_FILE": str(tmp_path / "flower_auth")}
+    assert flower_basic_auth(env) == "ops:s3cret"
+    assert not (tmp_path / "flower_auth").exists()
+
+
+def test_a_damaged_auth_file_is_replaced_and_made_private(tmp_path):
+    path = tmp_path / "flower_auth"
+    path.write_text("\n")
+    path.chmod(0o644)
+    auth = flower_basic_auth({"FLOWER_AUTH_FILE": str(path)})
+    assert auth.startswith("admin:") and stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_the_launcher_hands_the_generated_login_to_flower(tmp_path):
+    env = _prepared_env(tmp_path, [])
+    assert env["FLOWER_BASIC_AUTH"] == (tmp_path / "flower_auth").read_text().strip()
+    assert "FLOWER_BASIC_AUTH" not in _prepared_env(tmp_path / "x", ["--no-flower"])
+
+
+def test_no_admin_admin_default_remains():
+    for path in ["nautilus/settings/base.py", "nautilus/settings/local.py", "workers/launcher.py"]:
+        assert "admin:admin" not in (ROOT / path).read_text(), path

@@ -284,3 +284,18 @@ EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 
 # POST /api/auth/token: attempts per client IP (DRF rate syntax), against password guessing.
 AUTH_TOKEN_THROTTLE_RATE = env.str("AUTH_TOKEN_THROTTLE_RATE", default="10/min")
+
+# GET /metrics access (apps/platform/metrics_access.py). None: no network rule (laptop); production
+# defaults to METRICS_PRIVATE_NETWORKS. A bearer token, when set, also admits any client.
+METRICS_PRIVATE_NETWORKS = [
+    "127.0.0.0/8",
+    "::1/128",
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "fc00::/7",
+]
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=None)
+METRICS_BEARER_TOKEN = env.str("METRICS_BEARER_TOKEN", default="")
+# How many reverse proxies of ours append to X-Forwarded-For; 0: only REMOTE_ADDR counts.
+METRICS_NUM_PROXIES = env.int("METRICS_NUM_PROXIES", default=0)

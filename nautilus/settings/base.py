@@ -299,3 +299,6 @@ METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=None)
 METRICS_BEARER_TOKEN = env.str("METRICS_BEARER_TOKEN", default="")
 # How many reverse proxies of ours append to X-Forwarded-For; 0: only REMOTE_ADDR counts.
 METRICS_NUM_PROXIES = env.int("METRICS_NUM_PROXIES", default=0)
+
+# ws/stream: how often a connection reloads the portfolios its user may view (sharing, unsharing).
+STREAM_VISIBILITY_REFRESH_SECONDS = env.float("STREAM_VISIBILITY_REFRESH_SECONDS", default=30.0)

@@ -1,4 +1,5 @@
-"""ASGI entry point: Django for HTTP, Channels for WebSockets (origin-checked, token/session auth)."""
+"""ASGI entry point: Django for HTTP, Channels for WebSockets (token/session auth; the Origin check
+applies to connections not authenticated by a token, see apps.platform.ws_auth)."""
 
 import os
 
@@ -8,14 +9,13 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nautilus.settings.local")
 django_asgi_app = get_asgi_application()  # must run before importing consumers (app registry)
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from apps.platform.ws_auth import TokenAuthMiddlewareStack  # noqa: E402
+from apps.platform.ws_auth import websocket_stack  # noqa: E402
 from apps.streaming.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(TokenAuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": websocket_stack(URLRouter(websocket_urlpatterns)),
     }
 )

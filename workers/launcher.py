@@ -1,6 +1,12 @@
 """`make up`: the whole platform on one machine, for a newcomer with only Python installed.
 
     python -m workers.launcher [--compact] [--no-demo] [--no-feed] [--port 8000] [--no-flower] [--scale 0.5]
+                               [--debug]
+
+Django's DEBUG is off unless --debug is given (it sets DJANGO_DEBUG=1 for every child): a debug 500
+page shows settings, paths and the broker URL to whoever triggers it. Flower's login is
+FLOWER_BASIC_AUTH when set, else a password generated at the first start and kept in
+var/flower_auth (mode 0600); the banner prints it with the other URLs.
 
 Starts a private Redis when REDIS_URL is unset (settings fall back to SQLite when DATABASE_URL is
 unset), prepares the database (migrate, sync_schedules, load_demo, collectstatic when DEBUG is off),
@@ -21,6 +27,7 @@ import dataclasses
 import itertools
 import os
 import re
+import secrets
 import signal
 import subprocess
 import sys
@@ -61,6 +68,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="multiply every worker's concurrency (min 1); env NAUTILUS_WORKER_SCALE",
     )
     p.add_argument("--ready-timeout", type=float, default=180.0, help="seconds to wait for /health")
+    p.add_argument("--debug", action="store_true", help="Django DEBUG on in every child (DJANGO_DEBUG=1)")
     args = p.parse_args(argv)
     if args.scale <= 0:
         p.error("--scale must be positive")
@@ -135,6 +143,27 @@ def service_commands(
     return [(name, _python_m(argv)) for name, argv in cmds]
 
 
+def flower_basic_auth(env: dict[str, str]) -> str:
+    """FLOWER_BASIC_AUTH if set; else `admin:<generated>` from the auth file, made on the first start."""
+    if env.get("FLOWER_BASIC_AUTH"):
+        return env["FLOWER_BASIC_AUTH"]
+    path = Path(env.get("FLOWER_AUTH_FILE") or ROOT / "var" / "flower_auth")
+    try:
+        saved = path.read_text().strip()
+    except FileNotFoundError:
+        saved = ""
+    if ":" in saved:
+        return saved
+    path.parent.mkdir(parents=True, exist_ok=True)
+    auth = f"admin:{secrets.token_urlsafe(18)}"
+    # Created 0600 from the start: never readable by other local users, not even briefly.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(auth + "\n")
+    os.chmod(path, 0o600)  # an existing (empty, damaged) file keeps its old mode otherwise
+    return auth
+
+
 # --- child processes ------------------------------------------------------------------------------
 
 
@@ -198,6 +227,12 @@ class Launcher:
     def prepare_environment(self) -> None:
         self.env.setdefault("DJANGO_SETTINGS_MODULE", "nautilus.settings.local")
         self.env["PYTHONUNBUFFERED"] = "1"  # children's lines arrive as they are written
+        if self.args.debug:
+            self.env["DJANGO_DEBUG"] = "1"
+        else:
+            self.env.setdefault("DJANGO_DEBUG", "0")
+        if not self.args.no_flower:
+            self.env["FLOWER_BASIC_AUTH"] = flower_basic_auth(self.env)
         if not self.env.get("REDIS_URL"):
             self.redis_proc, self.env["REDIS_URL"] = private_redis.start(own_session=True)
             self.say("launcher", f"private Redis at {self.env['REDIS_URL']} (pid {self.redis_proc.pid})")
@@ -326,7 +361,7 @@ class Launcher:
         try:
             self.prepare_environment()
             settings = self.settings()
-            flower_port, flower_auth = settings.FLOWER_PORT, settings.FLOWER_BASIC_AUTH
+            flower_port, flower_auth = settings.FLOWER_PORT, self.env.get("FLOWER_BASIC_AUTH", "")
             token = self.prepare_database(settings)
             for name, argv in service_commands(self.args, flower_port=flower_port, flower_auth=flower_auth):
                 self.spawn(name, argv)

@@ -1,12 +1,13 @@
-"""Platform HTTP: /health, /metrics, jobs, engine list/health and the engine selftest."""
+"""Platform HTTP: /health, /metrics, jobs, engine list/health, the engine selftest and the API token."""
 
 from __future__ import annotations
 
 from django.http import HttpResponse
 from django_prometheus.exports import ExportToDjangoView
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import AllowAny, IsAdminUser, IsAuthenticated
 from rest_framework.request import Request
@@ -15,6 +16,7 @@ from rest_framework.views import APIView
 
 from workers.registry import ENGINES, ENGINES_BY_KEY, Engine
 
+from .auth_token import TokenObtainSerializer, TokenObtainThrottle, TokenSerializer
 from .health import UNHEALTHY, engines_health, platform_health
 from .metrics import queue_depths_sample
 from .responses import job_response
@@ -124,3 +126,27 @@ class JobDetailView(APIView):
         if not job_visible_to(job, request.user):
             raise PermissionDenied("this job belongs to someone else")
         return Response(JobSerializer(job, context={"request": request}).data)
+
+
+class TokenObtainView(APIView):
+    """Exchange a username and password for the user's API token (created on first use)."""
+
+    authentication_classes: list = []  # a stale session or token must not change the answer
+    permission_classes = [AllowAny]
+    throttle_classes = [TokenObtainThrottle]
+    throttle_scope = "auth_token"
+
+    @extend_schema(
+        request=TokenObtainSerializer,
+        responses={
+            200: TokenSerializer,
+            400: OpenApiResponse(OpenApiTypes.OBJECT, description="Missing fields or bad credentials."),
+            429: OpenApiResponse(OpenApiTypes.OBJECT, description="Too many attempts from this address."),
+        },
+        tags=["auth"],
+    )
+    def post(self, request: Request) -> Response:
+        ser = TokenObtainSerializer(data=request.data, context={"request": request})
+        ser.is_valid(raise_exception=True)
+        token, _ = Token.objects.get_or_create(user=ser.validated_data["user"])
+        return Response(TokenSerializer({"token": token.key}).data)

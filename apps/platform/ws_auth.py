@@ -1,6 +1,11 @@
 """WebSocket auth: a DRF token given as `?token=` or an `Authorization: Token …` header (programs),
 falling back to the session (browsers). A bad or missing token leaves the session user, usually
-AnonymousUser; consumers decide what an anonymous connection gets (ws/stream closes with 4401)."""
+AnonymousUser; consumers decide what an anonymous connection gets (ws/stream closes with 4401).
+
+The Origin check guards against cross-site WebSocket hijacking, which rides on the browser's
+ambient session cookie. A valid token is no ambient credential (a page must already hold it), so a
+connection the token authenticated skips the check: services and scripts send no Origin. Anything
+else (session, bad token falling back to the session, anonymous) must come from an allowed Origin."""
 
 from __future__ import annotations
 
@@ -9,6 +14,10 @@ from urllib.parse import parse_qs
 from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
+from channels.security.websocket import AllowedHostsOriginValidator
+
+# Set in the scope by TokenAuthMiddleware when a valid token authenticated the connection.
+AUTH_BY_TOKEN = "nautilus.auth_by_token"
 
 
 def token_from_scope(scope) -> str | None:
@@ -41,9 +50,26 @@ class TokenAuthMiddleware(BaseMiddleware):
         if key:
             user = await user_for_token(key)
             if user is not None:
-                scope = dict(scope, user=user)
+                scope = dict(scope, user=user, **{AUTH_BY_TOKEN: True})
         return await super().__call__(scope, receive, send)
+
+
+class OriginValidatorUnlessToken:
+    """AllowedHostsOriginValidator for every connection the token did not authenticate."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.checked = AllowedHostsOriginValidator(inner)
+
+    async def __call__(self, scope, receive, send):
+        app = self.inner if scope.get(AUTH_BY_TOKEN) else self.checked
+        return await app(scope, receive, send)
 
 
 def TokenAuthMiddlewareStack(inner):  # noqa: N802 - mirrors Channels' AuthMiddlewareStack
     return AuthMiddlewareStack(TokenAuthMiddleware(inner))
+
+
+def websocket_stack(inner):
+    """Auth first (token, else session), then the Origin check for all but token connections."""
+    return TokenAuthMiddlewareStack(OriginValidatorUnlessToken(inner))

@@ -118,6 +118,16 @@ def portfolio_ids_visible(user):
     return None if q is None else Portfolio.objects.filter(q).values("pk")
 
 
+def portfolio_keys_visible(user) -> tuple[frozenset[int], frozenset[str]] | None:
+    """The ids and the codes of the portfolios `user` may view, in one query (ws/stream matches
+    events that name a portfolio by either); None means all (staff)."""
+    q = permissions.visible_q(user)
+    if q is None:
+        return None
+    rows = list(Portfolio.objects.filter(q).values_list("pk", "code"))
+    return frozenset(pk for pk, _ in rows), frozenset(code for _, code in rows)
+
+
 TRANSACTION_DTYPES = {
     "portfolio_id": np.int64,
     "id": np.int64,

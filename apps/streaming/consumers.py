@@ -13,6 +13,10 @@ Server → client:
 Events come from the process's bus relay (apps.platform.bus.relay): one Redis reader shared by all
 connections. With last_id, events after that id up to the moment of subscribing are replayed first,
 then live ones follow without a gap; a send lock keeps replay ahead of live events.
+
+Every event, replayed or live, passes one gate before it is sent: Visibility.allows (visibility.py),
+the REST API's rule — an event naming a portfolio goes only to users who may view it (owner, group,
+staff), a job's events only to its creator and staff; market data and system health go to all.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ from apps.platform import bus
 from apps.platform.bus.events import id_key
 from apps.platform.bus.reader import normalize_id
 from apps.platform.parsers import loads_bounded
+
+from .visibility import Visibility
 
 log = logging.getLogger(__name__)
 
@@ -56,11 +62,14 @@ class StreamConsumer(AsyncWebsocketConsumer):
         self.pump: asyncio.Task | None = None
         self.send_lock = asyncio.Lock()
         self.reported_drops = 0
+        self.visibility: Visibility | None = None
         user = self.scope.get("user")
         # Accept, then close: a close before accept becomes an HTTP 403 and the client never sees 4401.
         await self.accept()
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        self.visibility = Visibility(user)
 
     async def disconnect(self, code):
         if self.pump is not None:
@@ -72,6 +81,8 @@ class StreamConsumer(AsyncWebsocketConsumer):
             await bus.relay().detach(listener)
 
     async def receive(self, text_data=None, bytes_data=None):
+        if self.visibility is None:  # closed as unauthenticated: frames still in flight get nothing
+            return
         try:
             if text_data is None:
                 raise BadMessage("send JSON text frames")
@@ -144,6 +155,7 @@ class StreamConsumer(AsyncWebsocketConsumer):
                     for e in replay
                     if not (id_key(e.id) > since and any(bus.topic_matches(p, e.topic) for p in old))
                 ]
+                replay = await self.visibility.filter(replay)
                 ack |= {"replayed": len(replay), "truncated": truncated}
             await self.send(text_data=json.dumps(ack))
             for ev in replay:
@@ -164,6 +176,8 @@ class StreamConsumer(AsyncWebsocketConsumer):
         while True:
             ev = await listener.queue.get()
             async with self.send_lock:
+                if not await self.visibility.allows(ev):
+                    continue
                 if listener.dropped > self.reported_drops:
                     await self.send(
                         text_data=json.dumps(

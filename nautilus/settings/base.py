@@ -277,7 +277,8 @@ PROMETHEUS_EXPORT_MIGRATIONS = False
 
 # --- Flower ---------------------------------------------------------------------------------------
 FLOWER_PORT = env.int("FLOWER_PORT", default=5555)
-FLOWER_BASIC_AUTH = env("FLOWER_BASIC_AUTH", default="admin:admin")
+# No default login: `make up` generates one (workers/launcher.py), production requires it.
+FLOWER_BASIC_AUTH = env("FLOWER_BASIC_AUTH", default="")
 
 LOGGING = {
     "version": 1,
@@ -306,3 +307,24 @@ RISK_ALERT_EMAIL_FROM = env.str("RISK_ALERT_EMAIL_FROM", default="risk@nautilus.
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+
+# POST /api/auth/token: attempts per client IP (DRF rate syntax), against password guessing.
+AUTH_TOKEN_THROTTLE_RATE = env.str("AUTH_TOKEN_THROTTLE_RATE", default="10/min")
+
+# GET /metrics access (apps/platform/metrics_access.py). None: no network rule (laptop); production
+# defaults to METRICS_PRIVATE_NETWORKS. A bearer token, when set, also admits any client.
+METRICS_PRIVATE_NETWORKS = [
+    "127.0.0.0/8",
+    "::1/128",
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "fc00::/7",
+]
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=None)
+METRICS_BEARER_TOKEN = env.str("METRICS_BEARER_TOKEN", default="")
+# How many reverse proxies of ours append to X-Forwarded-For; 0: only REMOTE_ADDR counts.
+METRICS_NUM_PROXIES = env.int("METRICS_NUM_PROXIES", default=0)
+
+# ws/stream: how often a connection reloads the portfolios its user may view (sharing, unsharing).
+STREAM_VISIBILITY_REFRESH_SECONDS = env.float("STREAM_VISIBILITY_REFRESH_SECONDS", default=30.0)

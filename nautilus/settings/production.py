@@ -1,7 +1,7 @@
 """Production settings: refuse to start without secrets; pass `manage.py check --deploy`."""
 
 from .base import *  # noqa: F401,F403
-from .base import env
+from .base import METRICS_PRIVATE_NETWORKS, env
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")  # no default: a missing secret stops the process
@@ -10,6 +10,9 @@ DATABASES = {"default": env.db_url("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 FLOWER_BASIC_AUTH = env("FLOWER_BASIC_AUTH")
+# /metrics: loopback and private networks (Prometheus on the compose network) unless configured;
+# an empty list leaves only METRICS_BEARER_TOKEN (fail closed, never open).
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=METRICS_PRIVATE_NETWORKS)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)

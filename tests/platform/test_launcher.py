@@ -100,8 +100,11 @@ def test_make_up_compact_serves_health_and_stops_every_child_on_sigint(tmp_path)
         "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prometheus"),
         "STATIC_ROOT": str(tmp_path / "static"),
         "FLOWER_PORT": str(flower_port),
+        "FLOWER_AUTH_FILE": str(tmp_path / "flower_auth"),
         "NO_COLOR": "1",
     }
+    env.pop("DJANGO_DEBUG", None)
+    env.pop("FLOWER_BASIC_AUTH", None)
     log = (tmp_path / "launcher.log").open("w+")
     proc = subprocess.Popen(
         [sys.executable, "-m", "workers.launcher", "--compact", "--port", str(port)],
@@ -124,6 +127,13 @@ def test_make_up_compact_serves_health_and_stops_every_child_on_sigint(tmp_path)
             assert _get(f"http://127.0.0.1:{port}/admin/login/")[0] == 200
         else:
             assert set(json.loads(body)["engines"]) == {e.key for e in ENGINES}
+        # DEBUG is off by default: a 404 lists no URL patterns, and collectstatic + WhiteNoise
+        # still serve the admin's static files.
+        missing = _get(f"http://127.0.0.1:{port}/no-such-page")
+        assert missing[0] == 404 and b"URLconf" not in missing[1] and b"api/engines" not in missing[1]
+        assert _get(f"http://127.0.0.1:{port}/admin/login/")[0] == 200
+        css = _get(f"http://127.0.0.1:{port}/static/admin/css/base.css")
+        assert css[0] == 200 and b"body" in css[1]
     finally:
         # Always stop through the launcher (a SIGKILL would orphan its children).
         if proc.poll() is None:
@@ -140,6 +150,9 @@ def test_make_up_compact_serves_health_and_stops_every_child_on_sigint(tmp_path)
     assert redis_pid, "the launcher must start its own Redis when REDIS_URL is unset"
     assert {"web", "worker", "beat", "flower", "migrate"} <= set(re.findall(r"started (\S+) \(pid", output))
     assert _alive_in_groups(started) == [], output[-4000:]
+    auth = (tmp_path / "flower_auth").read_text().strip()
+    assert auth.startswith("admin:") and auth != "admin:admin"
+    assert f"(login {auth})" in output  # the banner shows the generated Flower login
     assert not Path(f"/proc/{redis_pid.group(1)}").exists() or "Z" in _proc_state(int(redis_pid.group(1)))
 
 

@@ -13,6 +13,7 @@ from django.db import connections
 from rest_framework.authtoken.models import Token
 
 from apps.platform import bus
+from apps.platform.models import Job
 from nautilus.asgi import application
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
@@ -78,7 +79,9 @@ async def test_query_token_subscribe_receives_matching_events_only(fresh_bus, to
     await comm.disconnect()
 
 
-async def test_header_token_and_unsubscribe(fresh_bus, token):
+async def test_header_token_and_unsubscribe(fresh_bus, token, user):
+    # The job is the user's own: another user's (or nobody's) job events are not delivered.
+    job = await sync_to_async(Job.objects.create)(engine="risk", name="t", created_by=user)
     comm = await connected(headers=[(b"authorization", f"Token {token}".encode())])
     await comm.send_json_to({"action": "subscribe", "patterns": ["risk.#", "system.jobs.*"]})
     ack = await comm.receive_json_from(timeout=WAIT)
@@ -89,7 +92,7 @@ async def test_header_token_and_unsubscribe(fresh_bus, token):
         "patterns": ["system.jobs.*"],
     }
     await publish("risk.breaches.p1", {"x": 1})
-    eid = await publish("system.jobs.9", {"state": "done"})
+    eid = await publish(f"system.jobs.{job.pk}", {"job_id": str(job.pk), "state": "done"})
     msg = await comm.receive_json_from(timeout=WAIT)
     assert (msg["id"], msg["priority"]) == (eid, "low")
     await comm.disconnect()

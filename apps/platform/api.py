@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django_prometheus.exports import ExportToDjangoView
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -138,11 +138,8 @@ class TokenObtainView(APIView):
 
     @extend_schema(
         request=TokenObtainSerializer,
-        responses={
-            200: TokenSerializer,
-            400: OpenApiResponse(OpenApiTypes.OBJECT, description="Missing fields or bad credentials."),
-            429: OpenApiResponse(OpenApiTypes.OBJECT, description="Too many attempts from this address."),
-        },
+        # 400 (missing fields, bad credentials) and 429 come from the shared error answers.
+        responses={200: TokenSerializer},
         tags=["auth"],
     )
     def post(self, request: Request) -> Response:

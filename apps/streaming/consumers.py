@@ -32,7 +32,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from apps.platform import bus
 from apps.platform.bus.events import id_key
 from apps.platform.bus.reader import normalize_id
-from apps.platform.parsers import loads_bounded
+from apps.platform.parsers import JSONTooDeep, loads_bounded
 
 from .visibility import Visibility
 
@@ -89,7 +89,9 @@ class StreamConsumer(AsyncWebsocketConsumer):
             if len(text_data) > MAX_MESSAGE_BYTES:
                 raise BadMessage(f"message larger than {MAX_MESSAGE_BYTES} bytes")
             try:
-                msg = loads_bounded(text_data)  # deep nesting: a JSONDecodeError, not RecursionError
+                msg = loads_bounded(text_data)  # deep nesting: JSONTooDeep, not RecursionError
+            except JSONTooDeep as exc:
+                raise BadMessage(exc.msg) from None
             except json.JSONDecodeError:
                 raise BadMessage("invalid JSON") from None
             if not isinstance(msg, dict):

@@ -15,7 +15,7 @@ async def test_a_deeply_nested_message_gets_an_error_and_the_connection_lives(fr
     comm = await connected(f"/ws/stream?token={token}")
     await comm.send_to(text_data='{"action": ' + "[" * depth + "]" * depth + "}")
     msg = await comm.receive_json_from(timeout=WAIT)
-    assert msg == {"type": "error", "detail": "invalid JSON"}
+    assert msg == {"type": "error", "detail": "JSON nested deeper than 64 levels"}
     await comm.send_json_to({"action": "ping"})
     assert await comm.receive_json_from(timeout=WAIT) == {"type": "pong"}
     await comm.disconnect()

@@ -177,6 +177,7 @@ async def test_real_publishers_bookings_and_job_events_reach_only_their_owner(fr
         for m in await events_until(comm, fence)
     ]
     assert got == [
+        ("trading.positions.alice_001", "alice_001"),  # the deposit (kind cash)
         ("trading.executions.alice_001", "alice_001"),
         ("trading.positions.alice_001", "alice_001"),
         (f"system.jobs.{world.jobs['alice']}", world.jobs["alice"]),

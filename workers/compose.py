@@ -299,7 +299,8 @@ def compose_spec() -> tuple[dict, dict[str, object]]:
             "--workers",
             "${WEB_CONCURRENCY:-2}",
             "--proxy-headers",
-            "--forwarded-allow-ips=*",
+            # Only the proxy in front may say who the client is: /metrics trusts the client address.
+            "--forwarded-allow-ips=${FORWARDED_ALLOW_IPS:-127.0.0.1}",
         ],
         ports=[f"${{WEB_PORT:-{WEB_PORT}}}:{WEB_PORT}"],
         tmpfs=[f"{MULTIPROC_DIR}:mode=1777,size=64m"],

@@ -20,18 +20,24 @@ REQUIRED = {
 }
 
 
-class AttributionRequestSerializer(serializers.Serializer):
-    method = serializers.ChoiceField(choices=METHODS)
-    start = InstantTextField(required=False, allow_null=True, default=None)
-    end = InstantTextField(required=False, allow_null=True, default=None)
-    linking = serializers.ChoiceField(choices=LINKINGS, default="carino")
-    frequency = serializers.ChoiceField(
+def book_frequency_field() -> serializers.ChoiceField:
+    """The periods of a stored book's returns (attribution, tear sheets); left out, the finest of
+    daily, weekly and monthly that the book's bars give."""
+    return serializers.ChoiceField(
         choices=[*FREQUENCIES, *FREQUENCY_ALIASES],
         required=False,
         allow_null=True,
         default=None,
         help_text="daily|weekly|monthly (or 1d, 1w, 1mo); default: the finest the book's bars give",
     )
+
+
+class AttributionRequestSerializer(serializers.Serializer):
+    method = serializers.ChoiceField(choices=METHODS)
+    start = InstantTextField(required=False, allow_null=True, default=None)
+    end = InstantTextField(required=False, allow_null=True, default=None)
+    linking = serializers.ChoiceField(choices=LINKINGS, default="carino")
+    frequency = book_frequency_field()
     periods = serializers.ListField(
         child=serializers.JSONField(),
         required=False,

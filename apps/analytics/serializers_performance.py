@@ -39,7 +39,9 @@ class RiskFreeField(serializers.CharField):
         low, high = RISK_FREE_RANGE
         problem = number_problem(rate, low=low, high=high)
         if problem:
-            raise serializers.ValidationError(f"{problem} (an annual rate as a fraction, or a stored series code)")
+            raise serializers.ValidationError(
+                f"{problem} (an annual rate as a fraction, or a stored series code)"
+            )
         return rate
 
 

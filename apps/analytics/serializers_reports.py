@@ -8,8 +8,8 @@ from rest_framework import serializers
 
 from apps.platform.fields import InstantTextField
 
-from .kernels.returns import FREQUENCIES, FREQUENCY_ALIASES
 from .reports.files import REPORT_FORMAT_CHOICES
+from .serializers_attribution import book_frequency_field
 from .services.attribution_stored import benchmark_model
 
 
@@ -17,13 +17,7 @@ class ReportRequestSerializer(serializers.Serializer):
     format = serializers.ChoiceField(choices=REPORT_FORMAT_CHOICES, default="html")
     start = InstantTextField(required=False, allow_blank=True, allow_null=True, default=None)
     end = InstantTextField(required=False, allow_blank=True, allow_null=True, default=None)
-    frequency = serializers.ChoiceField(
-        choices=[*FREQUENCIES, *FREQUENCY_ALIASES],
-        required=False,
-        allow_null=True,
-        default=None,
-        help_text="daily|weekly|monthly (or 1d, 1w, 1mo); default: the finest the book's bars give",
-    )
+    frequency = book_frequency_field()
     benchmark = serializers.JSONField(
         required=False,
         help_text='a model benchmark for a Brinson table: {"portfolio": "CODE"} or {"weights": {"SYMBOL": w}}',

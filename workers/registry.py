@@ -74,7 +74,11 @@ class Engine:
         concurrency = lane.concurrency if lane else self.concurrency
         name = f"{self.key}-{lane.name}@%h" if lane else self.worker_name
         queue = lane.queue if lane else ",".join(queues or (self.queue,))
-        soft, hard = (lane.soft_time_limit_s, lane.time_limit_s) if lane else (self.soft_time_limit_s, self.time_limit_s)
+        soft, hard = (
+            (lane.soft_time_limit_s, lane.time_limit_s)
+            if lane
+            else (self.soft_time_limit_s, self.time_limit_s)
+        )
         argv = [
             "celery",
             "-A",

@@ -14,7 +14,7 @@ Events come from the process's bus relay (apps.platform.bus.relay): one Redis re
 connections. With last_id, events after that id up to the moment of subscribing are replayed first,
 then live ones follow without a gap; a send lock keeps replay ahead of live events.
 
-Every event, replayed or live, passes one gate before it is sent: Visibility.allows (visibility.py),
+Every event, replayed or live, passes one gate before it is sent: Visibility.allows (selectors/visibility.py),
 the REST API's rule — an event naming a portfolio goes only to users who may view it (owner, group,
 staff), a job's events only to its creator and staff; market data and system health go to all.
 """
@@ -34,7 +34,7 @@ from apps.platform.bus.events import id_key
 from apps.platform.bus.reader import normalize_id
 from apps.platform.parsers import JSONTooDeep, loads_bounded
 
-from .visibility import Visibility
+from ..selectors.visibility import Visibility
 
 log = logging.getLogger(__name__)
 

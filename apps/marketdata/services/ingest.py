@@ -21,14 +21,14 @@ from django.utils import timezone
 
 from apps.platform.fields import instant_problem
 
-from .. import storage
-from ..ingest.bars import bars_prepare
-from ..ingest.checks import MAX_REPORTED_ERRORS
-from ..ingest.fundamentals import fundamentals_prepare
-from ..ingest.fx import fx_prepare
-from ..ingest.reading import ROW_NUMBERING, FileFormatError, RawTable, Source, read_table
-from ..ingest.series import series_prepare
 from ..models import INTERVALS, EconomicSeries, Instrument
+from ..selectors.ingest.bars import bars_prepare
+from ..selectors.ingest.checks import MAX_REPORTED_ERRORS
+from ..selectors.ingest.fundamentals import fundamentals_prepare
+from ..selectors.ingest.fx import fx_prepare
+from ..selectors.ingest.reading import ROW_NUMBERING, FileFormatError, RawTable, Source, read_table
+from ..selectors.ingest.series import series_prepare
+from . import storage
 from .instruments import instrument_create
 
 log = logging.getLogger(__name__)

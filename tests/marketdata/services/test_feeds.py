@@ -16,6 +16,7 @@ import pytest
 from django.db import connection
 
 from apps.marketdata.models import Bar, FeedSession, FeedState
+from apps.marketdata.selectors.ingest.bars import bars_out_of_range
 from apps.marketdata.services import storage
 from apps.marketdata.services.feeds import control
 from apps.marketdata.services.feeds import sessions as services
@@ -435,3 +436,42 @@ def test_feed_run_process_runs_feeds_stops_them_and_exits_cleanly_on_sigterm(fre
     assert proc.returncode == 0, out
     assert "feed runner stopped" in out
     assert FeedSession.objects.get(pk=second.pk).state == FeedState.PENDING  # handed back for the next run
+
+
+def test_a_live_bar_out_of_range_is_counted_and_skipped_like_ingest_would():
+    published, stored = [], []
+    feed = LiveFeed(
+        session_id=1,
+        instrument_ids=[1, 2],
+        symbols=["A", "B"],
+        sectors=["x", "y"],
+        rate=4,
+        interval="1m",
+        seed=5,
+        depth=0,
+        started=T0,
+        publish=lambda topic, payload: published.append((topic, payload)),
+        store=lambda frame, interval: stored.append(frame),
+    )
+    feed.advance(T0 + 10)  # inside the 12:00 bar, which closes at T0 + 30
+    feed._volume[0] = -1e12  # A's bar now breaks ingest's rule (negative volume); B's is fine
+    feed.advance(T0 + 31)
+    bar_topics = [topic for topic, _ in published if ".bars." in topic]
+    assert bar_topics == ["market.data.bars.B"]
+    assert len(stored) == 1 and stored[0]["instrument_id"].tolist() == [2]
+    assert feed.counters.bars_stored == 1 and feed.counters.bars_published == 1
+    assert feed.counters.error_count == 1 and "skipped 1 1m bar(s)" in feed.counters.last_error
+    assert feed.counters.last_error.endswith(": A")
+
+
+def test_the_range_rule_of_live_bars_is_ingests():
+    frame = pd.DataFrame(
+        {
+            "open": [10.0, 10.0, 10.0, 10.0, float("nan")],
+            "high": [11.0, 9.5, 11.0, 11.0, 11.0],
+            "low": [9.0, 9.0, 10.5, 9.0, 9.0],
+            "close": [10.5, 10.0, 10.0, 10.0, 10.0],
+            "volume": [5.0, 5.0, 5.0, -1.0, 5.0],
+        }
+    )
+    assert bars_out_of_range(frame).tolist() == [False, True, True, True, True]

@@ -75,22 +75,7 @@ def bars_prepare(table: RawTable, *, symbol: str | None = None) -> PreparedBars:
         if "volume" in raw
         else pd.Series(0.0, index=raw.index)
     )
-    # Bounds are only checked on rows whose prices are all numbers (one reason per bad value).
-    priced = pd.Series(
-        np.isfinite(out[["open", "high", "low", "close"]].to_numpy()).all(axis=1), index=out.index
-    )
-    top, bottom = out[["open", "close"]].max(axis=1), out[["open", "close"]].min(axis=1)
-    problems.flag(
-        priced & (out["high"] < top),
-        "high",
-        "high " + out["high"].astype(str) + " is below max(open, close) " + top.astype(str),
-    )
-    problems.flag(
-        priced & (out["low"] > bottom),
-        "low",
-        "low " + out["low"].astype(str) + " is above min(open, close) " + bottom.astype(str),
-    )
-    problems.flag(out["volume"] < 0, "volume", "negative volume " + out["volume"].astype(str))
+    bar_ranges(out, problems)
     problems.flag(out["trade_count"] < 0, "trade_count", "negative trade count")
     checks.whole_numbers_in_bigint(out["trade_count"], "trade_count", problems)
     problems.flag(
@@ -106,3 +91,35 @@ def bars_prepare(table: RawTable, *, symbol: str | None = None) -> PreparedBars:
         rows_read=len(raw),
         problems=problems,
     )
+
+
+def bar_ranges(out: pd.DataFrame, problems: checks.RowProblems) -> None:
+    """The range rule of a bar: high >= max(open, close), low <= min(open, close), volume >= 0.
+    Bounds are only checked on rows whose prices are all numbers (one reason per bad value)."""
+    priced = pd.Series(
+        np.isfinite(out[["open", "high", "low", "close"]].to_numpy()).all(axis=1), index=out.index
+    )
+    top, bottom = out[["open", "close"]].max(axis=1), out[["open", "close"]].min(axis=1)
+    problems.flag(
+        priced & (out["high"] < top),
+        "high",
+        "high " + out["high"].astype(str) + " is below max(open, close) " + top.astype(str),
+    )
+    problems.flag(
+        priced & (out["low"] > bottom),
+        "low",
+        "low " + out["low"].astype(str) + " is above min(open, close) " + bottom.astype(str),
+    )
+    problems.flag(out["volume"] < 0, "volume", "negative volume " + out["volume"].astype(str))
+
+
+def bars_out_of_range(frame: pd.DataFrame) -> np.ndarray:
+    """Rows of a bar frame (open, high, low, close, volume) that ingest would reject: a price that
+    is not a finite number, or a break of `bar_ranges`. For bars built elsewhere (the live feed)."""
+    problems = checks.RowProblems(pd.Series(np.arange(len(frame)), index=frame.index))
+    prices = frame[["open", "high", "low", "close"]].to_numpy(dtype=np.float64)
+    problems.flag(
+        pd.Series(~np.isfinite(prices).all(axis=1), index=frame.index), "price", "not a finite number"
+    )
+    bar_ranges(frame, problems)
+    return problems.bad.to_numpy()

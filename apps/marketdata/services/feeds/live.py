@@ -23,6 +23,7 @@ from ...kernels.simulation import MarketParams, SimulatedMarket, seconds_to_year
 from ...kernels.simulation.market import default_start_prices
 from ...models import FeedSession, interval_seconds
 from ...selectors import feeds as selectors
+from ...selectors.ingest.bars import bars_out_of_range
 from .. import storage
 from . import events
 from .control import Counters
@@ -207,14 +208,28 @@ class LiveFeed:
             }
         )
         self._bar_start = None
+        # Ingest's range rule: a bar that breaks it is neither stored nor published, only counted.
+        bad = bars_out_of_range(frame)
+        if bad.any():
+            skipped = [self.symbols[i] for i in np.flatnonzero(bad)]
+            self.counters.error_count += 1
+            self.counters.last_error = (
+                f"skipped {len(skipped)} {self.interval} bar(s) at {start:%Y-%m-%d %H:%M} out of range "
+                f"(high/low outside open and close, negative volume or a non-finite price): {', '.join(skipped)}"
+            )
+            log.warning("live feed #%s: %s", self.session_id, self.counters.last_error)
+            frame = frame[~bad]
         try:
-            self.store(frame, interval=self.interval)
+            if len(frame):
+                self.store(frame, interval=self.interval)
             self.counters.bars_stored += len(frame)
         except Exception as exc:  # the bars still go out on the bus; the loss is counted and logged
             self.counters.error_count += 1
             self.counters.last_error = f"storing {self.interval} bars at {start:%Y-%m-%d %H:%M}: {exc}"
             log.exception("live feed #%s could not store its bars", self.session_id)
         for i, sym in enumerate(self.symbols):
+            if bad[i]:
+                continue
             self.publish(
                 events.topic("bars", sym),
                 events.bar_payload(
@@ -233,4 +248,4 @@ class LiveFeed:
                     adj_close=self._close[i],
                 ),
             )
-        self.counters.bars_published += len(self.symbols)
+        self.counters.bars_published += int((~bad).sum())

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.platform.fields import instant_problem
+from apps.platform.timestamps import iso_utc
 
 from ..models import INTERVALS, EconomicSeries, Instrument
 from ..selectors.ingest.bars import bars_prepare
@@ -127,10 +128,18 @@ def _groups(frame: pd.DataFrame, by: str | list[str], time_col: str) -> dict[str
         name = "".join(key) if isinstance(key, tuple) else str(key)
         out[name] = {
             "count": int(row["count"]),
-            "first": row["min"].isoformat(),
-            "last": row["max"].isoformat(),
+            "first": _bound(row["min"]),
+            "last": _bound(row["max"]),
         }
     return out
+
+
+def _bound(value) -> str:
+    """A time column's first/last value as text: an instant in the one UTC format (`...Z`), a date
+    as YYYY-MM-DD."""
+    if isinstance(value, pd.Timestamp) and value.tzinfo is not None:
+        return iso_utc(value)
+    return value.isoformat()
 
 
 def _instrument_ids(symbols: list[str], *, create: bool) -> tuple[dict[str, int], list[str]]:

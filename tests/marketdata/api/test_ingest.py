@@ -149,7 +149,7 @@ def test_sp500_upload_runs_on_a_real_worker_and_answers_with_the_report(
         5031,
         ["SPX"],
     )
-    assert report["groups"]["SPX"]["first"] == "1999-01-04T00:00:00+00:00"
+    assert report["groups"]["SPX"]["first"] == "1999-01-04T00:00:00Z"
     assert Bar.objects.filter(instrument__symbol="SPX").count() == 5031
     job = Job.objects.get(pk=resp["X-Job-Id"])
     assert (job.state, job.progress) == (JobState.SUCCEEDED, 100)

@@ -31,7 +31,7 @@ def test_ingest_bars_sp500_csv_then_reload_is_idempotent(tmp_path):
     sp500.to_csv(path)
     out = run("ingest_bars", str(path), "--symbol", "SPX", "--create-instruments")
     assert "bars: read 5031, valid 5031, invalid 0, written 5031 (interval 1d)" in out
-    assert "SPX: 5031 rows, 1999-01-04T00:00:00+00:00 .. 2018-12-31T00:00:00+00:00" in out
+    assert "SPX: 5031 rows, 1999-01-04T00:00:00Z .. 2018-12-31T00:00:00Z" in out
     run("ingest_bars", str(path), "--symbol", "SPX")
     assert Bar.objects.count() == 5031
     day = Bar.objects.get(instrument__symbol="SPX", ts=dt.datetime(2008, 10, 13, tzinfo=dt.UTC))
@@ -48,7 +48,7 @@ def test_ingest_bars_nasdaq_parquet_json_report(tmp_path):
     path = tmp_path / "ndx.parquet"
     nasdaq.to_parquet(path)
     report = json.loads(run("ingest_bars", str(path), "--symbol", "NDX", "--create-instruments", "--json"))
-    assert report["rows_written"] == 5031 and report["groups"]["NDX"]["last"] == "2018-12-31T00:00:00+00:00"
+    assert report["rows_written"] == 5031 and report["groups"]["NDX"]["last"] == "2018-12-31T00:00:00Z"
     stored = Bar.objects.filter(instrument__symbol="NDX").order_by("-ts").values_list("adj_close", flat=True)
     assert stored[0] == pytest.approx(nasdaq["Adj Close"].iloc[-1])
 
@@ -140,3 +140,30 @@ def test_ingest_fundamentals_and_fx(tmp_path):
     assert "row 2, quote: base and quote are the same" in text
     assert "row 3, base: not a 3-letter currency code: EU" in text
     assert "row 4, rate: a rate must be positive" in text
+
+
+def test_an_impossible_date_in_the_file_is_a_row_error_not_a_traceback(tmp_path):
+    Instrument.objects.create(symbol="AAPL")
+    path = tmp_path / "bad_day.csv"
+    path.write_text("Date,Open,High,Low,Close\n2024-02-29,1,2,0.5,1\n2024-02-30,1,2,0.5,1\n")
+    out = StringIO()
+    with pytest.raises(CommandError, match="1 invalid row"):
+        call_command("ingest_bars", str(path), "--symbol", "AAPL", "--no-progress", stdout=out)
+    assert "row 3, ts: unparseable timestamp: 2024-02-30" in out.getvalue()
+    assert Bar.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("command", "option", "value"),
+    [
+        ("ingest_series", "--known-at", "2024-02-30"),
+        ("ingest_series", "--known-at", "2024-02-30T10:00"),
+        ("ingest_fundamentals", "--reported-at", "2023-13-01"),
+    ],
+)
+def test_an_impossible_date_option_is_a_clear_error_and_a_non_zero_exit(tmp_path, command, option, value):
+    path = tmp_path / "any.csv"
+    path.write_text("date,value\n2024-02-01,1.5\n")
+    with pytest.raises(CommandError, match=f"{option}: not a valid date or datetime") as caught:
+        call_command(command, str(path), option, value, "--no-progress", stdout=StringIO())
+    assert caught.value.returncode != 0  # manage.py exits with it

@@ -45,8 +45,8 @@ def test_sp500_csv_loads_with_counts_dates_and_values_of_the_source(tmp_path, sp
     assert (report.rows_read, report.rows_invalid, report.rows_written) == (5031, 0, 5031)
     assert report.groups["SPX"] == {
         "count": 5031,
-        "first": "1999-01-04T00:00:00+00:00",
-        "last": "2018-12-31T00:00:00+00:00",
+        "first": "1999-01-04T00:00:00Z",
+        "last": "2018-12-31T00:00:00Z",
     }
     bars = Bar.objects.filter(instrument__symbol="SPX")
     assert bars.count() == 5031
@@ -198,8 +198,8 @@ def test_one_summary_event_per_symbol_per_load(fresh_bus, instruments, django_ca
         "interval": "1d",
         "source": "ingest",
         "count": 10,
-        "first": "2024-01-02T00:00:00+00:00",
-        "last": "2024-01-11T00:00:00+00:00",
+        "first": "2024-01-02T00:00:00Z",
+        "last": "2024-01-11T00:00:00Z",
     }
 
 

@@ -4,8 +4,10 @@ market.data.bars.{symbol}; every payload also carries the exact symbol and the f
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
+
+from apps.platform.numbers import finite_or_none
+from apps.platform.timestamps import iso_utc
 
 _NOT_IN_SEGMENT = re.compile(r"[.*#\s]+")
 
@@ -20,27 +22,15 @@ def topic(kind: str, symbol: str) -> str:
     return f"market.data.{kind}.{symbol_segment(symbol)}"
 
 
-def iso(ts: dt.datetime) -> str:
-    return ts.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-
-
-def _num(v) -> float | None:
-    """JSON-safe float: the bus refuses NaN, and a missing value is null."""
-    if v is None:
-        return None
-    f = float(v)
-    return f if math.isfinite(f) else None
-
-
 def quote_payload(*, feed_id: int, symbol: str, ts: dt.datetime, bid, ask, bid_size, ask_size) -> dict:
     return {
         "symbol": symbol,
-        "ts": iso(ts),
-        "bid": _num(bid),
-        "ask": _num(ask),
-        "bid_size": _num(bid_size),
-        "ask_size": _num(ask_size),
-        "mid": _num((float(bid) + float(ask)) / 2),
+        "ts": iso_utc(ts),
+        "bid": finite_or_none(bid),
+        "ask": finite_or_none(ask),
+        "bid_size": finite_or_none(bid_size),
+        "ask_size": finite_or_none(ask_size),
+        "mid": finite_or_none((float(bid) + float(ask)) / 2),
         "feed": feed_id,
     }
 
@@ -50,9 +40,9 @@ def level2_payload(
 ) -> dict:
     return {
         "symbol": symbol,
-        "ts": iso(ts),
-        "bids": [[_num(p), _num(s)] for p, s in zip(bid_prices, bid_sizes, strict=True)],
-        "asks": [[_num(p), _num(s)] for p, s in zip(ask_prices, ask_sizes, strict=True)],
+        "ts": iso_utc(ts),
+        "bids": [[finite_or_none(p), finite_or_none(s)] for p, s in zip(bid_prices, bid_sizes, strict=True)],
+        "asks": [[finite_or_none(p), finite_or_none(s)] for p, s in zip(ask_prices, ask_sizes, strict=True)],
         "feed": feed_id,
     }
 
@@ -76,14 +66,14 @@ def bar_payload(
     return {
         "symbol": symbol,
         "interval": interval,
-        "ts": iso(ts),
-        "open": _num(o),
-        "high": _num(h),
-        "low": _num(lo),
-        "close": _num(c),
-        "adj_close": _num(adj_close),
-        "volume": _num(volume),
-        "vwap": _num(vwap),
+        "ts": iso_utc(ts),
+        "open": finite_or_none(o),
+        "high": finite_or_none(h),
+        "low": finite_or_none(lo),
+        "close": finite_or_none(c),
+        "adj_close": finite_or_none(adj_close),
+        "volume": finite_or_none(volume),
+        "vwap": finite_or_none(vwap),
         "trade_count": None if trade_count is None or trade_count != trade_count else int(trade_count),
         "source": source,  # "live" (closed by the simulated feed) or "replay"
         "feed": feed_id,

@@ -9,7 +9,7 @@ from rest_framework import serializers
 from apps.platform.fields import ColumnDecimalField, printable_problem
 
 from ...models import Instrument
-from ...selectors.instruments import normalize_symbol
+from ...selectors.instruments import instrument_by_symbol, normalize_symbol
 
 
 class InstrumentSerializer(serializers.ModelSerializer):
@@ -46,7 +46,7 @@ class InstrumentSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(printable_problem(symbol))
         if self.instance is not None and symbol != self.instance.symbol:
             raise serializers.ValidationError("The symbol of an existing instrument cannot change.")
-        if self.instance is None and Instrument.objects.filter(symbol=symbol).exists():
+        if self.instance is None and instrument_by_symbol(symbol) is not None:
             raise serializers.ValidationError("An instrument with this symbol already exists.")
         return symbol
 

@@ -3,7 +3,7 @@
 Each class names the package and access it would need and refuses clearly instead of half working:
 the platform assumes no internet at run time, and the tests never call a network source. A
 deployment that wants one implements fetch_bars/fetch_series in a subclass and registers it with
-`apps.marketdata.adapters.register(name, factory)`.
+`apps.marketdata.selectors.adapters.register(name, factory)`.
 """
 
 from __future__ import annotations

@@ -14,8 +14,8 @@ import pandas as pd
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from apps.marketdata import storage
 from apps.marketdata.models import Bar, Instrument
+from apps.marketdata.services import storage
 from apps.portfolio.models import Portfolio
 from apps.portfolio.services import portfolio_create, transaction_record
 

@@ -29,8 +29,8 @@ from django.contrib.auth import get_user_model
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from apps.marketdata import storage
 from apps.marketdata.models import Bar, FxRate, Instrument, LatestBar
+from apps.marketdata.services import storage
 from apps.portfolio.models import Portfolio, Position, Transaction
 
 from .bench_kernel import ISSUE_LIMITS

@@ -49,7 +49,7 @@ from django.conf import settings
 from django.db import connection
 from tqdm import tqdm
 
-from apps.marketdata import storage
+from apps.marketdata.services import storage
 from apps.platform import bus
 from apps.platform.bench import celery_worker
 

@@ -258,9 +258,9 @@ SPECTACULAR_SETTINGS = {
     # feed can build bars at. Naming both keeps the schema stable (and `check --deploy` quiet).
     "ENUM_NAME_OVERRIDES": {
         "BarIntervalEnum": "apps.marketdata.models.INTERVALS",
-        "LiveFeedIntervalEnum": "apps.marketdata.feeds.services.LIVE_INTERVALS",
+        "LiveFeedIntervalEnum": "apps.marketdata.services.feeds.sessions.LIVE_INTERVALS",
         # `format`: the bar file formats keep their name beside the tear-sheet formats.
-        "FormatEnum": "apps.marketdata.serializers_read.BAR_FORMATS",
+        "FormatEnum": "apps.marketdata.api.serializers.bars.BAR_FORMATS",
         "ReportFormatEnum": "apps.analytics.reports.files.REPORT_FORMAT_CHOICES",
         # `status`: breaches and alert deliveries each keep their own life-cycle names.
         "BreachStatusEnum": "apps.risk.models.BreachStatus.choices",

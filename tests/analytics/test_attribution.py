@@ -352,7 +352,7 @@ def test_api_factor_on_the_stored_book_returns(api_client, user):
 
     from apps.analytics.services.returns import portfolio_returns
     from apps.marketdata.services import instrument_create
-    from apps.marketdata.storage import bars_upsert
+    from apps.marketdata.services.storage import bars_upsert
     from apps.portfolio.services import portfolio_create, transaction_record
 
     spx = sp500.load().iloc[:80]

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.marketdata.models import FxRate
 from apps.marketdata.services import instrument_create
-from apps.marketdata.storage import bars_upsert
+from apps.marketdata.services.storage import bars_upsert
 from apps.portfolio.services import portfolio_create, transaction_record
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,7 @@ from apps.analytics.kernels import pnl as kernel
 from apps.analytics.services import portfolio_pnl, portfolios_pnl, positions_pnl
 from apps.marketdata.models import FxRate
 from apps.marketdata.services import instrument_create
-from apps.marketdata.storage import bars_upsert
+from apps.marketdata.services.storage import bars_upsert
 from apps.portfolio.services import portfolio_create, transaction_record
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from apps.analytics.kernels import returns as kernel
 from apps.analytics.services import benchmark_returns, portfolio_returns
 from apps.marketdata.services import instrument_create
-from apps.marketdata.storage import bars_upsert
+from apps.marketdata.services.storage import bars_upsert
 from apps.portfolio.services import portfolio_create, transaction_record
 
 pytestmark = pytest.mark.django_db

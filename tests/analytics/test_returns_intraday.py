@@ -17,7 +17,7 @@ import pytest
 from apps.analytics.kernels import returns as kernel
 from apps.analytics.services.returns import portfolio_returns
 from apps.marketdata.services import instrument_create
-from apps.marketdata.storage import bars_upsert
+from apps.marketdata.services.storage import bars_upsert
 from apps.portfolio.services import portfolio_create, transaction_record
 from tests.analytics.market import sp500_closes, store_daily_closes
 

@@ -19,7 +19,7 @@ from apps.analytics import tasks
 from apps.analytics.services import portfolio_pnl, streaming
 from apps.analytics.subscriptions import PNL_TASK
 from apps.marketdata.services import instrument_create
-from apps.marketdata.storage import bars_upsert
+from apps.marketdata.services.storage import bars_upsert
 from apps.platform import bus
 from apps.portfolio.services import portfolio_create, transaction_record
 

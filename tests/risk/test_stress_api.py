@@ -157,7 +157,7 @@ def test_factor_shock_on_a_stored_economic_series(api_client, market):
     import pandas as pd
 
     from apps.marketdata.models import EconomicSeries
-    from apps.marketdata.storage import observations_upsert
+    from apps.marketdata.services.storage import observations_upsert
 
     series = EconomicSeries.objects.create(code="MKT_INDEX")
     dates = pd.date_range("2024-01-01", periods=len(market.closes), freq="D")

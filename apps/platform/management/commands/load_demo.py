@@ -20,12 +20,11 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
-from apps.marketdata import storage
+from apps.marketdata.kernels.simulation.frames import simulate_bar_frames
+from apps.marketdata.kernels.simulation.market import SimulatedMarket
+from apps.marketdata.kernels.simulation.params import MarketParams
 from apps.marketdata.models import Bar, Instrument
-from apps.marketdata.services import instrument_upsert
-from apps.marketdata.simulation.frames import simulate_bar_frames
-from apps.marketdata.simulation.market import SimulatedMarket
-from apps.marketdata.simulation.params import MarketParams
+from apps.marketdata.services import instrument_upsert, storage
 from apps.portfolio.models import Portfolio, Transaction
 from apps.portfolio.services import portfolio_create, transaction_record
 

@@ -62,7 +62,7 @@ class AttributionView(APIView):
         d = serializer.validated_data
         window = {"portfolio": portfolio, "start": d["start"], "end": d["end"], "frequency": d["frequency"]}
         if d["method"] == "brinson":
-            _check_benchmark_access(request.user, d.get("benchmark"))
+            check_benchmark_access(request.user, d.get("benchmark"))
             result = selectors.brinson_attribute(
                 **window, periods=d.get("periods"), linking=d["linking"], benchmark=d.get("benchmark")
             )
@@ -75,7 +75,7 @@ class AttributionView(APIView):
         return Response({"portfolio": portfolio} | result)
 
 
-def _check_benchmark_access(user, benchmark) -> None:
+def check_benchmark_access(user, benchmark) -> None:
     """A model benchmark portfolio must be one the caller may view (unknown: 400 on the field)."""
     code = benchmark.get("portfolio") if isinstance(benchmark, dict) else None
     if code is None:

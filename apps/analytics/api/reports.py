@@ -12,7 +12,7 @@ from apps.platform.services import job_start
 from apps.portfolio import facade as portfolio_facade
 
 from ..reports.files import REPORT_FILES
-from .attribution import _check_benchmark_access
+from .attribution import check_benchmark_access
 from .serializers.reports import ReportRequestSerializer
 
 TASK_NAME = "apps.analytics.tasks_reports.report_generate"
@@ -41,7 +41,7 @@ class ReportCreateView(APIView):
         portfolio_facade.portfolio_viewable(request.user, portfolio)
         body = ReportRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        _check_benchmark_access(request.user, body.validated_data.get("benchmark"))
+        check_benchmark_access(request.user, body.validated_data.get("benchmark"))
         job = job_start(
             engine="analytics",
             task_name=TASK_NAME,

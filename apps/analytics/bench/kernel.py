@@ -21,7 +21,8 @@ import pandas as pd
 from django.conf import settings
 from tqdm import tqdm
 
-from ..kernels.metrics import compute_metrics, pool_threads, threads_configure
+from ..kernels.metrics import compute_metrics
+from ..kernels.threads import pool_threads, threads_configure
 from .latency import calculate_latency
 
 FULL = {

@@ -32,8 +32,6 @@ uses the observed periods only, pairs with the benchmark only where both are obs
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,6 +39,7 @@ import pandas as pd
 
 from .drawdown import drawdown_series, max_drawdown, wealth_index
 from .rolling import rolling_beta, rolling_sharpe, rolling_volatility
+from .threads import block_pool
 
 __all__ = [
     "METRIC_NAMES",
@@ -172,46 +171,6 @@ def _tail(r: np.ndarray, n: np.ndarray, cutoff: float, dense: bool) -> tuple[np.
 # Rows per block: a block of daily returns stays in the CPU cache across the ~30 passes over it, and
 # blocks run on a thread per core (numpy releases the GIL inside its loops).
 BLOCK_ROWS = 64
-# One pool per process, created on first use (never at import: a prefork worker forks after import,
-# and threads do not survive a fork), sized by `threads_configure` or else to the usable cores.
-_POOL: ThreadPoolExecutor | None = None
-_THREADS: int | None = None
-
-
-def usable_cores() -> int:
-    """The cores this process may run on (its CPU affinity, which containers and taskset narrow),
-    falling back to the machine's count where affinity is not available."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
-
-
-def threads_configure(threads: int | None) -> None:
-    """Size the block pool: `threads` workers, None for `usable_cores()`. Cheap and idempotent, so
-    callers pass their setting on every call; only a changed size drops the current pool (the next
-    use creates the new one)."""
-    global _POOL, _THREADS
-    size = usable_cores() if threads is None else max(1, int(threads))
-    if size == _THREADS:
-        return
-    old, _POOL, _THREADS = _POOL, None, size
-    if old is not None:
-        old.shutdown(wait=False)
-
-
-def pool_threads() -> int:
-    """The size the pool has (or will have on first use)."""
-    if _THREADS is None:
-        threads_configure(None)
-    return _THREADS
-
-
-def _pool() -> ThreadPoolExecutor:
-    global _POOL
-    if _POOL is None:
-        _POOL = ThreadPoolExecutor(max_workers=pool_threads(), thread_name_prefix="analytics-metrics")
-    return _POOL
 
 
 def compute_metrics(
@@ -251,7 +210,7 @@ def compute_metrics(
         return _block_metrics(r[sl], bb, rr, *args)
 
     starts = range(0, max(p, 1), BLOCK_ROWS)
-    parts = [block(0)] if p <= BLOCK_ROWS else list(_pool().map(block, starts))
+    parts = [block(0)] if p <= BLOCK_ROWS else list(block_pool().map(block, starts))
     return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
 
 

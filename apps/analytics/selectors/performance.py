@@ -18,6 +18,7 @@ from apps.platform.timestamps import iso_utc
 from apps.portfolio import facade as portfolio_facade
 
 from ..kernels import metrics as kernel
+from ..kernels import threads
 from . import returns as returns_service
 
 FREQUENCY_NAMES = {252: "daily", 365: "calendar_daily", 52: "weekly", 12: "monthly"}
@@ -54,7 +55,7 @@ def _stamps(index: pd.DatetimeIndex) -> list[str]:
 def _metrics(r: np.ndarray, **kwargs) -> dict[str, np.ndarray]:
     """The metric kernel, its thread pool sized from ANALYTICS_KERNEL_THREADS (kernels read no
     settings; a no-op unless the setting changed)."""
-    kernel.threads_configure(getattr(settings, "ANALYTICS_KERNEL_THREADS", None))
+    threads.threads_configure(getattr(settings, "ANALYTICS_KERNEL_THREADS", None))
     return kernel.compute_metrics(r, **kwargs)
 
 

@@ -13,7 +13,7 @@ import pytest
 import quantstats as qs
 
 from apps.analytics.kernels import metrics as kernel
-from apps.analytics.kernels import rolling
+from apps.analytics.kernels import rolling, threads
 from apps.analytics.kernels.drawdown import drawdown_series, max_drawdown
 
 PPY = 252
@@ -275,30 +275,30 @@ def test_a_portfolio_with_no_observations_has_no_figures():
 
 @pytest.fixture
 def fresh_pool():
-    kernel.threads_configure(None)
+    threads.threads_configure(None)
     yield
-    kernel.threads_configure(None)
+    threads.threads_configure(None)
 
 
 def test_block_pool_defaults_to_the_cores_this_process_may_use(fresh_pool):
-    assert kernel.pool_threads() == len(os.sched_getaffinity(0)) == kernel.usable_cores()
+    assert threads.pool_threads() == len(os.sched_getaffinity(0)) == threads.usable_cores()
 
 
 def test_block_pool_is_created_lazily_once_and_sized_as_configured(fresh_pool):
-    kernel.threads_configure(3)
-    assert kernel._POOL is None  # configuring creates no threads (a prefork child forks after it)
+    threads.threads_configure(3)
+    assert threads._POOL is None  # configuring creates no threads (a prefork child forks after it)
     r = np.random.default_rng(1).normal(0.0, 0.01, (3 * kernel.BLOCK_ROWS, 50))
     first = kernel.compute_metrics(r, periods_per_year=252)
-    pool = kernel._POOL
+    pool = threads._POOL
     assert pool is not None and pool._max_workers == 3
-    kernel.threads_configure(3)  # the same size again: the same pool
+    threads.threads_configure(3)  # the same size again: the same pool
     again = kernel.compute_metrics(r, periods_per_year=252)
-    assert kernel._POOL is pool
+    assert threads._POOL is pool
     np.testing.assert_array_equal(first["sharpe"], again["sharpe"])
-    kernel.threads_configure(1)  # a new size: the next use builds a new pool, same figures
-    assert kernel._POOL is None
+    threads.threads_configure(1)  # a new size: the next use builds a new pool, same figures
+    assert threads._POOL is None
     one = kernel.compute_metrics(r, periods_per_year=252)
-    assert kernel._POOL._max_workers == 1
+    assert threads._POOL._max_workers == 1
     np.testing.assert_array_equal(first["sharpe"], one["sharpe"])
 
 
@@ -307,7 +307,7 @@ def test_selectors_size_the_pool_from_the_setting(fresh_pool, settings):
 
     settings.ANALYTICS_KERNEL_THREADS = 2
     performance._metrics(np.zeros((1, 10)), periods_per_year=252)
-    assert kernel.pool_threads() == 2
+    assert threads.pool_threads() == 2
     settings.ANALYTICS_KERNEL_THREADS = None
     performance._metrics(np.zeros((1, 10)), periods_per_year=252)
-    assert kernel.pool_threads() == kernel.usable_cores()
+    assert threads.pool_threads() == threads.usable_cores()

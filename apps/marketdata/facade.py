@@ -302,3 +302,22 @@ def _quoted_series(base: str, quote: str, history: dict, at_ns: np.ndarray) -> n
     i_ts, i_rate = _asof(history, (quote, base), at_ns)
     use_direct = (d_ts >= 0) & (d_ts >= i_ts)
     return np.where(use_direct, d_rate, np.where(i_ts >= 0, 1.0 / i_rate, np.nan))
+
+
+# --- Instants read the way market data reads them, for other engines' request windows ---------------
+
+
+def instant_utc(value) -> pd.Timestamp:
+    """A caller's instant (datetime, date, ISO text, Timestamp; naive is UTC) as a UTC Timestamp;
+    ValueError/TypeError when it is not one."""
+    return utc(value)
+
+
+def window_start_utc(value) -> pd.Timestamp | None:
+    """Inclusive start of a [start, end) window (None: open)."""
+    return window_start(value)
+
+
+def window_end_utc(value) -> pd.Timestamp | None:
+    """Exclusive end of a [start, end) window (None: open); a bare date includes its whole day."""
+    return window_end(value)

@@ -161,8 +161,6 @@ CELERY_ENABLE_UTC = True
 CELERY_TASK_ROUTES = (route_task,)
 # Task modules besides each app's tasks.py (which autodiscovery finds by itself).
 CELERY_IMPORTS = (
-    "apps.analytics.tasks_aggregation",
-    "apps.analytics.tasks_reports",
     "apps.risk.tasks_monitor",
     "apps.risk.tasks_escalation",
     "apps.risk.tasks_reports",
@@ -291,6 +289,9 @@ LOGGING = {
 
 # Analytics: streaming P&L publishes at most once per portfolio per this many milliseconds.
 ANALYTICS_PUBLISH_MIN_INTERVAL_MS = env.int("ANALYTICS_PUBLISH_MIN_INTERVAL_MS", default=1000)
+# Analytics: threads of the metric kernel's block pool in each process (unset: the cores this process
+# may use, os.sched_getaffinity). Web and worker processes each get their own pool.
+ANALYTICS_KERNEL_THREADS = env.int("ANALYTICS_KERNEL_THREADS", default=None)
 
 # Risk: a breach resolves after staying below its warn level this long (a limit may override it);
 # the monitor checks portfolios in batches of this size; webhooks retry with exponential backoff.

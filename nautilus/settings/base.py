@@ -163,9 +163,6 @@ CELERY_TASK_ROUTES = (route_task,)
 CELERY_IMPORTS = (
     "apps.analytics.tasks_aggregation",
     "apps.analytics.tasks_reports",
-    "apps.risk.tasks_monitor",
-    "apps.risk.tasks_escalation",
-    "apps.risk.tasks_reports",
 )
 # Declared so that Flower, `celery inspect` and a worker started without -Q know all nine queues.
 CELERY_TASK_QUEUES = tuple(Queue(q, routing_key=q) for q in QUEUES)

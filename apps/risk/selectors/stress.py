@@ -1,4 +1,5 @@
-"""Stress runs of a stored book against scenarios (services/scenarios.py validates and stores them).
+"""Stress runs of a stored book against scenarios (selectors/scenarios.py checks their shocks and
+windows, services/scenarios.py stores them).
 
 A scenario is either shocks — returns by instrument, sector, currency or factor, e.g.
 `{"instrument": {"AAPL": -0.3}, "sector": {"Technology": -0.15}, "currency": {"EUR": -0.1},

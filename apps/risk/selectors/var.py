@@ -1,7 +1,7 @@
 """Risk measures of one stored book: VaR / ES by four methods with the per-position decomposition,
 and the rolling backtest of a VaR method against the book's own history.
 
-Conventions shared by everything here (and by the stress service that imports the helpers):
+Conventions shared by everything here (and by selectors/stress.py, which imports the helpers):
 - The book is today's holdings (hC's `book_load`): signed market values in the portfolio's base
   currency. Its history is *holdings-based*: today's positions × each past day's instrument returns,
   the usual historical-simulation P&L (no past trades, no cash).

@@ -7,8 +7,8 @@ import pytest
 
 from apps.risk import facade
 from apps.risk.services.monitor import monitor_run
-from tests.risk.conftest import make_limit
 from tests.risk.api.test_checks import book, check  # noqa: F401 - the fixture and the API call
+from tests.risk.conftest import make_limit
 
 pytestmark = pytest.mark.django_db
 

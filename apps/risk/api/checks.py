@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from apps.portfolio import facade as portfolio_facade
 
-from ..selectors import monitor as selectors
+from ..selectors import monitor as monitor_reads
 from ..selectors.check import portfolio_check
 from ..services.monitor import monitor_switch
 from .serializers.checks import CheckRequestSerializer, CheckResponseSerializer, MonitorStatusSerializer
@@ -56,7 +56,7 @@ class _MonitorSwitch(APIView):
 
     def post(self, request):
         monitor_switch(enabled=self.enabled, user=request.user)
-        return Response(MonitorStatusSerializer(selectors.monitor_status()).data)
+        return Response(MonitorStatusSerializer(monitor_reads.monitor_status()).data)
 
 
 class MonitorStartView(_MonitorSwitch):
@@ -91,4 +91,4 @@ class MonitorStatusView(APIView):
         responses={200: MonitorStatusSerializer},
     )
     def get(self, request):
-        return Response(MonitorStatusSerializer(selectors.monitor_status()).data)
+        return Response(MonitorStatusSerializer(monitor_reads.monitor_status()).data)

@@ -1,4 +1,5 @@
-"""Reads of the risk engine's own tables (plain data for the API)."""
+"""Reads of the monitor: its switch, its Beat row, its last run and the open breaches (plain data
+for the API)."""
 
 from __future__ import annotations
 

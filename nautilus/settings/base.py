@@ -159,12 +159,6 @@ CELERY_RESULT_EXPIRES = env.int("CELERY_RESULT_EXPIRES", default=3600)
 CELERY_TIMEZONE = "UTC"
 CELERY_ENABLE_UTC = True
 CELERY_TASK_ROUTES = (route_task,)
-# Task modules besides each app's tasks.py (which autodiscovery finds by itself).
-CELERY_IMPORTS = (
-    "apps.risk.tasks_monitor",
-    "apps.risk.tasks_escalation",
-    "apps.risk.tasks_reports",
-)
 # Declared so that Flower, `celery inspect` and a worker started without -Q know all nine queues.
 CELERY_TASK_QUEUES = tuple(Queue(q, routing_key=q) for q in QUEUES)
 CELERY_TASK_DEFAULT_QUEUE = "streaming"

@@ -29,7 +29,7 @@ TRADE_PRICE = Decimal("1")
 
 @pytest.fixture(autouse=True)
 def _risk_caches_clear():
-    from apps.risk.services import book
+    from apps.risk.selectors import book
 
     book.book_cache_clear()
     yield

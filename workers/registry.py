@@ -157,7 +157,9 @@ ENGINES: tuple[Engine, ...] = (
     Engine(
         key="risk",
         url_prefix="/api/risk/",
-        concurrency=1,
+        # Two: an event-driven check does not wait behind a running monitor_run (the fast lane
+        # no longer shares this queue; it takes only the synchronous pre-trade checks).
+        concurrency=2,
         memory_per_child_gib=1,
         soft_time_limit_s=30,
         time_limit_s=45,

@@ -93,8 +93,8 @@ def test_a_deposit_triggers_streaming_pnl_and_the_risk_check(
     portfolio, fresh_bus, django_capture_on_commit_callbacks, monkeypatch
 ):
     """The cash event fans out to the P&L and risk subscribers' queues, and both act on its portfolio."""
-    from apps.analytics.tasks import pnl as analytics_tasks
     from apps.analytics.subscriptions import PNL_TASK
+    from apps.analytics.tasks import pnl as analytics_tasks
     from apps.risk.subscriptions import CHECK_TASK
     from apps.risk.tasks import monitor as tasks_monitor
 

@@ -1,8 +1,8 @@
 """Workers for the latency part of `bench risk`, and the wait for their queues to empty.
 
 `deployed_workers()` starts the risk engine's workers as deployed — the command lines
-`workers.registry` gives (risk's own prefork pool and its "fast" thread lane, both on the risk
-queue) — plus one prefork child on every other queue, so the work a bar event also fans out to
+`workers.registry` gives (risk's own prefork pool on the `risk` queue and its fast lane on
+`risk_fast`) — plus one prefork child on every other queue, so the work a bar event also fans out to
 other engines (analytics' P&L) is consumed elsewhere, as in production, and nothing is left queued.
 `apps.platform.bench.celery_worker()` is the other shape: one worker, two children, all queues.
 
@@ -37,7 +37,8 @@ def _argvs(tag: str) -> list[list[str]]:
         argv = risk.worker_argv(lane=lane, loglevel="WARNING")
         argv[argv.index("-n") + 1] = f"bench-risk-{lane.name if lane else 'main'}-{tag}@%h"
         out.append([sys.executable, "-m", *argv, "--without-gossip", "--without-mingle"])
-    others = ",".join(q for q in QUEUES if q != risk.queue)
+    own = {risk.queue, *(lane.queue for lane in risk.lanes)}
+    others = ",".join(q for q in QUEUES if q not in own)
     out.append(
         [sys.executable, "-m", "celery", "-A", "nautilus", "worker", "-Q", others, "-P", "prefork", "-c", "1"]
         + ["-n", f"bench-others-{tag}@%h", "--without-gossip", "--without-mingle", "--loglevel=WARNING"]

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import base64
 import math
-from html import escape
+
+from django.template.loader import render_to_string
 
 from apps.platform.charts import figure_png
 
@@ -37,15 +38,6 @@ PCT_FIELDS = {
     "peak_utilization",
     "confidence",
 }
-STYLE = """
-body { font-family: sans-serif; margin: 2em; color: #222; }
-table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.85em; }
-th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: right; }
-th { background: #f0f0f0; }
-td.text { text-align: left; }
-img { max-width: 100%; display: block; margin: 1em 0; }
-.missing { color: #a00; }
-"""
 
 
 def display(field: str, value) -> str:
@@ -60,53 +52,56 @@ def display(field: str, value) -> str:
     return f"{value:,.2f}"
 
 
-def _table(section: str, rows: list[dict]) -> str:
+def _rows(section: str, rows: list[dict]) -> tuple[list[str], list[dict]]:
+    """A table's header and rows: each cell with its exact value (data-value) and its display text."""
     if not rows:
-        return "<p>None.</p>"
+        return [], []
     keys = KEYS[section]
     header = [h for h in rows[0] if h != "portfolio"]
-    head = "".join(f"<th>{escape(h)}</th>" for h in header)
-    out = [f'<table data-section="{section}"><tr>{head}</tr>']
+    out = []
     for row in rows:
-        name = "|".join(cell(row[k]) for k in keys[1:]) or row["portfolio"]
-        cells = "".join(
-            '<td class="{}" data-field="{}" data-value="{}">{}</td>'.format(
-                "num" if isinstance(row[h], int | float) else "text",
-                escape(h),
-                escape(cell(row[h])),
-                escape(display(h, row[h])),
-            )
+        cells = [
+            {
+                "kind": "num" if isinstance(row[h], int | float) else "text",
+                "field": h,
+                "value": cell(row[h]),
+                "display": display(h, row[h]),
+            }
             for h in header
-        )
-        out.append(
-            f'<tr data-section="{section}" data-portfolio="{escape(row["portfolio"])}" '
-            f'data-name="{escape(name)}">{cells}</tr>'
-        )
-    out.append("</table>")
-    return "".join(out)
+        ]
+        out.append({"name": "|".join(cell(row[k]) for k in keys[1:]) or row["portfolio"], "cells": cells})
+    return header, out
 
 
 def render_html(data: RiskReportData) -> bytes:
+    """Rendered through templates/risk/report.html (Django escapes every value)."""
     tables = report_tables(data)
-    parts = [
-        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Risk report</title>",
-        f"<style>{STYLE}</style></head><body>",
-        "<h1>Risk report</h1>",
-        f"<p>Generated {escape(data.generated_at)} · confidence {data.confidence:.2%} · "
-        f"scenarios: {escape(', '.join(data.scenarios) or 'none')}</p>",
-    ]
+    portfolios = []
     for p in data.portfolios:
-        parts.append(
-            f'<section id="portfolio-{escape(p.portfolio)}"><h2>{escape(p.portfolio)} ({escape(p.currency)})</h2>'
-        )
+        sections = []
         for section in SECTIONS:
-            rows = [r for r in tables[section] if r["portfolio"] == p.portfolio]
-            parts.append(f"<h3>{TITLES[section]}</h3>{_table(section, rows)}")
-        for key, why in p.errors.items():
-            parts.append(f'<p class="missing">{escape(key)}: {escape(why)}</p>')
-        for name, fig in charts_all(p):
-            src = "data:image/png;base64," + base64.b64encode(figure_png(fig)).decode("ascii")
-            parts.append(f'<img id="chart-{escape(p.portfolio)}-{name}" alt="{name}" src="{src}">')
-        parts.append("</section>")
-    parts.append("</body></html>")
-    return "".join(parts).encode("utf-8")
+            header, rows = _rows(section, [r for r in tables[section] if r["portfolio"] == p.portfolio])
+            sections.append({"key": section, "title": TITLES[section], "header": header, "rows": rows})
+        charts = [
+            {
+                "name": name,
+                "src": "data:image/png;base64," + base64.b64encode(figure_png(fig)).decode("ascii"),
+            }
+            for name, fig in charts_all(p)
+        ]
+        portfolios.append(
+            {
+                "code": p.portfolio,
+                "currency": p.currency,
+                "sections": sections,
+                "errors": [{"key": k, "why": why} for k, why in p.errors.items()],
+                "charts": charts,
+            }
+        )
+    context = {
+        "data": data,
+        "confidence": f"{data.confidence:.2%}",
+        "scenarios": ", ".join(data.scenarios) or "none",
+        "portfolios": portfolios,
+    }
+    return render_to_string("risk/report.html", context).encode("utf-8")

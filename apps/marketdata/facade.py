@@ -330,3 +330,13 @@ def _quoted_series(base: str, quote: str, history: dict, at_ns: np.ndarray) -> n
     i_ts, i_rate = _asof(history, (quote, base), at_ns)
     use_direct = (d_ts >= 0) & (d_ts >= i_ts)
     return np.where(use_direct, d_rate, np.where(i_ts >= 0, 1.0 / i_rate, np.nan))
+
+
+# --- For other engines' models and bookings (added with issue #11: no engine imports marketdata's
+# models directly). The validator is the same object marketdata's own currency columns use.
+from .models import currency_validator  # noqa: E402, F401  (re-exported)
+
+
+def instrument_symbols(instrument_ids: Iterable[int]) -> dict[int, str]:
+    """Symbol by instrument id for these ids (one query); unknown ids are left out."""
+    return dict(Instrument.objects.filter(pk__in=list(instrument_ids)).values_list("pk", "symbol"))

@@ -13,8 +13,8 @@ from django.db import transaction
 
 from apps.platform import bus
 
+from ..kernels.book import ZERO, Holding
 from ..models import Portfolio, Transaction
-from .book import ZERO, Holding
 
 logger = logging.getLogger("apps.portfolio.services")
 

@@ -8,7 +8,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.portfolio.services.book_check import book_problems, book_repair
+from apps.portfolio.selectors.book_check import book_problems
+from apps.portfolio.services.book_check import book_repair
 
 
 class Command(BaseCommand):

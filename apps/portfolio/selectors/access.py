@@ -1,4 +1,4 @@
-"""Who may see and who may book to a portfolio.
+"""Who may see and who may book to a portfolio (the rules; api/permissions.py applies them to views).
 
 View: the owner, members of the portfolio's group, staff. Book (record transactions): the owner
 and staff — group membership grants a read-only view.
@@ -7,9 +7,8 @@ and staff — group membership grants a read-only view.
 from __future__ import annotations
 
 from django.db.models import Q
-from rest_framework import permissions
 
-from .models import Portfolio
+from ..models import Portfolio
 
 
 def visible_q(user) -> Q | None:
@@ -31,11 +30,17 @@ def can_book(user, portfolio: Portfolio) -> bool:
     return bool(user and user.is_authenticated and (user.is_staff or portfolio.owner_id == user.pk))
 
 
-class CanViewPortfolio(permissions.BasePermission):
-    """Object permission for views addressed by portfolio code: 403, not 404, for a portfolio that
-    exists but is not the caller's to see."""
+def visible_ids(user):
+    """The ids of the portfolios `user` may view as a lazy `values("pk")` queryset (one subquery
+    wherever it is used); None means all (staff)."""
+    q = visible_q(user)
+    return None if q is None else Portfolio.objects.filter(q).values("pk")
 
-    message = "You do not have access to this portfolio."
 
-    def has_object_permission(self, request, view, obj) -> bool:
-        return can_view(request.user, obj)
+def visible_keys(user) -> tuple[frozenset[int], frozenset[str]] | None:
+    """The ids and the codes of the portfolios `user` may view, in one query; None means all (staff)."""
+    q = visible_q(user)
+    if q is None:
+        return None
+    rows = list(Portfolio.objects.filter(q).values_list("pk", "code"))
+    return frozenset(pk for pk, _ in rows), frozenset(code for _, code in rows)

@@ -1,3 +1,5 @@
+"""Liveness of the portfolio queue."""
+
 from celery import shared_task
 
 

@@ -1,15 +1,18 @@
-"""The book's arithmetic, pure: booking and rebuilding share it, so they cannot disagree."""
+"""The book's arithmetic, pure (Decimal, no Django): booking and rebuilding share it, so they cannot
+disagree. Transaction types are their stored values ("buy", "sell", ...): the model's
+TransactionType choices compare equal to them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 
-from ..models import TRADE_TYPES, TransactionType
-
 QTY_STEP = Decimal("1e-10")
 MONEY_STEP = Decimal("1e-8")
 ZERO = Decimal("0")
+
+BUY, SELL, DEPOSIT, DIVIDEND = "buy", "sell", "deposit", "dividend"
+TRADE_TYPES = (BUY, SELL)
 
 
 @dataclass(frozen=True)
@@ -29,7 +32,7 @@ def holding_after_trade(
     """
     held = holding.quantity if holding else ZERO
     avg = holding.average_cost if holding else ZERO
-    signed = quantity if side == TransactionType.BUY else -quantity
+    signed = quantity if side == BUY else -quantity
     new_qty = held + signed
     if new_qty == 0:
         return None
@@ -49,11 +52,11 @@ def cash_delta(
     """How a booking moves cash. Fees always leave cash, whatever the type."""
     with localcontext() as ctx:
         ctx.prec = 60
-        if type == TransactionType.BUY:
+        if type == BUY:
             gross = -(quantity * price)
-        elif type == TransactionType.SELL:
+        elif type == SELL:
             gross = quantity * price
-        elif type in (TransactionType.DEPOSIT, TransactionType.DIVIDEND):
+        elif type in (DEPOSIT, DIVIDEND):
             gross = amount
         else:  # withdrawal, fee
             gross = -amount

@@ -6,7 +6,7 @@ import django_filters
 
 from apps.platform.fields import instant_validator, printable_validator
 
-from .models import Transaction, TransactionType
+from ..models import Transaction, TransactionType
 
 
 class TransactionFilter(django_filters.FilterSet):

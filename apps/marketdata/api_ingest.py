@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.platform.responses import job_response
-from apps.platform.serializers import JobSerializer
+from apps.platform.api.serializers.jobs import JobSerializer
 from apps.platform.services import job_start
 
 from . import serializers_ingest as s

@@ -15,9 +15,9 @@ from django.conf import settings
 from rest_framework import status
 from rest_framework.response import Response
 
+from .api.serializers.jobs import JobSerializer, job_url
 from .models import Job, JobState
 from .selectors import job_wait
-from .serializers import JobSerializer, job_url
 
 _TRUE = {"1", "true", "yes", "on"}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from .health import DEGRADED, OK, UNHEALTHY
+from ...health import DEGRADED, OK, UNHEALTHY
 
 ENGINE_STATUSES = [OK, DEGRADED, UNHEALTHY]
 

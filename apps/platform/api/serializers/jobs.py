@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.urls import reverse
 from rest_framework import serializers
 
-from .models import Job, JobState
-from .selftest import MAX_STEP_SECONDS, MAX_STEPS, MAX_TOTAL_SECONDS
+from ...models import Job, JobState
+from ...selftest import MAX_STEP_SECONDS, MAX_STEPS, MAX_TOTAL_SECONDS
 
 
 def job_url(request, job: Job) -> str:

@@ -1,16 +1,9 @@
-"""POST /api/auth/token: username + password → the user's DRF token, for API clients with no admin access.
-
-Wrong username, wrong password and an inactive account all answer the same 400, so the endpoint
-tells nobody which usernames exist. Throttled per client IP (AUTH_TOKEN_THROTTLE_RATE) against
-password guessing."""
+"""Username + password in, the API token out (POST /api/auth/token)."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth import authenticate
 from rest_framework import serializers
-from rest_framework.settings import api_settings
-from rest_framework.throttling import ScopedRateThrottle
 
 BAD_CREDENTIALS = "Unable to log in with the given username and password."
 
@@ -34,17 +27,3 @@ class TokenObtainSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(read_only=True, help_text="Send as `Authorization: Token <token>`.")
-
-
-class TokenObtainThrottle(ScopedRateThrottle):
-    """Per client IP (the view is unauthenticated); the rate is read per request so it is a setting."""
-
-    def get_rate(self):
-        return settings.AUTH_TOKEN_THROTTLE_RATE
-
-    def get_ident(self, request):
-        # DRF trusts X-Forwarded-For unless NUM_PROXIES is set: a guesser would name a new address
-        # per request. Only REMOTE_ADDR counts until the deployment says how many proxies it has.
-        if api_settings.NUM_PROXIES is None:
-            return request.META.get("REMOTE_ADDR")
-        return super().get_ident(request)

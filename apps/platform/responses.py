@@ -1,6 +1,6 @@
 """How every engine's API answers for a job it started:
 
-    job = job_start(engine="risk", task_name="apps.risk.tasks.check", params=..., user=request.user)
+    job = job_start(engine="risk", task_name="apps.platform.tasks.selftest", params=..., user=request.user)
     return job_response(request, job)
 
 A small job answers 200 with its result within JOB_SYNC_WAIT_SECONDS; a long one, or any call with

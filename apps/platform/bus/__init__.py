@@ -3,7 +3,7 @@
     from apps.platform import bus
     event_id = bus.publish("trading.executions.AAPL", {"qty": 100})   # None if Redis is down
     for ev in bus.subscribe("trading.executions.*", last_id=event_id): ...
-    bus.subscriber("trading.executions.*", "apps.analytics.tasks.pnl_on_execution")  # Celery fan-out
+    bus.subscriber("trading.executions.*", "apps.analytics.tasks.pnl_on_event")  # Celery fan-out
     bus.status()  # for /health
 
 Layout: topics.py (names, patterns, priorities), publisher.py (publish, outage buffer, status),

@@ -2,7 +2,7 @@
 
 Engines register in code (their AppConfig.ready() or a `subscriptions.py` imported from it):
 
-    bus.subscriber("trading.executions.*", "apps.analytics.tasks.pnl_on_execution")
+    bus.subscriber("trading.executions.*", "apps.analytics.tasks.pnl_on_event")
 
 Why at publish time rather than a dispatcher process: the publisher already holds a broker
 connection, so fan-out costs one LPUSH and no extra hop or always-on process, and the event's

@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from apps.marketdata import facade as marketdata
+from apps.platform.timestamps import iso_utc
 
 from ..kernels.book import ZERO, Holding, book_replay, cash_delta, holding_after_trade
 from ..models import TRADE_TYPES, Portfolio, Position, Transaction
@@ -99,7 +100,7 @@ def transaction_record(
                 "quantity": as_str(booking.quantity),
                 "price": as_str(booking.price),
                 "fees": as_str(booking.fees),
-                "timestamp": booking.timestamp.isoformat(),
+                "timestamp": iso_utc(booking.timestamp),
                 "cash": as_str(locked.cash),
             },
         )

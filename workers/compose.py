@@ -31,8 +31,8 @@ WORKER_METRICS_PORT = 9808
 WEB_PORT = 8000
 FLOWER_PORT = 5555
 
-# Memory limit of a worker service = memory_gb × concurrency + PARENT_OVERHEAD_MB.
-# memory_gb is the registry's cap per pool child (celery's --max-memory-per-child); a pool runs
+# Memory limit of a worker service = memory_per_child_gib × concurrency + PARENT_OVERHEAD_MB.
+# memory_per_child_gib is the registry's cap per pool child (celery's --max-memory-per-child); a pool runs
 # `concurrency` children (or, for a threads pool, `concurrency` tasks sharing one process, each
 # with the same working-set budget), and the pool's parent process needs room of its own. The
 # per-child cap is only checked between tasks, so the container limit is the hard stop that keeps
@@ -75,13 +75,13 @@ class WorkerService:
 
     @property
     def memory_mb(self) -> int:
-        return int(self.engine.memory_gb * 1024 * self.concurrency) + PARENT_OVERHEAD_MB
+        return int(self.engine.memory_per_child_gib * 1024 * self.concurrency) + PARENT_OVERHEAD_MB
 
     @property
     def stop_grace_seconds(self) -> int:
         # Warm shutdown lets a short task finish; a longer one is cut and, being acks_late with
         # reject_on_worker_lost, goes back to the queue instead of holding `docker stop` for an hour.
-        return min(self.engine.time_limit, WORKER_STOP_GRACE_MAX_S)
+        return min(self.engine.time_limit_s, WORKER_STOP_GRACE_MAX_S)
 
 
 def worker_services() -> list[WorkerService]:

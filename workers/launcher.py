@@ -100,14 +100,13 @@ def worker_commands(*, compact: bool, scale: float) -> list[tuple[str, list[str]
         # so its command line still comes from Engine.worker_argv().
         everything = Engine(
             key="compact",
-            queue=",".join(QUEUES),
             url_prefix="",
             concurrency=_scaled(COMPACT_CONCURRENCY, scale),
-            memory_gb=max(e.memory_gb for e in ENGINES),
-            soft_time_limit=max(e.soft_time_limit for e in ENGINES),
-            time_limit=max(e.time_limit for e in ENGINES),
+            memory_per_child_gib=max(e.memory_per_child_gib for e in ENGINES),
+            soft_time_limit_s=max(e.soft_time_limit_s for e in ENGINES),
+            time_limit_s=max(e.time_limit_s for e in ENGINES),
         )
-        return [("worker", _python_m(everything.worker_argv()))]
+        return [("worker", _python_m(everything.worker_argv(queues=QUEUES)))]
     out = []
     for e in ENGINES:
         lanes = tuple(

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class FactorsConfig(AppConfig):
     name = "apps.factors"
     label = "factors"
+
+    def ready(self) -> None:
+        from . import subscriptions
+
+        subscriptions.register()

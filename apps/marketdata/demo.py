@@ -14,12 +14,11 @@ import numpy as np
 import pandas as pd
 from django.core.management.base import OutputWrapper
 
-from apps.marketdata import storage
+from apps.marketdata.kernels.simulation.frames import simulate_bar_frames
+from apps.marketdata.kernels.simulation.market import SimulatedMarket
+from apps.marketdata.kernels.simulation.params import MarketParams
 from apps.marketdata.models import Bar, Instrument
-from apps.marketdata.services import instrument_upsert
-from apps.marketdata.simulation.frames import simulate_bar_frames
-from apps.marketdata.simulation.market import SimulatedMarket
-from apps.marketdata.simulation.params import MarketParams
+from apps.marketdata.services import instrument_upsert, storage
 
 # symbol, name, asset class, currency, exchange, sector, industry, country
 INSTRUMENTS = [

@@ -10,14 +10,12 @@ from decimal import Decimal
 
 import numpy as np
 import pandas as pd
-from django.db.models import OuterRef, Q, Subquery
 
 from . import selectors
 from .kernels.panels import RETURN_KINDS, check_fill_policy, fill_panel, pivot_panel, returns_from_prices
 from .kernels.resample import BAR_FIELDS
 from .kernels.times import utc, window_end, window_start
 from .models import CURRENCY_RE, Instrument
-from .models import FxRate as _FxRate  # fx_rate_series reads the rate history in one query
 
 CURRENCY_PATTERN = re.compile(CURRENCY_RE)
 
@@ -66,7 +64,7 @@ def instruments_by_symbols(symbols: Iterable[str]) -> dict[str, InstrumentInfo]:
 
 def instruments_active() -> list[InstrumentInfo]:
     """Every active instrument, ordered by symbol (simulated market, universe builders)."""
-    return [_info(i) for i in selectors.instrument_list().filter(is_active=True)]
+    return [_info(i) for i in selectors.instruments_active()]
 
 
 # --- Prices, panels, point-in-time reads and FX for other engines -----------------------------------
@@ -267,7 +265,7 @@ def fx_rate_series(base: str, quote: str, index) -> pd.Series:
     legs = [(base, quote)]
     if _TRIANGULATION_CCY not in (base, quote):
         legs += [(base, _TRIANGULATION_CCY), (_TRIANGULATION_CCY, quote)]
-    history = _fx_history({p for b, q in legs for p in ((b, q), (q, b))}, stamps.min(), stamps.max())
+    history = selectors.fx_history({p for b, q in legs for p in ((b, q), (q, b))}, stamps.min(), stamps.max())
     at_ns = stamps.as_unit("ns").asi8
     rate = _quoted_series(base, quote, history, at_ns)
     if len(legs) > 1:
@@ -287,32 +285,6 @@ def _utc_index(index) -> pd.DatetimeIndex:
     return pd.DatetimeIndex(pd.to_datetime(pd.Index(index), utc=True, format="ISO8601"))
 
 
-def _fx_history(pairs: set[tuple[str, str]], first: pd.Timestamp, last: pd.Timestamp) -> dict:
-    """{(base, quote): (ts_ns ascending, rates)} of the stored pairs: every rate in [first, last]
-    plus, per pair, the latest one at or before `first` (what the earliest stamp needs). One query:
-    a correlated subquery finds each pair's seed row, so no history older than that is read."""
-    wanted = Q()
-    for b, q in sorted(pairs):
-        wanted |= Q(base=b, quote=q)
-    seed = (
-        _FxRate.objects.filter(base=OuterRef("base"), quote=OuterRef("quote"), ts__lte=first.to_pydatetime())
-        .order_by("-ts")
-        .values("ts")[:1]
-    )
-    rows = list(
-        _FxRate.objects.filter(wanted)
-        .filter(Q(ts__gte=first.to_pydatetime(), ts__lte=last.to_pydatetime()) | Q(ts=Subquery(seed)))
-        .order_by("base", "quote", "ts")
-        .values_list("base", "quote", "ts", "rate")
-    )
-    frame = pd.DataFrame(rows, columns=["base", "quote", "ts", "rate"])
-    frame["ts"] = pd.to_datetime(frame["ts"], utc=True)
-    return {
-        (b, q): (pd.DatetimeIndex(g["ts"]).as_unit("ns").asi8, g["rate"].to_numpy(dtype=np.float64))
-        for (b, q), g in frame.groupby(["base", "quote"], sort=False)
-    }
-
-
 def _asof(history: dict, pair: tuple[str, str], at_ns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(ts_ns, rate) of the pair's latest row at or before each instant; ts -1 and NaN where none."""
     ts, rates = history.get(pair, (np.empty(0, np.int64), np.empty(0)))
@@ -330,6 +302,25 @@ def _quoted_series(base: str, quote: str, history: dict, at_ns: np.ndarray) -> n
     i_ts, i_rate = _asof(history, (quote, base), at_ns)
     use_direct = (d_ts >= 0) & (d_ts >= i_ts)
     return np.where(use_direct, d_rate, np.where(i_ts >= 0, 1.0 / i_rate, np.nan))
+
+
+# --- Instants read the way market data reads them, for other engines' request windows ---------------
+
+
+def instant_utc(value) -> pd.Timestamp:
+    """A caller's instant (datetime, date, ISO text, Timestamp; naive is UTC) as a UTC Timestamp;
+    ValueError/TypeError when it is not one."""
+    return utc(value)
+
+
+def window_start_utc(value) -> pd.Timestamp | None:
+    """Inclusive start of a [start, end) window (None: open)."""
+    return window_start(value)
+
+
+def window_end_utc(value) -> pd.Timestamp | None:
+    """Exclusive end of a [start, end) window (None: open); a bare date includes its whole day."""
+    return window_end(value)
 
 
 # --- For other engines' models and bookings (added with issue #11: no engine imports marketdata's

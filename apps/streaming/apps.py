@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class StreamingConfig(AppConfig):
     name = "apps.streaming"
     label = "streaming"
+
+    def ready(self) -> None:
+        from . import subscriptions
+
+        subscriptions.register()

@@ -3,7 +3,7 @@
 from channels.security.websocket import WebsocketDenier
 from django.urls import re_path
 
-from .consumers import StreamConsumer
+from .api.stream import StreamConsumer
 
 websocket_urlpatterns: list = [
     re_path(r"^ws/stream/?$", StreamConsumer.as_asgi()),

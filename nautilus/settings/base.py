@@ -159,14 +159,6 @@ CELERY_RESULT_EXPIRES = env.int("CELERY_RESULT_EXPIRES", default=3600)
 CELERY_TIMEZONE = "UTC"
 CELERY_ENABLE_UTC = True
 CELERY_TASK_ROUTES = (route_task,)
-# Task modules besides each app's tasks.py (which autodiscovery finds by itself).
-CELERY_IMPORTS = (
-    "apps.analytics.tasks_aggregation",
-    "apps.analytics.tasks_reports",
-    "apps.risk.tasks_monitor",
-    "apps.risk.tasks_escalation",
-    "apps.risk.tasks_reports",
-)
 # Declared so that Flower, `celery inspect` and a worker started without -Q know all nine queues.
 CELERY_TASK_QUEUES = tuple(Queue(q, routing_key=q) for q in QUEUES)
 CELERY_TASK_DEFAULT_QUEUE = "streaming"
@@ -258,9 +250,9 @@ SPECTACULAR_SETTINGS = {
     # feed can build bars at. Naming both keeps the schema stable (and `check --deploy` quiet).
     "ENUM_NAME_OVERRIDES": {
         "BarIntervalEnum": "apps.marketdata.models.INTERVALS",
-        "LiveFeedIntervalEnum": "apps.marketdata.feeds.services.LIVE_INTERVALS",
+        "LiveFeedIntervalEnum": "apps.marketdata.services.feeds.sessions.LIVE_INTERVALS",
         # `format`: the bar file formats keep their name beside the tear-sheet formats.
-        "FormatEnum": "apps.marketdata.serializers_read.BAR_FORMATS",
+        "FormatEnum": "apps.marketdata.api.serializers.bars.BAR_FORMATS",
         "ReportFormatEnum": "apps.analytics.reports.files.REPORT_FORMAT_CHOICES",
         # `status`: breaches and alert deliveries each keep their own life-cycle names.
         "BreachStatusEnum": "apps.risk.models.BreachStatus.choices",
@@ -291,6 +283,9 @@ LOGGING = {
 
 # Analytics: streaming P&L publishes at most once per portfolio per this many milliseconds.
 ANALYTICS_PUBLISH_MIN_INTERVAL_MS = env.int("ANALYTICS_PUBLISH_MIN_INTERVAL_MS", default=1000)
+# Analytics: threads of the metric kernel's block pool in each process (unset: the cores this process
+# may use, os.sched_getaffinity). Web and worker processes each get their own pool.
+ANALYTICS_KERNEL_THREADS = env.int("ANALYTICS_KERNEL_THREADS", default=None)
 
 # Risk: a breach resolves after staying below its warn level this long (a limit may override it);
 # the monitor checks portfolios in batches of this size; webhooks retry with exponential backoff.

@@ -16,7 +16,7 @@ def sp500_closes(days: int) -> pd.DataFrame:
 
 def store_daily_closes(instrument, close: pd.Series, adj: pd.Series) -> None:
     """Daily bars whose open/high/low equal the close: enough for NAV and return tests."""
-    from apps.marketdata.storage import bars_upsert
+    from apps.marketdata.services.storage import bars_upsert
 
     frame = pd.DataFrame({"instrument_id": instrument.pk, "ts": close.index, "close": close.to_numpy()})
     frame["open"] = frame["high"] = frame["low"] = frame["close"]
@@ -27,7 +27,7 @@ def store_daily_closes(instrument, close: pd.Series, adj: pd.Series) -> None:
 
 def store_closes(instrument, close: pd.Series, adj: pd.Series | None = None, *, interval: str) -> None:
     """Bars at `interval` (1d, 1w, 1mo ...) stamped at `close`'s index, open/high/low = close."""
-    from apps.marketdata.storage import bars_upsert
+    from apps.marketdata.services.storage import bars_upsert
 
     frame = pd.DataFrame({"instrument_id": instrument.pk, "ts": close.index, "close": close.to_numpy()})
     frame["open"] = frame["high"] = frame["low"] = frame["close"]

@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from apps.platform.management.commands.bench import available_benches, format_table
-from workers.registry import QUEUES
+from workers.registry import ENGINES
 
 
 def test_unknown_engine_is_a_clear_error_listing_what_exists():
@@ -55,7 +55,7 @@ def test_platform_bench_reports_every_figure_with_a_baseline():
         "bus_publish_per_s",
         "bus_publish_to_subscribe_p50",
         "bus_publish_to_subscribe_p99",
-        *(f"celery_tasks_per_s[{q}]" for q in QUEUES),
+        *(f"celery_tasks_per_s[{e.queue}]" for e in ENGINES),
     ]
     assert sorted(figures) == sorted(expected)
     for f in figures.values():

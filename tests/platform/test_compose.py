@@ -83,7 +83,7 @@ def test_one_worker_service_per_engine_and_lane_running_exactly_its_argv(service
     assert "risk-fast-worker" in workers
     assert (
         workers["risk-fast-worker"]["command"][workers["risk-fast-worker"]["command"].index("-P") + 1]
-        == "threads"
+        == "prefork"  # the pool in which Celery enforces the lane's time limits
     )
 
 
@@ -94,9 +94,9 @@ def test_worker_limits_follow_concurrency_and_memory_caps(services):
             concurrency = lane.concurrency if lane else e.concurrency
             limits = services[name]["deploy"]["resources"]["limits"]
             assert float(limits["cpus"]) == concurrency, name
-            assert limits["memory"] == f"{int(e.memory_gb * 1024 * concurrency) + 512}M", name
+            assert limits["memory"] == f"{int(e.memory_per_child_gib * 1024 * concurrency) + 512}M", name
             argv = services[name]["command"]
-            assert argv[argv.index("-Q") + 1] == e.queue
+            assert argv[argv.index("-Q") + 1] == (lane.queue if lane else e.queue)
             assert argv[argv.index("-c") + 1] == str(concurrency)
 
 

@@ -100,6 +100,6 @@ def test_engine_list_comes_from_the_registry(api_client):
     assert resp.status_code == 200
     listed = {e["key"]: e for e in resp.json()}
     assert list(listed) == [e.key for e in ENGINES]
-    assert listed["risk"]["lanes"] == [{"name": "fast", "pool": "threads", "concurrency": 4}]
+    assert listed["risk"]["lanes"] == [{"name": "fast", "pool": "prefork", "concurrency": 2}]
     assert listed["factors"]["concurrency"] == 4
     assert listed["risk"]["health"]["status"] == "unhealthy"  # no worker in this test

@@ -66,7 +66,7 @@ def test_demo_trades_are_booked_at_the_simulated_close_of_their_day():
 def test_load_demo_sets_up_risk_defaults_once_and_the_monitor_runs_on_them():
     from apps.risk.demo import DEMO_LIMITS
     from apps.risk.models import EscalationPolicy, LimitChange, RiskLimit, StressScenario
-    from apps.risk.services.check import portfolio_check
+    from apps.risk.selectors.check import portfolio_check
     from apps.risk.services.monitor import monitor_run
 
     call_command("load_demo", stdout=StringIO())

@@ -29,7 +29,7 @@ TRADE_PRICE = Decimal("1")
 
 @pytest.fixture(autouse=True)
 def _risk_caches_clear():
-    from apps.risk.services import book
+    from apps.risk.selectors import book
 
     book.book_cache_clear()
     yield
@@ -63,7 +63,7 @@ def store_daily_bars(
     start: pd.Timestamp = START,
 ) -> pd.DatetimeIndex:
     """One daily bar per calendar day from `start` (open = high = low = close; adj_close = close)."""
-    from apps.marketdata.storage import bars_upsert
+    from apps.marketdata.services.storage import bars_upsert
 
     inst = _instrument(symbol_or_instrument)
     index = pd.date_range(start, periods=len(closes), freq="D", tz="UTC").as_unit("ns")
@@ -76,7 +76,7 @@ def store_daily_bars(
 
 def store_fx(base: str, quote: str, rates: Sequence[float], *, start: pd.Timestamp = START) -> None:
     """Units of `quote` per one `base`, one rate per calendar day from `start`."""
-    from apps.marketdata.storage import fx_upsert
+    from apps.marketdata.services.storage import fx_upsert
 
     index = pd.date_range(start, periods=len(rates), freq="D", tz="UTC").as_unit("ns")
     fx_upsert(pd.DataFrame({"base": base, "quote": quote, "ts": index, "rate": [float(r) for r in rates]}))

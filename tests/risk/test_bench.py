@@ -12,11 +12,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from apps.risk import bench
-from apps.risk.bench_kernel import ISSUE_LIMITS, agreement, market_build, reference_inputs
+from apps.risk.bench import suite as bench
+from apps.risk.bench.kernel import ISSUE_LIMITS, agreement, market_build, reference_inputs
+from apps.risk.bench.reference import evaluate_portfolio
 from apps.risk.kernels import catalog
 from apps.risk.kernels.limits import evaluate
-from apps.risk.kernels.limits_reference import evaluate_portfolio
 
 
 def _bench(*sets: str) -> dict:

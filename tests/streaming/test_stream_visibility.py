@@ -21,7 +21,7 @@ from apps.platform import bus
 from apps.platform.models import Job
 from apps.platform.services import job_begin
 from apps.portfolio.services import portfolio_create, transaction_record
-from apps.streaming import visibility
+from apps.streaming.selectors import visibility
 
 from .wsclient import connect, events_until, publish, subscribe
 

@@ -32,8 +32,6 @@ uses the observed periods only, pairs with the benchmark only where both are obs
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,6 +39,7 @@ import pandas as pd
 
 from .drawdown import drawdown_series, max_drawdown, wealth_index
 from .rolling import rolling_beta, rolling_sharpe, rolling_volatility
+from .threads import block_pool
 
 __all__ = [
     "METRIC_NAMES",
@@ -172,14 +171,6 @@ def _tail(r: np.ndarray, n: np.ndarray, cutoff: float, dense: bool) -> tuple[np.
 # Rows per block: a block of daily returns stays in the CPU cache across the ~30 passes over it, and
 # blocks run on a thread per core (numpy releases the GIL inside its loops).
 BLOCK_ROWS = 64
-_POOL: ThreadPoolExecutor | None = None
-
-
-def _pool() -> ThreadPoolExecutor:
-    global _POOL
-    if _POOL is None:
-        _POOL = ThreadPoolExecutor(max_workers=max(1, min(8, os.cpu_count() or 1)))
-    return _POOL
 
 
 def compute_metrics(
@@ -219,7 +210,7 @@ def compute_metrics(
         return _block_metrics(r[sl], bb, rr, *args)
 
     starts = range(0, max(p, 1), BLOCK_ROWS)
-    parts = [block(0)] if p <= BLOCK_ROWS else list(_pool().map(block, starts))
+    parts = [block(0)] if p <= BLOCK_ROWS else list(block_pool().map(block, starts))
     return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
 
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..services import attribution as attribution_service
-from ..services import performance as performance_service
+from ..selectors import attribution as attribution_service
+from ..selectors import performance as performance_service
 
 # Drawdown details that are dates (ISO strings) rather than numbers: renderers keep them apart.
 DATE_FIELDS = ("max_drawdown_peak", "max_drawdown_trough", "max_drawdown_recovery")

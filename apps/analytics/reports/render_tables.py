@@ -7,6 +7,8 @@ import io
 
 import pandas as pd
 
+from apps.platform.timestamps import iso_utc
+
 from .data import DATE_FIELDS, ReportData
 
 CSV_COLUMNS = ["section", "name", "ts", "value"]
@@ -96,7 +98,7 @@ def render_csv(data: ReportData) -> bytes:
     metrics = _metrics_frame(data).rename(columns={"date": "ts"}).assign(section="metrics")
     series = data.series.drop(columns=["wealth"])
     returns = series.reset_index().melt(id_vars="ts", var_name="name", value_name="value")
-    returns["ts"] = returns["ts"].map(lambda t: t.isoformat())
+    returns["ts"] = returns["ts"].map(iso_utc)
     returns["section"] = "returns"
     monthly = pd.DataFrame(
         [

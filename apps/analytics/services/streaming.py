@@ -1,9 +1,9 @@
-"""Streaming P&L: which portfolios an event touches, and a per-portfolio publication throttle.
+"""Streaming P&L: which portfolios an event touches, and their publication, coalesced per portfolio.
 
-The throttle is a Redis key per portfolio (SET NX PX), so every worker process shares it: the
-first update in a window publishes at once and holds the key for ANALYTICS_PUBLISH_MIN_INTERVAL_MS;
-updates inside the window are coalesced into one trailing recompute scheduled for when the window
-closes (a second Redis key makes sure only one is scheduled), so the last state is never lost.
+The platform's Redis coalescer (`apps.platform.coalescer.Coalescer`, one window per portfolio code)
+is shared by every worker process: the first update in a window publishes at once and holds the
+window for ANALYTICS_PUBLISH_MIN_INTERVAL_MS; updates inside the window are coalesced into one
+trailing recompute scheduled for when the window closes, so the last state is never lost.
 """
 
 from __future__ import annotations
@@ -11,11 +11,10 @@ from __future__ import annotations
 from django.conf import settings
 
 from apps.platform import bus
-from apps.platform.bus import connection
+from apps.platform.coalescer import Coalescer
 
-from .. import selectors
-from ..serializers_pnl import calculate_payload
-from .pnl import portfolios_pnl
+from ..selectors import sources
+from ..selectors.pnl import calculate_payload, portfolios_pnl
 
 TOPIC = "analytics.performance.{portfolio}"
 
@@ -24,8 +23,9 @@ def min_interval_ms() -> int:
     return int(getattr(settings, "ANALYTICS_PUBLISH_MIN_INTERVAL_MS", 1000))
 
 
-def _key(kind: str, code: str) -> str:
-    return f"{connection.config().prefix}analytics:pnl:{kind}:{code}"
+def coalescer() -> Coalescer:
+    """The per-portfolio window (key: the portfolio code), sized from the current setting."""
+    return Coalescer("analytics:pnl", window_ms=min_interval_ms())
 
 
 def portfolios_affected(event: dict) -> list[str]:
@@ -38,8 +38,18 @@ def portfolios_affected(event: dict) -> list[str]:
         return [code]
     if topic.startswith("market.data.bars."):
         symbol = payload.get("symbol")
-        return selectors.portfolio_codes_holding([symbol]) if symbol else []
+        return sources.portfolio_codes_holding([symbol]) if symbol else []
     return []
+
+
+def _publish(codes: list[str]) -> list[str]:
+    published = []
+    results = portfolios_pnl(portfolios=codes) if codes else {}
+    for code, result in results.items():
+        payload = calculate_payload(result, portfolio=code, source="book")
+        bus.publish(TOPIC.format(portfolio=code), payload)
+        published.append(code)
+    return published
 
 
 def pnl_publish(*, codes: list[str], schedule_trailing) -> dict:
@@ -47,25 +57,20 @@ def pnl_publish(*, codes: list[str], schedule_trailing) -> dict:
 
     `schedule_trailing(code, delay_seconds)` enqueues the trailing recompute (the task layer passes
     Celery's apply_async so this stays testable)."""
-    r = connection.client()
-    interval = min_interval_ms()
+    window = coalescer()
     due, deferred = [], []
     for code in dict.fromkeys(codes):
-        if r.set(_key("throttle", code), 1, nx=True, px=interval):
+        offer = window.offer(code)
+        if offer.run_now:
             due.append(code)
-            continue
-        if r.set(_key("pending", code), 1, nx=True, px=interval):
-            remaining = max(r.pttl(_key("throttle", code)), 0)
-            schedule_trailing(code, remaining / 1000.0)
+        elif offer.trailing_delay is not None:
+            schedule_trailing(code, offer.trailing_delay)
             deferred.append(code)
-    published = []
-    results = portfolios_pnl(portfolios=due) if due else {}
-    for code, result in results.items():
-        payload = calculate_payload(result, portfolio=code, source="book")
-        bus.publish(TOPIC.format(portfolio=code), payload)
-        published.append(code)
-    return {"published": published, "deferred": deferred}
+    return {"published": _publish(due), "deferred": deferred}
 
 
-def pending_clear(code: str) -> None:
-    connection.client().delete(_key("pending", code))
+def pnl_publish_trailing(*, code: str) -> dict:
+    """The trailing recompute of a coalesced window: opens a new window (updates during it coalesce
+    again) and publishes the portfolio's latest P&L."""
+    coalescer().trailing(code)
+    return {"published": _publish([code]), "deferred": []}

@@ -20,15 +20,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.platform.fields import instant_problem
+from apps.platform.timestamps import iso_utc
 
-from .. import storage
-from ..ingest.bars import bars_prepare
-from ..ingest.checks import MAX_REPORTED_ERRORS
-from ..ingest.fundamentals import fundamentals_prepare
-from ..ingest.fx import fx_prepare
-from ..ingest.reading import ROW_NUMBERING, FileFormatError, RawTable, Source, read_table
-from ..ingest.series import series_prepare
 from ..models import INTERVALS, EconomicSeries, Instrument
+from ..selectors.ingest.bars import bars_prepare
+from ..selectors.ingest.checks import MAX_REPORTED_ERRORS
+from ..selectors.ingest.fundamentals import fundamentals_prepare
+from ..selectors.ingest.fx import fx_prepare
+from ..selectors.ingest.reading import ROW_NUMBERING, FileFormatError, RawTable, Source, read_table
+from ..selectors.ingest.series import series_prepare
+from . import storage
 from .instruments import instrument_create
 
 log = logging.getLogger(__name__)
@@ -127,10 +128,18 @@ def _groups(frame: pd.DataFrame, by: str | list[str], time_col: str) -> dict[str
         name = "".join(key) if isinstance(key, tuple) else str(key)
         out[name] = {
             "count": int(row["count"]),
-            "first": row["min"].isoformat(),
-            "last": row["max"].isoformat(),
+            "first": _bound(row["min"]),
+            "last": _bound(row["max"]),
         }
     return out
+
+
+def _bound(value) -> str:
+    """A time column's first/last value as text: an instant in the one UTC format (`...Z`), a date
+    as YYYY-MM-DD."""
+    if isinstance(value, pd.Timestamp) and value.tzinfo is not None:
+        return iso_utc(value)
+    return value.isoformat()
 
 
 def _instrument_ids(symbols: list[str], *, create: bool) -> tuple[dict[str, int], list[str]]:

@@ -11,7 +11,7 @@ from django.db import transaction
 from apps.platform.fields import printable_problem
 
 from ..models import Instrument
-from ..selectors import normalize_symbol
+from ..selectors.instruments import normalize_symbol
 
 _EDITABLE = (
     "name",

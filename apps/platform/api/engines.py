@@ -36,9 +36,9 @@ def _engine_doc(e: Engine) -> dict:
         "lanes": [
             {"name": lane.name, "pool": lane.pool, "concurrency": lane.concurrency} for lane in e.lanes
         ],
-        "memory_gb": e.memory_gb,
-        "soft_time_limit": e.soft_time_limit,
-        "time_limit": e.time_limit,
+        "memory_gb": e.memory_per_child_gib,
+        "soft_time_limit": e.soft_time_limit_s,
+        "time_limit": e.time_limit_s,
         "priority": e.priority,
         "description": e.description,
     }

@@ -1,3 +1,3 @@
-"""Risk reports of one or more portfolios: `data` gathers the figures from the same services the APIs
+"""Risk reports of one or more portfolios: `data` gathers the figures from the same selectors the APIs
 answer with, `charts` draws them, and one renderer per format (JSON, CSV/Excel, HTML, PDF) writes
-the file. `apps.risk.tasks_reports` runs them as a job."""
+the file. `apps.risk.tasks.reports` runs them as a job."""

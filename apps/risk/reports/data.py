@@ -1,6 +1,6 @@
 """The figures of a risk report, gathered once and shared by every renderer.
 
-Everything comes from the services behind the APIs — `portfolio_check` (limits and utilization),
+Everything comes from the selectors behind the APIs — `portfolio_check` (limits and utilization),
 the open breaches as `breach_payload` gives them, `var_calculate` for each method with the API's
 defaults (1 day, 250 days of history, sample covariance, 10,000 paths with seed 42) and
 `stress_run` — so a report can never disagree with the API asked the same question. A section that
@@ -20,10 +20,10 @@ from apps.marketdata.facade import MarketDataReadError
 from apps.portfolio import facade as portfolio_facade
 
 from ..models import Breach, BreachStatus, StressScenario
+from ..selectors.check import portfolio_check
+from ..selectors.stress import stress_run
+from ..selectors.var import METHODS, pnl_history, portfolio_book, var_calculate
 from ..services.breach_events import breach_payload
-from ..services.check import portfolio_check
-from ..services.measures import METHODS, pnl_history, portfolio_book, var_calculate
-from ..services.stress import stress_run
 
 SECTION_ERRORS = (ValidationError, MarketDataReadError)
 

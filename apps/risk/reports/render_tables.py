@@ -6,9 +6,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 
 from openpyxl import Workbook
+
+from apps.platform.numbers import json_safe
 
 from .data import RiskReportData
 from .tables import KEYS, SECTIONS, report_tables
@@ -37,19 +38,8 @@ def report_json(data: RiskReportData) -> dict:
     }
 
 
-def _clean(value):
-    """NaN/inf → None, recursively (strict JSON has no NaN)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    return value
-
-
 def render_json(data: RiskReportData) -> bytes:
-    return json.dumps(_clean(report_json(data)), indent=2, allow_nan=False).encode("utf-8")
+    return json.dumps(json_safe(report_json(data)), indent=2, allow_nan=False).encode("utf-8")
 
 
 def cell(value) -> str:

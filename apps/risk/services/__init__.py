@@ -1,2 +1,2 @@
-"""Risk engine write operations: one module per job (book loading, checks, monitoring, breaches,
-escalation, limits, measures, stress, reports)."""
+"""Risk engine writes, one module per resource: limits, breaches (and the events they publish),
+escalation, escalation policies, stress scenarios, the monitor. Reads live in selectors/."""

@@ -9,14 +9,11 @@ from __future__ import annotations
 import logging
 
 from apps.platform import bus
+from apps.platform.timestamps import iso_utc
 
 from ..models import Breach
 
 log = logging.getLogger("apps.risk.breaches")
-
-
-def _iso(value) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 def breach_payload(breach: Breach, *, portfolio_code: str | None = None) -> dict:
@@ -41,16 +38,16 @@ def breach_payload(breach: Breach, *, portfolio_code: str | None = None) -> dict
         "peak_utilization": breach.peak_utilization,
         "last_utilization": breach.last_utilization,
         "bucket": breach.bucket,
-        "opened_at": _iso(breach.opened_at),
-        "last_seen_at": _iso(breach.last_seen_at),
-        "below_since": _iso(breach.below_since),
-        "acknowledged_at": _iso(breach.acknowledged_at),
+        "opened_at": iso_utc(breach.opened_at),
+        "last_seen_at": iso_utc(breach.last_seen_at),
+        "below_since": iso_utc(breach.below_since),
+        "acknowledged_at": iso_utc(breach.acknowledged_at),
         "acknowledged_by": breach.acknowledged_by_id,
         "escalation_level": breach.escalation_level,
-        "escalated_at": _iso(breach.escalated_at),
+        "escalated_at": iso_utc(breach.escalated_at),
         "escalated_by": breach.escalated_by_id,
-        "next_escalation_at": _iso(breach.next_escalation_at),
-        "resolved_at": _iso(breach.resolved_at),
+        "next_escalation_at": iso_utc(breach.next_escalation_at),
+        "resolved_at": iso_utc(breach.resolved_at),
         "resolved_by": breach.resolved_by_id,
         "resolution": breach.resolution,
     }

@@ -93,10 +93,10 @@ def test_a_deposit_triggers_streaming_pnl_and_the_risk_check(
     portfolio, fresh_bus, django_capture_on_commit_callbacks, monkeypatch
 ):
     """The cash event fans out to the P&L and risk subscribers' queues, and both act on its portfolio."""
-    from apps.analytics import tasks as analytics_tasks
     from apps.analytics.subscriptions import PNL_TASK
-    from apps.risk import tasks_monitor
+    from apps.analytics.tasks import pnl as analytics_tasks
     from apps.risk.subscriptions import CHECK_TASK
+    from apps.risk.tasks import monitor as tasks_monitor
 
     broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     amount = Decimal(f"2500.{uuid.uuid4().int % 10**6:06d}")  # this run's messages, not an earlier run's

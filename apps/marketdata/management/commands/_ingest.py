@@ -21,9 +21,13 @@ def parse_when(value: str | None, option: str) -> dt.datetime | None:
     """An ISO date or datetime; naive values are UTC."""
     if not value:
         return None
-    when = parse_datetime(value)
-    if when is None and (day := parse_date(value)) is not None:
-        when = dt.datetime.combine(day, dt.time())
+    try:
+        # Well-formed but impossible values (2024-02-30, 25:00) raise ValueError here.
+        when = parse_datetime(value)
+        if when is None and (day := parse_date(value)) is not None:
+            when = dt.datetime.combine(day, dt.time())
+    except ValueError as exc:
+        raise CommandError(f"{option}: not a valid date or datetime: {value!r} ({exc})") from None
     if when is None:
         raise CommandError(f"{option}: not a date or datetime: {value!r}")
     return when if when.tzinfo else when.replace(tzinfo=dt.UTC)

@@ -14,8 +14,8 @@ import threading
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError
 
-from apps.marketdata.feeds.runner import FeedRunner
-from apps.marketdata.feeds.services import feed_demo_ensure
+from apps.marketdata.services.feeds.runner import FeedRunner
+from apps.marketdata.services.feeds.sessions import feed_demo_ensure
 
 
 class Command(BaseCommand):

@@ -10,8 +10,8 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from apps.marketdata import selectors
 from apps.marketdata.models import Bar, LatestBar
+from apps.marketdata.selectors import latest as selectors
 
 # Every instrument with bars, by a skip scan of the bar table's primary key (one index descent per
 # instrument, not a read of every bar), recomputed by the migration's own function.

@@ -18,16 +18,15 @@ import numpy as np
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from apps.marketdata import storage
-from apps.marketdata.selectors import instruments_by_symbols, normalize_symbol
-from apps.marketdata.services import instrument_create
-from apps.marketdata.simulation import MarketParams, SimulatedMarket
-from apps.marketdata.simulation.frames import (
+from apps.marketdata.kernels.simulation import MarketParams, SimulatedMarket
+from apps.marketdata.kernels.simulation.frames import (
     SIMULATED_INTERVALS,
     bars_per_day,
     business_days,
     simulate_bar_frames,
 )
+from apps.marketdata.selectors.instruments import instruments_by_symbols, normalize_symbol
+from apps.marketdata.services import instrument_create, storage
 
 
 def _date(value: str) -> dt.date:

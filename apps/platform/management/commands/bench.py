@@ -26,7 +26,13 @@ BENCHABLE = ("platform", *(e.key for e in ENGINES))
 
 
 def available_benches() -> list[str]:
-    return [key for key in BENCHABLE if importlib.util.find_spec(f"apps.{key}.bench") is not None]
+    """Engines whose `bench` package defines `run` (an engine not built yet has an empty one)."""
+    return [
+        key
+        for key in BENCHABLE
+        if importlib.util.find_spec(f"apps.{key}.bench") is not None
+        and hasattr(importlib.import_module(f"apps.{key}.bench"), "run")
+    ]
 
 
 def _parse_set(values: list[str]) -> dict:

@@ -14,8 +14,8 @@ from django.db import connection, transaction
 
 from ...kernels.limits import BREACH, OK, WARN
 from ...models import Breach, BreachEvent, BreachStatus
+from ...selectors.limits import bucket_names
 from ..breach_events import breach_publish
-from ..limits_resolve import bucket_names
 
 log = logging.getLogger("apps.risk.monitor")
 

@@ -1,0 +1,1 @@
+"""Analytics HTTP API: one module per resource (pnl, performance, attribution, reports)."""

@@ -1,0 +1,1 @@
+"""Request and response shapes of the analytics API, one module per resource."""

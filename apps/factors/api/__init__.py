@@ -1,0 +1,1 @@
+"""HTTP views of the factors engine, one module per resource."""

@@ -1,0 +1,1 @@
+"""The factors engine's maths: pure numpy/pandas functions, no Django. None yet."""

@@ -1,0 +1,1 @@
+"""Models of the factors engine: none yet."""

@@ -1,0 +1,1 @@
+"""Reads of the factors engine: queries and read-side computation."""

@@ -1,0 +1,1 @@
+"""HTTP views of the features engine, one module per resource."""

@@ -1,0 +1,1 @@
+"""The features engine's maths: pure numpy/pandas functions, no Django. None yet."""

@@ -1,0 +1,1 @@
+"""Reads of the features engine: queries and read-side computation."""

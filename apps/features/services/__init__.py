@@ -1,0 +1,1 @@
+"""Writes of the features engine: one atomic service per change, named <thing>_<verb>."""

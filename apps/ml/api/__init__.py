@@ -1,0 +1,1 @@
+"""HTTP views of the ML engine, one module per resource."""

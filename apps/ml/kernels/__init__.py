@@ -1,0 +1,1 @@
+"""The ML engine's maths: pure numpy/pandas functions, no Django. None yet."""

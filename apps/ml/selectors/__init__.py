@@ -1,0 +1,1 @@
+"""Reads of the ML engine: queries and read-side computation."""

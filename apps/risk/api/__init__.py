@@ -1,0 +1,1 @@
+"""The risk engine's HTTP API, one module per resource (urls.py at the app's top lists them)."""

@@ -1,0 +1,1 @@
+"""Request and response shapes of the risk API, one module per resource."""

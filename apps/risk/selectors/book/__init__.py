@@ -1,0 +1,26 @@
+"""Today's books as the limit kernel sees them (load.py assembles them, market.py holds the cached
+slow data, figures.py the arithmetic)."""
+
+from .load import (
+    WINDOW_TYPES,
+    LoadedBook,
+    book_adhoc,
+    book_load,
+    book_with,
+    portfolio_frames,
+    symbols_unknown,
+)
+from .market import CACHE_TTL_SECONDS, RETURN_DAYS, book_cache_clear
+
+__all__ = [
+    "CACHE_TTL_SECONDS",
+    "RETURN_DAYS",
+    "WINDOW_TYPES",
+    "LoadedBook",
+    "book_adhoc",
+    "book_cache_clear",
+    "book_load",
+    "book_with",
+    "portfolio_frames",
+    "symbols_unknown",
+]

@@ -1,0 +1,213 @@
+"""The 5-second monitor: evaluate every limit of every active portfolio, then open, update and
+resolve breaches — exactly once each, however many monitors run at once.
+
+One step (`monitor_step`) loads a batch of books, resolves their limits, evaluates them in one
+kernel pass and syncs the breaches in one transaction:
+- warn or breach → one INSERT … ON CONFLICT on the partial unique index "one unresolved breach per
+  (limit, portfolio)": a new row opens the breach; an existing one gets last value/utilization,
+  peak (the value at the highest utilization), bucket and last_seen_at updated and below_since
+  cleared (back above before the hysteresis ran out). Two monitors racing cannot duplicate a
+  breach: the second insert becomes the update. On PostgreSQL "inserted" is `xmax = 0` of the
+  returned row, so only the inserting monitor writes the `opened` event.
+- breach level reached on a warn breach → `UPDATE … SET level='breach' WHERE level='warn'`: the
+  row lock lets exactly one monitor see 'warn', so `level_raised` is written once.
+- ok (below the warn level) → below_since set if unset; once below for the limit's
+  resolve_after_seconds (else RISK_BREACH_RESOLVE_AFTER_SECONDS) the breach resolves
+  (resolution "auto") with a conditional UPDATE, again exactly once.
+- no_data → the breach is left as it is (nothing measured, nothing concluded).
+Events opened / level_raised / resolved are BreachEvents and are published on
+risk.breaches.{portfolio} after commit; an unchanged tick publishes nothing.
+
+Active portfolios are those with positions or with an unresolved breach (so a book that was
+closed out still resolves its breaches). A breach whose limit was disabled or deleted is not
+evaluated any more and stays until someone resolves it.
+
+Elsewhere than PostgreSQL (SQLite) "inserted" is "no unresolved breach was read at the start of
+the step's transaction"; the project's SQLite runs IMMEDIATE transactions, which serialize writers,
+so that read cannot race either. A full run records itself on MonitorState (timings, counts,
+errors); a targeted run (an event's portfolios) does not.
+
+Layout: this module runs steps, the start/stop switch and the event-driven checks (coalesced by
+apps.platform.coalescer); sync.py holds the breach upsert.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+
+import pandas as pd
+import redis
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from apps.platform import bus
+from apps.platform.coalescer import Coalescer
+from apps.portfolio import facade as portfolio_facade
+
+from ...kernels.limits import evaluate
+from ...models import Breach, BreachStatus, MonitorState
+from ...selectors.book import book_load
+from ...selectors.limits import limits_resolve
+from .sync import StepResult, breaches_sync
+
+__all__ = [
+    "StepResult",
+    "active_frames",
+    "event_targets",
+    "monitor_on_event",
+    "monitor_on_trailing",
+    "monitor_run",
+    "monitor_step",
+    "monitor_switch",
+]
+
+log = logging.getLogger("apps.risk.monitor")
+
+
+def monitor_step(*, frames=None, portfolio_ids=None, now=None) -> StepResult:
+    """Evaluate and sync the breaches of some portfolios (the given book frames or ids)."""
+    now = timezone.now() if now is None else now
+    loaded = book_load(frames=frames, portfolio_ids=portfolio_ids, now=now)
+    resolved = limits_resolve(loaded)
+    ev = evaluate(loaded.book, resolved.limits)
+    return breaches_sync(loaded, resolved, ev, now=now)
+
+
+def active_frames(*, symbols=None, portfolio_ids=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Books of the portfolios to monitor: with positions or an unresolved breach; narrowed to
+    those holding any of `symbols` or listed in `portfolio_ids` when either is given."""
+    if symbols is not None or portfolio_ids is not None:
+        # Only the books the event touches (or the ones named): not every position in the database.
+        pf, pos = portfolio_facade.book_frames(
+            list(portfolio_ids or ()), holding=list(symbols) if symbols is not None else None
+        )
+        return pf.reset_index(drop=True), pos
+    pf, pos = portfolio_facade.book_frames(None)
+    with_breach = Breach.objects.exclude(status=BreachStatus.RESOLVED).values_list("portfolio_id", flat=True)
+    keep = set(pos["portfolio_id"]) | set(with_breach)
+    pf = pf[pf["id"].isin(keep)].reset_index(drop=True)
+    return pf, pos[pos["portfolio_id"].isin(keep)]
+
+
+def monitor_run(*, now=None, force: bool = False, symbols=None, portfolio_ids=None) -> dict:
+    """One monitor cycle over all active portfolios (or those an event touches), in batches of
+    RISK_MONITOR_BATCH_SIZE. Skipped when MonitorState is disabled unless `force`. A failing
+    batch is logged and counted; the others still run. Records the run on MonitorState."""
+    state = MonitorState.load()
+    if not state.enabled and not force:
+        return {"skipped": "monitor disabled"}
+    targeted = symbols is not None or portfolio_ids is not None
+    now = timezone.now() if now is None else now
+    started = time.perf_counter()
+    if not targeted:
+        MonitorState.objects.filter(pk=1).update(last_started_at=now)
+    pf, pos = active_frames(symbols=symbols, portfolio_ids=portfolio_ids)
+    size = max(1, int(settings.RISK_MONITOR_BATCH_SIZE))
+    total, errors = StepResult(), []
+    for start in range(0, len(pf), size):
+        batch = pf.iloc[start : start + size]
+        try:
+            total.add(monitor_step(frames=(batch, pos[pos["portfolio_id"].isin(batch["id"])]), now=now))
+        except Exception as exc:  # noqa: BLE001 - one bad batch must not stop the others
+            log.exception("risk monitor batch at %s failed", start)
+            errors.append(f"batch {start // size}: {exc!r}\n{traceback.format_exc(limit=3)}")
+    duration_ms = (time.perf_counter() - started) * 1000.0
+    out = total.as_dict() | {"duration_ms": round(duration_ms, 3), "errors": len(errors)}
+    if not targeted:
+        MonitorState.objects.filter(pk=1).update(
+            last_finished_at=timezone.now(),
+            last_duration_ms=duration_ms,
+            last_portfolios=total.portfolios,
+            last_limits=total.limits,
+            last_opened=len(total.opened),
+            last_resolved=len(total.resolved),
+            last_error="\n".join(errors)[:4000],
+            runs_total=F("runs_total") + 1,
+        )
+    return out
+
+
+def monitor_switch(*, enabled: bool, user=None) -> MonitorState:
+    """Start or stop the monitor: MonitorState.enabled (checked by every run, so it takes effect at
+    the next tick) and the django-celery-beat row's enabled flag (so Beat stops sending it), in
+    one transaction; announced on risk.alerts.monitor after commit."""
+    from django_celery_beat.models import PeriodicTask
+
+    from ...selectors.monitor import MONITOR_BEAT_NAME
+
+    now = timezone.now()
+    with transaction.atomic():
+        MonitorState.load()
+        MonitorState.objects.filter(pk=1).update(enabled=enabled, changed_at=now)
+        beat = PeriodicTask.objects.filter(name=MONITOR_BEAT_NAME).first()
+        if beat is not None and beat.enabled != enabled:
+            beat.enabled = enabled
+            beat.save()  # save(), not update(): its signal tells a running Beat the schedule changed
+        payload = {
+            "event": "started" if enabled else "stopped",
+            "at": now.isoformat(),
+            "by": getattr(user, "username", None),
+            "beat_entry": beat is not None,
+        }
+        transaction.on_commit(lambda: bus.publish("risk.alerts.monitor", payload))
+    return MonitorState.load()
+
+
+# --- event-driven checks ------------------------------------------------------------------------
+# A bar or an execution checks the portfolios it touches at once. Bursts (a feed closing a bar for
+# every symbol at the same moment) are coalesced through Redis by the platform's Coalescer: the first
+# event of a window runs immediately; events inside the window add their targets to a pending set
+# that one trailing run, scheduled for the window's end, checks together.
+
+
+def _coalescer() -> Coalescer:
+    return Coalescer("risk:events", window_ms=int(settings.RISK_EVENT_COALESCE_MS))
+
+
+def event_targets(event: dict) -> list[str]:
+    """Targets of an event: "p:<portfolio id>" for an execution or a cash movement (NAV moved),
+    "s:<symbol>" for a bar, else [] (a trade's position event too: its execution triggers the check)."""
+    topic, payload = event.get("topic", ""), event.get("payload") or {}
+    cash = topic.startswith("trading.positions.") and payload.get("kind") == "cash"
+    if (topic.startswith("trading.executions.") or cash) and payload.get("portfolio_id") is not None:
+        return [f"p:{int(payload['portfolio_id'])}"]
+    if topic.startswith("market.data.bars.") and payload.get("symbol"):
+        return [f"s:{str(payload['symbol']).upper()}"]
+    return []
+
+
+def _targets_run(items) -> dict:
+    items = {i.decode() if isinstance(i, bytes) else i for i in items}
+    symbols = sorted(i[2:] for i in items if i.startswith("s:"))
+    ids = sorted(int(i[2:]) for i in items if i.startswith("p:"))
+    if not symbols and not ids:
+        return {"checked": 0}
+    return monitor_run(symbols=symbols, portfolio_ids=ids) | {"symbols": symbols, "portfolio_ids": ids}
+
+
+def monitor_on_event(*, event: dict, schedule_trailing) -> dict:
+    """Check what `event` touches now, or defer it into the window's trailing run
+    (`schedule_trailing(delay_seconds)` enqueues it; the task layer passes Celery's). Without Redis
+    the event's targets are checked directly."""
+    items = event_targets(event)
+    if not items:
+        return {"skipped": "nothing to check in this event"}
+    try:
+        offer = _coalescer().offer(items=items)
+    except redis.RedisError:
+        log.warning("risk event coalescing unavailable (Redis); checking %s directly", items)
+        return _targets_run(items)
+    if not offer.run_now:
+        if offer.trailing_delay is not None:
+            schedule_trailing(offer.trailing_delay)
+        return {"deferred": items}
+    return _targets_run(offer.items)
+
+
+def monitor_on_trailing() -> dict:
+    """The trailing run of a window: everything still pending."""
+    return _targets_run(_coalescer().trailing())

@@ -1,0 +1,31 @@
+"""The monitor's tasks: the Beat cycle (every 5 s, expires 4 s — workers.schedule) and the
+event-driven checks the bus fans out (apps.risk.subscriptions)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from ..services import monitor
+
+
+# Periodic and idempotent (the breach upsert is): a lost run is replaced by the next tick.
+@shared_task(name="apps.risk.tasks_monitor.monitor_run", acks_late=False, ignore_result=True)
+def monitor_run() -> dict:
+    return monitor.monitor_run()
+
+
+def _schedule_trailing(delay_seconds: float) -> None:
+    check_trailing.apply_async(countdown=delay_seconds)
+
+
+@shared_task(name="apps.risk.tasks_monitor.check_on_event", ignore_result=True)
+def check_on_event(event: dict) -> dict:
+    """Bus subscriber for market.data.bars.*, trading.executions.* and trading.positions.* (cash
+    movements): the monitor step for the portfolios holding the bar's symbol or booking the
+    execution or the cash movement."""
+    return monitor.monitor_on_event(event=event, schedule_trailing=_schedule_trailing)
+
+
+@shared_task(name="apps.risk.tasks_monitor.check_trailing", ignore_result=True)
+def check_trailing() -> dict:
+    return monitor.monitor_on_trailing()

@@ -1,0 +1,1 @@
+"""HTTP views of the strategies engine, one module per resource."""

@@ -1,0 +1,1 @@
+"""The strategies engine's maths: pure numpy/pandas functions, no Django. None yet."""

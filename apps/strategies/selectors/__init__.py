@@ -1,0 +1,1 @@
+"""Reads of the strategies engine: queries and read-side computation."""

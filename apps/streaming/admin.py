@@ -1,0 +1,1 @@
+"""Django admin of the streaming engine: nothing registered yet."""

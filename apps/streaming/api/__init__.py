@@ -1,0 +1,1 @@
+"""HTTP views of the streaming engine, one module per resource."""

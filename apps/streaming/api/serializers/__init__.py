@@ -1,0 +1,1 @@
+"""DRF serializers of the streaming engine, one module per resource (named as in api/)."""

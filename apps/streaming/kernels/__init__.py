@@ -1,0 +1,1 @@
+"""The streaming engine's maths: pure numpy/pandas functions, no Django. None yet."""

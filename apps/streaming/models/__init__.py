@@ -1,0 +1,1 @@
+"""Models of the streaming engine: none yet."""

@@ -1,0 +1,1 @@
+"""Reads of the streaming engine: queries and read-side computation."""

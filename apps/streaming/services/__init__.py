@@ -1,0 +1,1 @@
+"""Writes of the streaming engine: one atomic service per change, named <thing>_<verb>."""

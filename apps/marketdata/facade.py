@@ -321,3 +321,13 @@ def window_start_utc(value) -> pd.Timestamp | None:
 def window_end_utc(value) -> pd.Timestamp | None:
     """Exclusive end of a [start, end) window (None: open); a bare date includes its whole day."""
     return window_end(value)
+
+
+# --- For other engines' models and bookings (added with issue #11: no engine imports marketdata's
+# models directly). The validator is the same object marketdata's own currency columns use.
+from .models import currency_validator  # noqa: E402, F401  (re-exported)
+
+
+def instrument_symbols(instrument_ids: Iterable[int]) -> dict[int, str]:
+    """Symbol by instrument id for these ids (one query); unknown ids are left out."""
+    return dict(Instrument.objects.filter(pk__in=list(instrument_ids)).values_list("pk", "symbol"))

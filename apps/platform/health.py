@@ -28,6 +28,7 @@ from workers.registry import ENGINES, ENGINES_BY_KEY
 from .metrics import QUEUE_DEPTH
 from .queues import last_tasks, queue_depths
 from .redis_client import broker_redis
+from .timestamps import iso_utc
 
 log = logging.getLogger(__name__)
 
@@ -130,10 +131,6 @@ def _bus_status() -> dict:
         return {"connected": False, "error": f"{type(exc).__name__}: {exc}"}
 
 
-def _iso(ts: float | None) -> str | None:
-    return datetime.fromtimestamp(ts, tz=UTC).isoformat() if ts else None
-
-
 def engines_health(keys: list[str] | None = None, *, bus: dict | None = None) -> dict[str, dict]:
     """Status per engine: unhealthy when no worker consumes its queue (or the broker is down),
     degraded when its backlog is above HEALTH_QUEUE_BACKLOG or the bus is down."""
@@ -180,8 +177,12 @@ def engines_health(keys: list[str] | None = None, *, bus: dict | None = None) ->
             "workers": workers,
             "worker_count": len(workers),
             "queue_depth": depth,
-            "last_task": ({**rec, "finished_at": _iso(rec["finished_at"])} if rec else None),
-            "workers_checked_at": _iso(snapshot.taken_at),
+            "last_task": (
+                {**rec, "finished_at": iso_utc(rec["finished_at"]) if rec["finished_at"] else None}
+                if rec
+                else None
+            ),
+            "workers_checked_at": iso_utc(snapshot.taken_at) if snapshot.taken_at else None,
         }
     return out
 
@@ -239,7 +240,7 @@ def heartbeat_publish() -> dict:
     if depths is not None:  # the broker answers, so the workers can be asked
         workers_snapshot_refresh()
     payload = {
-        "at": datetime.now(tz=UTC).isoformat(),
+        "at": iso_utc(datetime.now(tz=UTC)),
         "broker_connected": depths is not None,
         "queue_depth": depths or {},
         "version": settings.VERSION,

@@ -1,9 +1,9 @@
 """The task side of a job: wrap an engine task so its Job row follows what the task does.
 
-    @shared_task(name="apps.ml.tasks.train", acks_late=True, reject_on_worker_lost=True)
+    @shared_task(name="apps.platform.tasks.selftest", acks_late=True, reject_on_worker_lost=True)
     @job_task
-    def train(job_id: str, params: dict) -> dict:
-        return model_train(job_id=job_id, **params)   # may call job_progress(job_id, pct, msg)
+    def selftest(job_id: str, params: dict) -> dict:
+        return selftest_run(job_id=job_id, **params)   # may call job_progress(job_id, pct, msg)
 
 The job is marked running before the body, succeeded with its (JSON) return value after it, or
 failed with the error kept on the row — and the exception re-raised so Celery, its signals and the

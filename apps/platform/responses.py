@@ -1,6 +1,6 @@
 """How every engine's API answers for a job it started:
 
-    job = job_start(engine="risk", task_name="apps.risk.tasks.check", params=..., user=request.user)
+    job = job_start(engine="risk", task_name="apps.platform.tasks.selftest", params=..., user=request.user)
     return job_response(request, job)
 
 A small job answers 200 with its result within JOB_SYNC_WAIT_SECONDS; a long one, or any call with
@@ -15,9 +15,9 @@ from django.conf import settings
 from rest_framework import status
 from rest_framework.response import Response
 
+from .api.serializers.jobs import JobSerializer, job_url
 from .models import Job, JobState
 from .selectors import job_wait
-from .serializers import JobSerializer, job_url
 
 _TRUE = {"1", "true", "yes", "on"}
 

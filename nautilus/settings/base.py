@@ -257,7 +257,7 @@ SPECTACULAR_SETTINGS = {
         # `status`: breaches and alert deliveries each keep their own life-cycle names.
         "BreachStatusEnum": "apps.risk.models.BreachStatus.choices",
         "AlertDeliveryStatusEnum": "apps.risk.models.DeliveryStatus.choices",
-        "EngineStatusEnum": "apps.platform.serializers_engines.ENGINE_STATUSES",
+        "EngineStatusEnum": "apps.platform.api.serializers.engines.ENGINE_STATUSES",
     },
 }
 

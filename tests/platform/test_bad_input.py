@@ -198,12 +198,20 @@ def test_symbols_must_be_printable():
 # --- every engine serializer takes numbers and instants through these types ----------------------
 
 
+def _api_modules(package, *, inside: bool = False):
+    """Modules named serializers*/filters*/api* and everything inside such packages (api/,
+    api/serializers/)."""
+    for sub in pkgutil.iter_modules(package.__path__):
+        if inside or sub.name.startswith(("serializers", "filters", "api")):
+            module = importlib.import_module(f"{package.__name__}.{sub.name}")
+            yield module
+            if sub.ispkg:
+                yield from _api_modules(module, inside=True)
+
+
 def _engine_modules():
     for info in pkgutil.iter_modules(apps.__path__):
-        package = importlib.import_module(f"apps.{info.name}")
-        for sub in pkgutil.iter_modules(package.__path__):
-            if sub.name.startswith(("serializers", "filters", "api")):
-                yield importlib.import_module(f"apps.{info.name}.{sub.name}")
+        yield from _api_modules(importlib.import_module(f"apps.{info.name}"))
 
 
 def _writable_leaves(field, path: str):

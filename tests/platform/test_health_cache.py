@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from apps.platform import health, tasks
+from apps.platform import health
+from apps.platform.tasks import health as health_tasks
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clean_broker")]
 
@@ -36,7 +37,7 @@ def test_a_second_engine_list_does_not_broadcast(api_client, broadcasts):
 
 
 def test_after_the_heartbeat_no_request_broadcasts(api_client, anon_client, broadcasts):
-    tasks.heartbeat()
+    health_tasks.heartbeat()
     assert len(broadcasts) == 1
 
     assert api_client.get("/api/engines/").status_code == 200

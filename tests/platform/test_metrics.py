@@ -64,7 +64,7 @@ def test_queue_depth_is_sampled_on_scrape(anon_client):
 
 
 def test_heartbeat_samples_depths_and_reports_them(settings):
-    from apps.platform.tasks import heartbeat
+    from apps.platform.tasks.health import heartbeat
 
     broker_redis().lpush("strategies", b"{}")
     payload = heartbeat()

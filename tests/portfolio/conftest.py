@@ -29,3 +29,10 @@ def portfolio(user, instruments):
     )
     p.refresh_from_db()
     return p
+
+
+@pytest.fixture
+def mallorys(other_user, instruments):
+    p = portfolio_create(code="mallory_001", name="Mallory", owner=other_user, initial_cash=Decimal(500))
+    transaction_record(portfolio=p, type="buy", instrument="JPM", quantity=Decimal(2), price=Decimal(100))
+    return p

@@ -18,8 +18,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.platform.api.serializers.jobs import JobSerializer
 from apps.platform.responses import job_response
-from apps.platform.serializers import JobSerializer
 from apps.platform.services import job_start
 from apps.platform.timestamps import iso_utc
 

@@ -8,12 +8,13 @@
 
 Layout: topics.py (names, patterns, priorities), publisher.py (publish, outage buffer, status),
 reader.py (subscribe), relay.py (one async reader per process for WebSockets), fanout.py (Celery
-subscriptions), metrics.py (Prometheus), connection.py (where Redis is; configure() for tests).
+subscriptions), metrics.py (Prometheus), connection.py (where Redis is), config.py (configure()
+for tests and tools, reset()).
 """
 
 from __future__ import annotations
 
-from . import connection, publisher
+from .config import configure, reset
 from .events import Event
 from .fanout import Route, remove_subscriber, subscriber, subscribers
 from .publisher import flush, publish, status
@@ -40,22 +41,3 @@ __all__ = [
     "topic_priority",
     "validate_pattern",
 ]
-
-
-def configure(
-    *,
-    url: str | None = None,
-    prefix: str | None = None,
-    maxlen: int | None = None,
-    buffer_size: int | None = None,
-) -> None:
-    """Point the bus elsewhere (tests, tools). Buffered events and counters are kept, so pointing it
-    back at a live Redis and publishing or flush()ing sends them: that is a reconnect."""
-    connection.set_config(url=url, prefix=prefix, maxlen=maxlen, buffer_size=buffer_size)
-    publisher.reconnect()
-
-
-def reset() -> None:
-    """Back to settings, with an empty buffer and zeroed counters (test isolation)."""
-    connection.clear_config()
-    publisher.reset_state()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
+
+from ..timestamps import iso_utc
 
 # Short field names: every entry carries them, and streams hold up to BUS_STREAM_MAXLEN entries.
 F_TOPIC, F_PRIORITY, F_PAYLOAD, F_TIME = "t", "p", "d", "ts"
@@ -21,7 +22,7 @@ class Event:
 
     @property
     def published_at_iso(self) -> str:
-        return datetime.fromtimestamp(self.published_at, tz=UTC).isoformat()
+        return iso_utc(self.published_at)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-safe form: what fan-out tasks and WebSocket clients receive."""

@@ -12,9 +12,10 @@ from decimal import Decimal
 from django.db import transaction
 
 from apps.platform import bus
+from apps.platform.timestamps import iso_utc
 
+from ..kernels.book import ZERO, Holding
 from ..models import Portfolio, Transaction
-from .book import ZERO, Holding
 
 logger = logging.getLogger("apps.portfolio.services")
 
@@ -64,6 +65,6 @@ def cash_payload(portfolio: Portfolio, tx: Transaction, symbol: str | None) -> d
         "fees": as_str(tx.fees),
         "currency": portfolio.base_currency,
         "symbol": symbol,  # the paying instrument of a dividend, else None
-        "timestamp": tx.timestamp.isoformat(),
+        "timestamp": iso_utc(tx.timestamp),
         "cash": as_str(portfolio.cash),
     }

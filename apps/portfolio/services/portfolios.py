@@ -6,8 +6,6 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from apps.marketdata.models import Instrument
-
 from ..models import Portfolio, TransactionType
 from .transactions import transaction_record
 
@@ -20,19 +18,20 @@ def portfolio_create(
     owner,
     group=None,
     base_currency: str = "USD",
-    benchmark: Instrument | None = None,
+    benchmark=None,
     long_only: bool = True,
     cost_method: str = "fifo",
     initial_cash: Decimal | None = None,
 ) -> Portfolio:
-    """Open a portfolio. Initial cash is booked as a deposit so cash always equals its transactions."""
+    """Open a portfolio. Initial cash is booked as a deposit so cash always equals its transactions.
+    `benchmark` is an Instrument or marketdata's InstrumentInfo (anything with its `id`)."""
     portfolio = Portfolio(
         code=code.strip(),
         name=name,
         owner=owner,
         group=group,
         base_currency=base_currency.strip().upper(),
-        benchmark=benchmark,
+        benchmark_id=None if benchmark is None else benchmark.id,
         long_only=long_only,
         cost_method=cost_method,
     )

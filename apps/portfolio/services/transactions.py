@@ -14,10 +14,11 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from apps.marketdata.models import Instrument
+from apps.marketdata import facade as marketdata
+from apps.platform.timestamps import iso_utc
 
+from ..kernels.book import ZERO, Holding, book_replay, cash_delta, holding_after_trade
 from ..models import TRADE_TYPES, Portfolio, Position, Transaction
-from .book import ZERO, Holding, book_replay, cash_delta, holding_after_trade
 from .events import as_str, cash_payload, position_payload, positions_topic, publish_on_commit
 from .validation import check_against_book, check_fields, holding_of
 
@@ -27,7 +28,7 @@ def transaction_record(
     *,
     portfolio: Portfolio,
     type: str,
-    instrument: Instrument | str | None = None,
+    instrument: str | object | None = None,
     quantity: Decimal | None = None,
     price: Decimal | None = None,
     fees: Decimal = ZERO,
@@ -37,7 +38,7 @@ def transaction_record(
 ) -> Transaction:
     """Book one transaction and move the position and cash with it, all or nothing.
 
-    `instrument` is an Instrument or its symbol. Raises ValidationError keyed by argument name
+    `instrument` is a symbol, an Instrument or marketdata's InstrumentInfo. Raises ValidationError keyed by argument name
     (`quantity`, `instrument`, `amount`, ...) when the booking is not allowed.
     """
     booking = check_fields(
@@ -99,7 +100,7 @@ def transaction_record(
                 "quantity": as_str(booking.quantity),
                 "price": as_str(booking.price),
                 "fees": as_str(booking.fees),
-                "timestamp": booking.timestamp.isoformat(),
+                "timestamp": iso_utc(booking.timestamp),
                 "cash": as_str(locked.cash),
             },
         )
@@ -148,7 +149,7 @@ def positions_rebuild(*, portfolio: Portfolio) -> list[Position]:
     portfolio.cash = locked.cash
 
     if changed:
-        symbols = dict(Instrument.objects.filter(pk__in=changed).values_list("pk", "symbol"))
+        symbols = marketdata.instrument_symbols(changed)
         for iid in sorted(changed):
             publish_on_commit(
                 positions_topic(locked),

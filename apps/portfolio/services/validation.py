@@ -10,19 +10,19 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from apps.marketdata import facade as marketdata
-from apps.marketdata.models import Instrument
 from apps.platform.fields import decimal_problem, instant_problem
 
+from ..kernels.book import ZERO, Holding, cash_delta, holding_after_trade
 from ..models import MONEY, QTY, TRADE_TYPES, Portfolio, Position, TransactionType
-from .book import ZERO, Holding, cash_delta, holding_after_trade
 
 
-def _resolve_instrument(instrument: Instrument | str | None, errors: dict) -> tuple[int | None, str, bool]:
-    """(id, symbol, is_active) of the instrument named by a model instance or a symbol."""
+def _resolve_instrument(instrument: str | object | None, errors: dict) -> tuple[int | None, str, bool]:
+    """(id, symbol, is_active) of the instrument named by a symbol, an Instrument or marketdata's
+    InstrumentInfo."""
     if instrument is None:
         return None, "", True
-    if isinstance(instrument, Instrument):
-        return instrument.pk, instrument.symbol, instrument.is_active
+    if not isinstance(instrument, str) and hasattr(instrument, "symbol"):
+        return instrument.id, instrument.symbol, instrument.is_active
     info = marketdata.instrument_get(str(instrument))
     if info is None:
         errors["instrument"] = f"Unknown instrument {str(instrument).strip().upper()!r}."
@@ -186,7 +186,7 @@ def transaction_check(
     *,
     portfolio: Portfolio,
     type: str,
-    instrument: Instrument | str | None = None,
+    instrument: str | object | None = None,
     quantity: Decimal | None = None,
     price: Decimal | None = None,
     fees: Decimal = ZERO,

@@ -1,6 +1,6 @@
 """`manage.py bench ENGINE [--json] [--quick] [--set KEY=VALUE ...]`
 
-Dispatches to `apps.<engine>.bench.run(**options) -> dict` ("platform" → apps/platform/bench.py).
+Dispatches to `apps.<engine>.bench.run(**options) -> dict` ("platform" → apps/platform/bench/).
 The contract every bench module follows:
 
     run(*, quick: bool = False, progress: bool = True, **params) -> dict

@@ -1,6 +1,6 @@
 """python manage.py book_check [--fix]: find the rows of the book of record whose values exceed
-their column or the API's timestamp range (services.book_check); with --fix, print and delete the
-bad transactions and rebuild the positions and cash of the portfolios touched."""
+their column or the API's timestamp range (selectors.book_check); with --fix (services.book_check),
+print and delete the bad transactions and rebuild the positions and cash of the portfolios touched."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.portfolio.services.book_check import book_problems, book_repair
+from apps.portfolio.selectors.book_check import book_problems
+from apps.portfolio.services.book_check import book_repair
 
 
 class Command(BaseCommand):

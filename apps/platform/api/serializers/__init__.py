@@ -1,0 +1,1 @@
+"""Serializers of the platform API, one module per resource: engines, jobs, auth."""

@@ -1,0 +1,3 @@
+"""Platform tasks (autodiscovery imports this package). They route to the platform queue by name."""
+
+from . import health, jobs  # noqa: F401

@@ -1,0 +1,1 @@
+"""The portfolio API, one module per resource: portfolios, positions, transactions."""

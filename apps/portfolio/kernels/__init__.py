@@ -1,0 +1,1 @@
+"""Pure arithmetic of the book of record (Decimal; no Django): see book.py."""

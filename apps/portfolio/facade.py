@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from apps.platform.exceptions import ForbiddenError, NotFoundError
 
+from .kernels.book import cash_deltas
 from .selectors import access
 from .selectors.frames import TRANSACTION_DTYPES, book_frames, transactions_frame
 from .selectors.info import (
@@ -27,6 +28,7 @@ __all__ = [
     "PortfolioNotFound",
     "PositionInfo",
     "book_frames",
+    "cash_deltas",
     "portfolio_can_view",
     "portfolio_codes_holding",
     "portfolio_get",

@@ -15,6 +15,7 @@ The autouse fixture clears the risk engine's in-process caches so no test sees a
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
@@ -92,10 +93,38 @@ def make_portfolio(
     long_only: bool = False,
 ):
     """A portfolio holding `positions` (symbol -> signed quantity) with exactly `cash` left."""
-    from apps.portfolio.services import portfolio_create, transaction_record
+    from apps.portfolio.services import portfolio_create
 
     p = portfolio_create(code=code, name=code, owner=owner, base_currency=base_currency, long_only=long_only)
     positions = positions or {}
+    with _formal_booking_rates(positions, base_currency):
+        _book_positions(p, positions, cash)
+    p.refresh_from_db()
+    return p
+
+
+@contextlib.contextmanager
+def _formal_booking_rates(positions: dict, base: str):
+    """The fixture's trades are a formality (price 1, in 2020, years before the market data): a
+    foreign-currency one books at rate 1 where no rate exists yet, and leaves no rate behind, so
+    the market's own FX (or its absence) is what the risk figures read."""
+    from apps.marketdata.models import FxRate
+
+    currencies = {_instrument(s).currency for s in positions} - {base}
+    added = [
+        FxRate.objects.create(base=ccy, quote=base, ts=TRADED_AT, rate=1.0)
+        for ccy in sorted(currencies)
+        if not FxRate.objects.filter(base__in=(ccy, base), quote__in=(ccy, base), ts__lte=TRADED_AT).exists()
+    ]
+    try:
+        yield
+    finally:
+        FxRate.objects.filter(pk__in=[r.pk for r in added]).delete()
+
+
+def _book_positions(p, positions: dict, cash: float) -> None:
+    from apps.portfolio.services import transaction_record
+
     cost = sum(Decimal(str(q)) * TRADE_PRICE for q in positions.values())
     needed = Decimal(str(cash)) + cost
     if needed > 0:
@@ -112,8 +141,6 @@ def make_portfolio(
         )
     if needed < 0:
         transaction_record(portfolio=p, type="withdrawal", amount=-needed, timestamp=TRADED_AT)
-    p.refresh_from_db()
-    return p
 
 
 def make_limit(portfolio=None, **fields):

@@ -9,10 +9,11 @@ daily bars (`selectors.pricing` picks the interval and reads the prices). A book
 bucket containing its timestamp, or the next step after it when that bucket has no bar (a weekend
 deposit joins Monday; a fund subscription on the 15th is valued at the month's close).
 Holdings are valued at the bar's close, carried forward over gaps, and before an instrument's first
-bar at its last trade price. Every amount in an instrument's currency is converted at the rate of
-its step: the latest rate at or before the step's timestamp (`marketdata.fx_rate_series`), so FX
-moves are P&L. The book's cash is held in base currency and rebuilt from the same transactions at the
-same rates, so buying or selling at the close never moves NAV by itself.
+bar at its last trade price. Holdings in an instrument's currency are valued at the rate of each
+step: the latest rate at or before the step's timestamp (`marketdata.fx_rate_series`), so FX moves
+are P&L. The cash is the book of record's: each booking moves it by the portfolio engine's own rule
+(`portfolio.cash_deltas`, the twin of the Decimal `cash_delta` that booked it) at the rate stored
+with the booking, so the replayed cash ends exactly where `Portfolio.cash` stands.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import pandas as pd
 from django.core.exceptions import ValidationError
 
 from apps.marketdata import facade as marketdata
+from apps.portfolio import facade as portfolio
 
 from ..kernels.returns import INTRADAY_FREQUENCIES, bucket_start, frequency_name
 from . import sources
@@ -129,21 +131,12 @@ def book_replay(tx: pd.DataFrame, *, base: str, end_ts=None, interval: str = "1d
 
     qty = tx["quantity"].fillna(0.0).to_numpy()
     price = tx["price"].fillna(0.0).to_numpy()
-    fees = tx["fees"].fillna(0.0).to_numpy()
     amount = tx["amount"].fillna(0.0).to_numpy()
     kind = tx["type"].to_numpy()
-    col = pd.Index(symbols).get_indexer(tx["symbol"])
-    rate = np.where(col >= 0, fx[tx["_pos"].to_numpy(), np.maximum(col, 0)] if symbols else 1.0, 1.0)
     side = np.select([kind == "buy", kind == "sell"], [1.0, -1.0], 0.0)
-    cash = (
-        -side * qty * price * rate
-        + np.select(
-            [kind == "deposit", kind == "withdrawal", kind == "fee", kind == "dividend"],
-            [amount, -amount, -amount, amount * rate],
-            0.0,
-        )
-        - fees * rate
-    )
+    # The book of record's own rule, at the rate stored with each booking: the cash path ends
+    # exactly where the portfolio's cash stands (instrument-currency amounts in base at booking).
+    cash = portfolio.cash_deltas(kind, qty, price, tx["fees"], amount, tx["fx_rate"])
     flows_raw = tx["type"].map(FLOW_SIGN).fillna(0.0).to_numpy() * amount
     steps = np.arange(len(calendar))
     at = tx["_pos"].to_numpy()

@@ -41,6 +41,7 @@ class _Row:
     price: Decimal | None
     fees: Decimal
     amount: Decimal | None
+    fx_rate: Decimal = Decimal(1)
 
 
 class _Rollback(Exception):

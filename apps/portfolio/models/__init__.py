@@ -5,7 +5,7 @@ with every booking, and `services.transactions.positions_rebuild` recomputes the
 transactions alone.
 """
 
-from .portfolios import CODE_RE, MONEY, QTY, CostMethod, Portfolio, code_validator
+from .portfolios import CODE_RE, FX_RATE, MONEY, QTY, CostMethod, Portfolio, code_validator
 from .positions import Position
 from .transactions import AMOUNT_TYPES, CASH_TYPES, TRADE_TYPES, Transaction, TransactionType
 
@@ -13,6 +13,7 @@ __all__ = [
     "AMOUNT_TYPES",
     "CASH_TYPES",
     "CODE_RE",
+    "FX_RATE",
     "MONEY",
     "QTY",
     "TRADE_TYPES",

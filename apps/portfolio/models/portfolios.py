@@ -14,6 +14,7 @@ from apps.marketdata.facade import CURRENCY_RE, currency_validator
 # Quantities need more fractional digits than money (crypto, FX lots); money keeps 8.
 QTY = {"max_digits": 28, "decimal_places": 10}
 MONEY = {"max_digits": 28, "decimal_places": 8}
+FX_RATE = {"max_digits": 24, "decimal_places": 12}
 
 CODE_RE = r"^[a-z0-9][a-z0-9_-]*$"
 code_validator = RegexValidator(

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from .portfolios import MONEY, QTY, Portfolio
+from .portfolios import FX_RATE, MONEY, QTY, Portfolio
 
 
 class TransactionType(models.TextChoices):
@@ -38,6 +38,13 @@ class Transaction(models.Model):
     price = models.DecimalField(**MONEY, null=True, blank=True)
     fees = models.DecimalField(**MONEY, default=Decimal("0"))
     amount = models.DecimalField(**MONEY, null=True, blank=True, help_text="Cash movements, fees, dividends.")
+    fx_rate = models.DecimalField(
+        **FX_RATE,
+        default=Decimal("1"),
+        help_text="Units of the portfolio's base currency per unit of the instrument's currency at the "
+        "booking: its cash (notional, fees, dividend or fee amount) moves by this much in base. 1 when "
+        "no instrument is named or it is quoted in the base currency.",
+    )
     timestamp = models.DateTimeField(default=timezone.now, db_index=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -58,6 +65,7 @@ class Transaction(models.Model):
                 condition=Q(price__isnull=True) | Q(price__gte=0), name="transaction_price_non_negative"
             ),
             models.CheckConstraint(condition=Q(fees__gte=0), name="transaction_fees_non_negative"),
+            models.CheckConstraint(condition=Q(fx_rate__gt=0), name="transaction_fx_rate_positive"),
             models.CheckConstraint(
                 condition=Q(amount__isnull=True) | Q(amount__gt=0), name="transaction_amount_positive"
             ),

@@ -19,6 +19,7 @@ TRANSACTION_DTYPES = {
     "price": np.float64,
     "fees": np.float64,
     "amount": np.float64,
+    "fx_rate": np.float64,
     "timestamp": object,
 }
 
@@ -26,7 +27,8 @@ TRANSACTION_DTYPES = {
 def transactions_frame(portfolio_ids: list[int], *, start=None, end=None) -> pd.DataFrame:
     """Every booking of these portfolios in [start, end) (either bound optional) in booking order, one
     query. Decimals become float64 (analytics arithmetic), empty quantity/price/amount NaN, `symbol`
-    None for cash movements, `timestamp` UTC."""
+    None for cash movements, `fx_rate` the rate stored at booking (instrument currency to base),
+    `timestamp` UTC."""
     # Plain SQL for the same reason as book_frames: a pre-trade check reads the recent trades.
     by_id, params = in_values("t.portfolio_id", [int(i) for i in portfolio_ids])
     where = [by_id]
@@ -39,7 +41,7 @@ def transactions_frame(portfolio_ids: list[int], *, start=None, end=None) -> pd.
     sql = (
         "SELECT t.portfolio_id, t.id, t.type, i.symbol, CAST(t.quantity AS DOUBLE PRECISION), "
         "CAST(t.price AS DOUBLE PRECISION), CAST(t.fees AS DOUBLE PRECISION), "
-        "CAST(t.amount AS DOUBLE PRECISION), t.timestamp "
+        "CAST(t.amount AS DOUBLE PRECISION), CAST(t.fx_rate AS DOUBLE PRECISION), t.timestamp "
         f"FROM {Transaction._meta.db_table} t "
         f"LEFT JOIN {Transaction._meta.get_field('instrument').related_model._meta.db_table} i "
         f"ON i.id = t.instrument_id WHERE {' AND '.join(where)} ORDER BY t.portfolio_id, t.timestamp, t.id"

@@ -20,7 +20,7 @@ from apps.platform.timestamps import iso_utc
 from ..kernels.book import ZERO, Holding, book_replay, cash_delta, holding_after_trade
 from ..models import TRADE_TYPES, Portfolio, Position, Transaction
 from .events import as_str, cash_payload, position_payload, positions_topic, publish_on_commit
-from .validation import check_against_book, check_fields, holding_of
+from .validation import booking_rate, check_against_book, check_fields, holding_of
 
 
 @transaction.atomic
@@ -60,6 +60,7 @@ def transaction_record(
             .first()
         )
     holding = holding_of(position)
+    booking = booking_rate(booking, base=locked.base_currency)
     check_against_book(booking, portfolio=locked, holding=holding)
 
     tx = Transaction.objects.create(
@@ -70,6 +71,7 @@ def transaction_record(
         price=booking.price,
         fees=booking.fees,
         amount=booking.amount,
+        fx_rate=booking.fx_rate,
         timestamp=booking.timestamp,
         created_by=created_by,
     )
@@ -79,6 +81,7 @@ def transaction_record(
         price=booking.price,
         fees=booking.fees,
         amount=booking.amount,
+        fx_rate=booking.fx_rate,
     )
     locked.save(update_fields=["cash", "updated_at"])
     portfolio.cash, portfolio.updated_at = locked.cash, locked.updated_at

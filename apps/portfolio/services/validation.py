@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from dataclasses import dataclass, replace
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -12,22 +12,24 @@ from django.utils import timezone
 from apps.marketdata import facade as marketdata
 from apps.platform.fields import decimal_problem, instant_problem
 
-from ..kernels.book import ZERO, Holding, cash_delta, holding_after_trade
+from ..kernels.book import ONE, ZERO, Holding, cash_delta, holding_after_trade
 from ..models import MONEY, QTY, TRADE_TYPES, Portfolio, Position, TransactionType
 
+FX_RATE_STEP = Decimal("1e-12")  # Transaction.fx_rate's decimal places
 
-def _resolve_instrument(instrument: str | object | None, errors: dict) -> tuple[int | None, str, bool]:
-    """(id, symbol, is_active) of the instrument named by a symbol, an Instrument or marketdata's
-    InstrumentInfo."""
+
+def _resolve_instrument(instrument: str | object | None, errors: dict) -> tuple[int | None, str, bool, str]:
+    """(id, symbol, is_active, currency) of the instrument named by a symbol, an Instrument or
+    marketdata's InstrumentInfo."""
     if instrument is None:
-        return None, "", True
+        return None, "", True, ""
     if not isinstance(instrument, str) and hasattr(instrument, "symbol"):
-        return instrument.id, instrument.symbol, instrument.is_active
+        return instrument.id, instrument.symbol, instrument.is_active, instrument.currency
     info = marketdata.instrument_get(str(instrument))
     if info is None:
         errors["instrument"] = f"Unknown instrument {str(instrument).strip().upper()!r}."
-        return None, "", True
-    return info.id, info.symbol, info.is_active
+        return None, "", True, ""
+    return info.id, info.symbol, info.is_active, info.currency
 
 
 def _as_decimal(value, field: str, errors: dict, spec: dict) -> Decimal | None:
@@ -56,6 +58,8 @@ class Booking:
     fees: Decimal
     amount: Decimal | None
     timestamp: dt.datetime
+    currency: str = ""  # the instrument's; "" when none is named
+    fx_rate: Decimal = ONE  # base-currency units per unit of `currency` at `timestamp` (booking_rate)
 
 
 def check_fields(*, type, instrument, quantity, price, fees, amount, timestamp) -> Booking:
@@ -65,7 +69,7 @@ def check_fields(*, type, instrument, quantity, price, fees, amount, timestamp) 
         raise ValidationError(
             {"type": f"Unknown transaction type {type!r}; use one of {TransactionType.values}."}
         )
-    instrument_id, symbol, active = _resolve_instrument(instrument, errors)
+    instrument_id, symbol, active, currency = _resolve_instrument(instrument, errors)
     quantity = _as_decimal(quantity, "quantity", errors, QTY)
     price = _as_decimal(price, "price", errors, MONEY)
     fees = _as_decimal(fees if fees is not None else ZERO, "fees", errors, MONEY)
@@ -120,7 +124,26 @@ def check_fields(*, type, instrument, quantity, price, fees, amount, timestamp) 
         fees=fees,
         amount=amount,
         timestamp=timestamp.astimezone(dt.UTC),
+        currency=currency,
     )
+
+
+def booking_rate(booking: Booking, *, base: str) -> Booking:
+    """The booking with the rate that turns its instrument's currency into the book's base currency:
+    the latest rate at or before its timestamp. A booking in the base currency, or naming no
+    instrument, keeps 1. No rate by then is a 400 on `instrument`: the cash could not be booked."""
+    if not booking.currency or booking.currency == base:
+        return booking
+    try:
+        rate = marketdata.fx_rate(booking.currency, base, at=booking.timestamp)
+    except marketdata.FxRateNotFound as exc:
+        raise ValidationError(
+            {
+                "instrument": f"{booking.symbol} is quoted in {booking.currency} and the book is kept in {base}, "
+                f"but there is {exc}. Load {booking.currency}/{base} rates first."
+            }
+        ) from exc
+    return replace(booking, fx_rate=Decimal(repr(rate)).quantize(FX_RATE_STEP, rounding=ROUND_HALF_EVEN))
 
 
 def check_against_book(booking: Booking, *, portfolio: Portfolio, holding: Holding | None) -> None:
@@ -161,6 +184,7 @@ def _check_book_fits(booking: Booking, *, portfolio: Portfolio, holding: Holding
         price=booking.price,
         fees=booking.fees,
         amount=booking.amount,
+        fx_rate=booking.fx_rate,
     )
     if not _fits(cash, MONEY):
         raise ValidationError(

@@ -85,11 +85,17 @@ def test_weekly_return_compounds_the_currency_moves(user, flat_eur):
 
 def test_no_rate_when_the_holding_starts_is_400_on_fx(user, flat_eur):
     FxRate.objects.filter(ts=DAYS[0].to_pydatetime()).delete()
-    _fund(user)
+    # The book of record refuses a booking it cannot convert to base (no rate by its instant)...
+    with pytest.raises(ValidationError) as refused:
+        _fund(user)
+    assert "EUR/USD" in str(refused.value.message_dict["instrument"])
+    # ...and a rate stamped later in the day lets a noon booking through, but it is not "at or
+    # before" the bar's midnight timestamp, where the holding is first valued: 400 on fx.
+    FxRate.objects.create(base="EUR", quote="USD", ts=datetime(2024, 1, 8, 9, tzinfo=UTC), rate=1.1)
+    p = portfolio_create(code="eur_noon", name="eur_noon", owner=user)
+    noon = datetime(2024, 1, 8, 12, tzinfo=UTC)
+    transaction_record(portfolio=p, type="deposit", amount=D("110"), timestamp=noon)
+    transaction_record(portfolio=p, type="buy", instrument="EUS", quantity=D(1), price=D(100), timestamp=noon)
     with pytest.raises(ValidationError) as err:
-        portfolio_returns(portfolio="eur_fund")
+        portfolio_returns(portfolio="eur_noon")
     assert "fx" in err.value.message_dict and "EUR" in str(err.value.message_dict["fx"])
-    # A rate stamped later in the day is not "at or before" the bar's midnight timestamp either.
-    FxRate.objects.create(base="EUR", quote="USD", ts=datetime(2024, 1, 8, 16, tzinfo=UTC), rate=1.1)
-    with pytest.raises(ValidationError):
-        portfolio_returns(portfolio="eur_fund")

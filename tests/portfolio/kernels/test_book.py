@@ -14,6 +14,7 @@ class Row:
     price: Decimal | None = None
     fees: Decimal = Decimal(0)
     amount: Decimal | None = None
+    fx_rate: Decimal = Decimal(1)
 
 
 def test_replay_averages_up_keeps_the_average_when_reducing_and_drops_flat_positions():

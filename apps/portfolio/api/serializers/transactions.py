@@ -11,7 +11,7 @@ from apps.marketdata import facade as marketdata
 from apps.platform.fields import SymbolField, TimestampField
 
 from ... import selectors
-from ...models import MONEY, QTY, Portfolio, Transaction, TransactionType
+from ...models import FX_RATE, MONEY, QTY, Portfolio, Transaction, TransactionType
 from .fields import decimal_in, decimal_out
 
 
@@ -23,6 +23,12 @@ class TransactionSerializer(serializers.ModelSerializer):
     price = decimal_out(MONEY, read_only=True, allow_null=True)
     fees = decimal_out(MONEY, read_only=True)
     amount = decimal_out(MONEY, read_only=True, allow_null=True)
+    fx_rate = decimal_out(
+        FX_RATE,
+        read_only=True,
+        help_text="Base-currency units per unit of the instrument's currency at the booking; the cash moved "
+        "by this much in base. 1 without an instrument or in the base currency.",
+    )
 
     class Meta:
         model = Transaction
@@ -35,6 +41,7 @@ class TransactionSerializer(serializers.ModelSerializer):
             "price",
             "fees",
             "amount",
+            "fx_rate",
             "timestamp",
             "created_by",
             "created_at",

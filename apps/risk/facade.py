@@ -185,24 +185,10 @@ def pre_trade_check(portfolio_id: int, orders: Sequence[Order]) -> CheckResult:
         )
     limits = tuple(
         LimitCheck(
-            limit_id=x["id"],
-            limit_type=x["limit_type"],
-            name=x["name"],
-            scope=x["scope"],
-            scope_value=x["scope_value"],
-            unit=x["unit"],
-            severity=x["severity"],
-            is_global=x["is_global"],
-            warn_threshold=x["warn_threshold"],
-            breach_threshold=x["breach_threshold"],
+            **_limit_now(x),
             status_before=x["before"]["status"] if x["before"] else None,
-            status=x["after"]["status"],
             value_before=x["before"]["value"] if x["before"] else None,
-            value=x["after"]["value"],
             utilization_before=x["before"]["utilization"] if x["before"] else None,
-            utilization=x["after"]["utilization"],
-            bucket=x["after"]["bucket"],
-            breach_probability=x["after"]["breach_probability"],
         )
         for x in doc["limits"]
     )
@@ -218,30 +204,23 @@ def pre_trade_check(portfolio_id: int, orders: Sequence[Order]) -> CheckResult:
     )
 
 
+def _limit_now(x: dict) -> dict:
+    """What LimitCheck and LimitUtilization share: the limit, and its measure after the orders
+    (without orders: now), from one entry of the check's answer."""
+    after = x["after"]
+    return {
+        "limit_id": x["id"],
+        **{k: x[k] for k in ("limit_type", "name", "scope", "scope_value", "unit", "severity", "is_global")},
+        **{k: x[k] for k in ("warn_threshold", "breach_threshold")},
+        **{k: after[k] for k in ("status", "value", "utilization", "bucket", "breach_probability")},
+    }
+
+
 def limit_utilization(portfolio_id: int) -> tuple[LimitUtilization, ...]:
     """Every effective limit of the stored book with its value, utilization and status now (the
     check without orders)."""
     doc = _check(portfolio_id, None)
-    return tuple(
-        LimitUtilization(
-            limit_id=x["id"],
-            limit_type=x["limit_type"],
-            name=x["name"],
-            scope=x["scope"],
-            scope_value=x["scope_value"],
-            unit=x["unit"],
-            severity=x["severity"],
-            is_global=x["is_global"],
-            warn_threshold=x["warn_threshold"],
-            breach_threshold=x["breach_threshold"],
-            status=x["after"]["status"],
-            value=x["after"]["value"],
-            utilization=x["after"]["utilization"],
-            bucket=x["after"]["bucket"],
-            breach_probability=x["after"]["breach_probability"],
-        )
-        for x in doc["limits"]
-    )
+    return tuple(LimitUtilization(**_limit_now(x)) for x in doc["limits"])
 
 
 def open_breaches(portfolio_id: int) -> tuple[BreachInfo, ...]:

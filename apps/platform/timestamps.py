@@ -32,3 +32,10 @@ def iso_utc(value) -> str | None:
     if ts is None:
         return None
     return ts.isoformat().replace("+00:00", "Z")
+
+
+def iso_date_or_utc(value) -> str | None:
+    """A calendar date as YYYY-MM-DD; an instant (see as_utc) as iso_utc gives it."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value.isoformat()
+    return iso_utc(value)

@@ -12,7 +12,7 @@ import pytest
 
 from apps.platform.coalescer import Coalescer
 from apps.platform.numbers import finite_or_none, json_safe
-from apps.platform.timestamps import as_utc, iso_utc
+from apps.platform.timestamps import as_utc, iso_date_or_utc, iso_utc
 
 
 @pytest.mark.parametrize(
@@ -49,6 +49,9 @@ def test_iso_utc_one_format_from_every_kind_of_time():
     assert iso_utc(aware.timestamp()) == expected
     assert iso_utc(dt.datetime(2026, 12, 3, 12, 30, 0, 5, tzinfo=dt.UTC)) == "2026-12-03T12:30:00.000005Z"
     assert iso_utc(None) is None and iso_utc(pd.NaT) is None and as_utc(np.datetime64("NaT")) is None
+    # A calendar date stays a date; an instant gets the one format.
+    assert iso_date_or_utc(dt.date(2026, 12, 3)) == "2026-12-03"
+    assert iso_date_or_utc(pd.Timestamp("2026-12-03", tz="UTC")) == "2026-12-03T00:00:00Z"
 
 
 def test_coalescer_runs_once_now_and_schedules_one_trailing_run(fresh_bus):

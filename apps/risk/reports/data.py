@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from apps.marketdata.facade import MarketDataReadError
+from apps.platform.timestamps import iso_utc
 from apps.portfolio import facade as portfolio_facade
 
 from ..models import Breach, BreachStatus, StressScenario
@@ -120,7 +121,7 @@ def report_data_gather(
     if scenarios is None:
         scenarios = list(StressScenario.objects.order_by("name").values_list("name", flat=True))
     return RiskReportData(
-        generated_at=timezone.now().isoformat(),
+        generated_at=iso_utc(timezone.now()),
         confidence=float(confidence),
         scenarios=list(scenarios),
         portfolios=[_portfolio_risk(code, confidence, scenarios) for code in portfolios],

@@ -47,6 +47,7 @@ from django.core.exceptions import ValidationError
 from scipy import sparse
 
 from apps.platform.numbers import finite_or_none
+from apps.platform.timestamps import iso_utc
 
 from ..kernels import catalog
 from ..kernels.limits import Evaluation, Limits, evaluate
@@ -302,7 +303,7 @@ def portfolio_check(*, portfolio, positions=None, portfolio_value=None, orders=N
         "base_currency": base_currency,
         "source": "positions" if positions is not None else "book",
         "orders": len(orders),
-        "as_of": loaded.as_of.isoformat() if loaded.as_of is not None else None,
+        "as_of": iso_utc(loaded.as_of),
         "nav_before": finite_or_none(loaded.book.nav[0]) if orders else None,
         "nav": finite_or_none(after_loaded.book.nav[0]),
         "verdict": verdict,

@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from apps.marketdata import facade as marketdata
 from apps.platform.numbers import finite_or_none
+from apps.platform.timestamps import iso_date_or_utc
 
 from ..kernels import stress as stress_kernels
 from ..models import StressScenario
@@ -232,7 +233,7 @@ def stress_run(
         if not book.symbols:
             vector, missing, extra = np.zeros(0), [], {}
         elif spec["kind"] == StressScenario.Kind.HISTORICAL:
-            public |= {"start": spec["start"].isoformat(), "end": spec["end"].isoformat()}
+            public |= {"start": iso_date_or_utc(spec["start"]), "end": iso_date_or_utc(spec["end"])}
             vector, missing, extra = _replay_vector(book, spec["start"], spec["end"])
         else:
             public["shocks"] = spec["shocks"]

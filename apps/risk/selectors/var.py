@@ -25,6 +25,7 @@ from scipy import stats
 
 from apps.marketdata import facade as marketdata
 from apps.platform.numbers import finite_or_none
+from apps.platform.timestamps import iso_date_or_utc
 from apps.portfolio import facade as portfolio_facade
 
 from ..kernels import var as var_kernels
@@ -144,8 +145,8 @@ def _window_info(returns: pd.DataFrame, requested: int) -> dict:
     return {
         "requested_days": int(requested),
         "observations": int(len(index)),
-        "start": index[0].isoformat() if len(index) else None,
-        "end": index[-1].isoformat() if len(index) else None,
+        "start": iso_date_or_utc(index[0]) if len(index) else None,
+        "end": iso_date_or_utc(index[-1]) if len(index) else None,
         "returns": "daily simple returns of adjusted closes, local currency; a missing day counts as 0",
     }
 
@@ -372,8 +373,8 @@ def backtest_calculate(
         "confidence": float(confidence),
         "window": int(window),
         "observations": int(result["observations"]),
-        "start": dates[0].isoformat(),
-        "end": dates[-1].isoformat(),
+        "start": iso_date_or_utc(dates[0]),
+        "end": iso_date_or_utc(dates[-1]),
         "exceptions": int(result["exceptions"]),
         "rate": finite_or_none(result["rate"]),
         "expected_rate": float(result["expected_rate"]),
@@ -381,7 +382,7 @@ def backtest_calculate(
         "tests": tests,
         "verdict": "reject" if any(t["verdict"] == "reject" for t in tests.values()) else "accept",
         "exception_days": [
-            {"date": dates[i].isoformat(), "pnl": float(realized[i]), "var": float(forecasts[i])}
+            {"date": iso_date_or_utc(dates[i]), "pnl": float(realized[i]), "var": float(forecasts[i])}
             for i in exceptions
         ],
     }

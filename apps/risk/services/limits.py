@@ -25,6 +25,7 @@ from django.db import transaction
 
 from apps.marketdata import facade as marketdata_facade
 from apps.platform import bus
+from apps.platform.timestamps import iso_utc
 from apps.portfolio import facade as portfolio_facade
 
 from ..kernels import catalog
@@ -335,7 +336,7 @@ def _record(*, limit_id: int, code: str | None, action: str, user, old, new) -> 
         "new": new,
         "by": actor.get_username() if actor else None,
         "change_id": change.pk,
-        "at": change.changed_at.isoformat(),
+        "at": iso_utc(change.changed_at),
     }
     topic = limits_topic(code)
     transaction.on_commit(lambda: _publish(topic, payload))

@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from apps.platform.timestamps import iso_utc
+
 from ...models import FeedMode, FeedSession, FeedState, interval_seconds
 from ...selectors import feeds as selectors
 
@@ -120,8 +122,8 @@ def feed_replay_start(
     config = {
         "symbols": [i.symbol for i in instruments],
         "interval": interval,
-        "start": start.astimezone(dt.UTC).isoformat(),
-        "end": end.astimezone(dt.UTC).isoformat(),
+        "start": iso_utc(start),
+        "end": iso_utc(end),
         "speed": float(speed),
     }
     return FeedSession.objects.create(mode=FeedMode.REPLAY, config=config, created_by=_user(user))

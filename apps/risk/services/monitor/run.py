@@ -46,6 +46,7 @@ from django.utils import timezone
 
 from apps.platform import bus
 from apps.platform.coalescer import Coalescer
+from apps.platform.timestamps import iso_utc
 from apps.portfolio import facade as portfolio_facade
 
 from ...kernels.limits import evaluate
@@ -149,7 +150,7 @@ def monitor_switch(*, enabled: bool, user=None) -> MonitorState:
             beat.save()  # save(), not update(): its signal tells a running Beat the schedule changed
         payload = {
             "event": "started" if enabled else "stopped",
-            "at": now.isoformat(),
+            "at": iso_utc(now),
             "by": getattr(user, "username", None),
             "beat_entry": beat is not None,
         }

@@ -12,6 +12,8 @@ import pandas as pd
 from django.conf import settings
 from django.db import connection, transaction
 
+from apps.platform.timestamps import iso_utc
+
 from ...kernels.limits import BREACH, OK, WARN
 from ...models import Breach, BreachEvent, BreachStatus
 from ...selectors.limits import bucket_names
@@ -231,7 +233,7 @@ def _events_write(result: StepResult, loaded, now) -> None:
         if action == "resolved":
             detail = {
                 "resolution": "auto",
-                "below_since": b.below_since.isoformat() if b.below_since else None,
+                "below_since": iso_utc(b.below_since),
             }
         events.append(BreachEvent(breach_id=bid, at=now, action=action, detail=detail))
     BreachEvent.objects.bulk_create(events)

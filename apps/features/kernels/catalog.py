@@ -354,4 +354,21 @@ def params_resolve(spec: FunctionSpec, given: dict | None) -> dict[str, int | fl
         raise BadParameter(
             unknown[0], f"unknown parameter of {spec.name}; allowed: {allowed}", spec.param_names
         )
-    return {p.name: _resolve_one(p, given[p.name]) if p.name in given else p.default for p in spec.parameters}
+    resolved = {
+        p.name: _resolve_one(p, given[p.name]) if p.name in given else p.default for p in spec.parameters
+    }
+    # Some limits span parameters (MAVP: minperiod <= maxperiod) and TA-Lib's metadata does not declare
+    # them; TA-Lib's own lookback answers -1 for any parameter set its C code would reject, so ask it.
+    if resolved and talib_lookback(spec.name, tuple(resolved.items())) < 0:
+        names = [p.name for p in spec.parameters if p.name in given] or list(spec.param_names)
+        shown = ", ".join(f"{n}={resolved[n]!r}" for n in names)
+        raise BadParameter(names[0], f"TA-Lib rejects {spec.name} with {shown} (parameters inconsistent)")
+    return resolved
+
+
+@cache
+def talib_lookback(name: str, items: tuple[tuple[str, int | float], ...]) -> int:
+    """TA-Lib's own lookback (warm-up length) for `name` with these parameters; -1 if TA-Lib rejects them."""
+    fn = abstract.Function(name)
+    fn.set_parameters(dict(items))
+    return int(fn.lookback)

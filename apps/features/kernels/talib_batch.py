@@ -1,0 +1,83 @@
+"""Any TA-Lib function over a panel of instruments: arrays shaped (T, N), one column per instrument.
+
+TA-Lib works on one series at a time, so we loop over the N columns and call it on each; the loop does
+nothing else per column (no pandas, no copies beyond one transposition per field), so the cost is
+TA-Lib's own plus one C call per instrument.
+
+NaN semantics, per column:
+- An instrument that starts later has leading NaN in its inputs. TA-Lib would let that NaN leak into
+  every later value of a recursive function (EMA, RSI, SAR...), so we compute on the valid suffix only
+  (from the first row where every input is finite) and leave the prefix NaN.
+- After that start, the first `lookback(spec, params)` values are NaN (TA-Lib's warm-up).
+- NaN inside the valid suffix is passed to TA-Lib as is (what it does with it is TA-Lib's business).
+- Integer outputs (candlestick patterns: -100/0/100) come back as float64; their warm-up is NaN, not
+  the 0 TA-Lib's wrapper writes there (0 would read as "no pattern" where nothing was computed).
+- A column with fewer valid rows than the warm-up is all NaN.
+
+No Django here (kernels are pure).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import talib
+
+from apps.features.kernels.catalog import FunctionSpec, params_resolve, talib_lookback
+
+
+def lookback(spec: FunctionSpec, params: Mapping | None = None) -> int:
+    """TA-Lib's own lookback for these parameters: the number of leading NaN (warm-up) of a series."""
+    resolved = params_resolve(spec, dict(params or {}))
+    return talib_lookback(spec.name, tuple(resolved.items()))
+
+
+def _panel(spec: FunctionSpec, fields: Mapping[str, np.ndarray]) -> tuple[list[np.ndarray], int, int]:
+    """Each input as an (N, T) C-contiguous float64 array, so a row is one instrument's contiguous series."""
+    missing = [f for f in spec.inputs if f not in fields]
+    if missing:
+        raise ValueError(f"{spec.name} reads {', '.join(spec.inputs)}; missing: {', '.join(missing)}")
+    arrays = [np.asarray(fields[f], dtype=np.float64) for f in spec.inputs]
+    shape = arrays[0].shape
+    if len(shape) != 2:
+        raise ValueError(f"inputs must be 2-D (T, N), got shape {shape}")
+    for f, a in zip(spec.inputs, arrays, strict=True):
+        if a.shape != shape:
+            raise ValueError(f"input {f!r} has shape {a.shape}, expected {shape}")
+    return [np.ascontiguousarray(a.T) for a in arrays], shape[0], shape[1]
+
+
+def _starts(rows: list[np.ndarray], n_rows: int) -> np.ndarray:
+    """Per instrument, the first time index where every input is finite (n_rows if never)."""
+    finite = np.logical_and.reduce([np.isfinite(r) for r in rows])  # (N, T)
+    return np.where(finite.any(axis=1), finite.argmax(axis=1), n_rows)
+
+
+def talib_compute(
+    spec: FunctionSpec, params: Mapping | None, fields: Mapping[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """`spec` on every instrument of the panel: {output name: (T, N) float64 array}.
+
+    `fields` maps each of `spec.inputs` ("open", "high", ..., or "periods" for MAVP) to a (T, N) array;
+    `params` are checked and completed with `params_resolve` (raises `BadParameter`).
+    Column j of each output is TA-Lib called on column j of the inputs (see the module docstring for NaN).
+    """
+    resolved = params_resolve(spec, dict(params or {}))
+    warmup = talib_lookback(spec.name, tuple(resolved.items()))
+    rows, n_rows, n_cols = _panel(spec, fields)
+    starts = _starts(rows, n_rows)
+    func = getattr(talib, spec.name)
+    out = {name: np.full((n_cols, n_rows), np.nan) for name in spec.outputs}
+    targets = [out[name] for name in spec.outputs]
+    for j in range(n_cols):
+        s = int(starts[j])
+        if n_rows - s <= warmup:  # too little history: all warm-up
+            continue
+        result = func(*(r[j, s:] for r in rows), **resolved)
+        results = result if isinstance(result, tuple) else (result,)
+        for target, values in zip(targets, results, strict=True):
+            target[j, s:] = values
+            if values.dtype.kind in "iu":  # pattern codes: the wrapper's warm-up 0s mean "not computed"
+                target[j, s : s + warmup] = np.nan
+    return {name: np.ascontiguousarray(a.T) for name, a in out.items()}

@@ -111,6 +111,11 @@ class FunctionSpec:
         """TA-Lib says early values depend on how far back the series starts (EMA-like memory)."""
         return "Function has an unstable period" in self.flags
 
+    @property
+    def can_be_nan_or_inf(self) -> bool:
+        """TA-Lib says the output may be NaN or infinite for valid inputs (ACOS of 2, EXP of 1000...)."""
+        return "Output can be NaN or infinite" in self.flags
+
     def param(self, name: str) -> ParamSpec:
         for p in self.parameters:
             if p.name == name:

@@ -13,6 +13,9 @@ NaN semantics, per column:
 - Integer outputs (candlestick patterns: -100/0/100) come back as float64; their warm-up is NaN, not
   the 0 TA-Lib's wrapper writes there (0 would read as "no pattern" where nothing was computed).
 - A column with fewer valid rows than the warm-up is all NaN.
+- Index outputs (MAXINDEX, MININDEX, MINMAXINDEX: the row of the max/min) are row numbers of the
+  panel as given, as TA-Lib called on the whole column returns them, so a late starter's indices are
+  not shifted by its start. They depend on where the panel starts: store them only with that origin.
 
 No Django here (kernels are pure).
 """
@@ -54,6 +57,11 @@ def _starts(rows: list[np.ndarray], n_rows: int) -> np.ndarray:
     return np.where(finite.any(axis=1), finite.argmax(axis=1), n_rows)
 
 
+# TA-Lib's metadata has no flag for "this output is a position in the input"; these are the functions
+# that return one (tested against `talib.get_functions()` so a new one is noticed).
+INDEX_FUNCTIONS = frozenset(name for name in talib.get_functions() if name.endswith("INDEX"))
+
+
 def talib_compute(
     spec: FunctionSpec, params: Mapping | None, fields: Mapping[str, np.ndarray]
 ) -> dict[str, np.ndarray]:
@@ -70,6 +78,7 @@ def talib_compute(
     func = getattr(talib, spec.name)
     out = {name: np.full((n_cols, n_rows), np.nan) for name in spec.outputs}
     targets = [out[name] for name in spec.outputs]
+    is_index = spec.name in INDEX_FUNCTIONS
     for j in range(n_cols):
         s = int(starts[j])
         if n_rows - s <= warmup:  # too little history: all warm-up
@@ -77,7 +86,7 @@ def talib_compute(
         result = func(*(r[j, s:] for r in rows), **resolved)
         results = result if isinstance(result, tuple) else (result,)
         for target, values in zip(targets, results, strict=True):
-            target[j, s:] = values
+            target[j, s:] = values + s if is_index else values
             if values.dtype.kind in "iu":  # pattern codes: the wrapper's warm-up 0s mean "not computed"
                 target[j, s : s + warmup] = np.nan
     return {name: np.ascontiguousarray(a.T) for name, a in out.items()}

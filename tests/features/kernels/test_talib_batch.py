@@ -197,3 +197,11 @@ def test_bad_inputs_are_rejected(panel):
         talib_compute(function_spec("ADD"), {}, {"high": panel["high"], "low": panel["low"][:10]})
     with pytest.raises(BadParameter):
         talib_compute(function_spec("RSI"), {"timeperiod": 1}, panel)
+
+
+def test_fortran_ordered_panels_give_the_same_values(panel):
+    spec = function_spec("ADX")
+    c_order = talib_compute(spec, {}, panel)["real"]
+    f_order = talib_compute(spec, {}, {k: np.asfortranarray(v) for k, v in panel.items()})["real"]
+    np.testing.assert_array_equal(c_order, f_order)
+    assert f_order.flags.f_contiguous  # each instrument's series contiguous, ready for the next call

@@ -1,1 +1,6 @@
-"""`python manage.py bench features`: nothing to measure yet (no `run`, so the command does not list it)."""
+"""`python manage.py bench features`: the TA-Lib catalogue through the batched kernel against a
+plain TA-Lib loop (catalogue.py)."""
+
+from .catalogue import run
+
+__all__ = ["run"]

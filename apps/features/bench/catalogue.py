@@ -26,7 +26,8 @@ SEED = 11
 
 def ohlcv_panel(instruments: int, bars: int, seed: int = SEED) -> dict[str, np.ndarray]:
     """(bars, instruments) open/high/low/close/volume: a random walk per instrument, highs and lows
-    around it, volumes log-normal."""
+    around it, volumes log-normal; and `periods` for MAVP (a constant 10 bars). Column-major, as
+    the engine's panels are: TA-Lib reads one instrument's column at a time."""
     rng = np.random.default_rng(seed)
     close = 100.0 * np.exp(np.cumsum(rng.normal(0.0003, 0.015, (bars, instruments)), axis=0))
     open_ = close * np.exp(rng.normal(0.0, 0.005, close.shape))
@@ -34,7 +35,9 @@ def ohlcv_panel(instruments: int, bars: int, seed: int = SEED) -> dict[str, np.n
     high = np.maximum(open_, close) * (1.0 + spread)
     low = np.minimum(open_, close) * (1.0 - spread)
     volume = np.exp(rng.normal(13.0, 0.5, close.shape))
-    return {"open": open_, "high": high, "low": low, "close": close, "volume": volume}
+    periods = np.full(close.shape, 10.0)
+    panel = {"open": open_, "high": high, "low": low, "close": close, "volume": volume, "periods": periods}
+    return {k: np.asfortranarray(v) for k, v in panel.items()}
 
 
 def _engine(specs, fields, bar) -> float:

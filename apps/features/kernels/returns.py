@@ -40,7 +40,8 @@ def check_window(window: int, minimum: int = 1, name: str = "window") -> int:
 
 def rolling_mean(panel: np.ndarray, window: int) -> np.ndarray:
     """Mean of rows t - window + 1 .. t per column; NaN for t < window - 1 and for any window holding
-    a NaN (min_periods = window: a partial mean would silently change the estimator's meaning)."""
+    a NaN (min_periods = window: a partial mean would silently change the estimator's meaning).
+    pandas treats ±inf inputs as NaN here too."""
     return pd.DataFrame(panel).rolling(window, min_periods=window).mean().to_numpy(dtype=np.float64)
 
 

@@ -61,6 +61,15 @@ def test_amihud_hand_worked():
     assert not np.isinf(out).any()
 
 
+def test_amihud_non_positive_dollar_volume_is_nan():
+    # window 1 shows each bar's own ratio: the zero-volume bar (row 2) and a negative-volume bar
+    # (row 3, a bad print) have none; the others are |r| / (close × volume) as above.
+    volume = VOLUME[:, :1].copy()
+    volume[3, 0] = -50.0
+    out = amihud(CLOSE[:, :1], volume, 1)[:, 0]
+    np.testing.assert_allclose(out, [nan, 0.1 / 2200, nan, nan, 0.1 / 1089], rtol=1e-9)
+
+
 @pytest.mark.parametrize("window", [5, 21, 63])
 def test_against_pandas_on_sp500(window):
     close, volume = sp500_panel("Close"), sp500_panel("Volume")

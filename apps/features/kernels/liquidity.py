@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from apps.features.kernels.returns import check_window, rolling_mean, same_shape, simple_returns
+from .panels import check_window, rolling_mean, same_shape
+from .returns import simple_returns
 
 
 def adv(volume: np.ndarray, window: int) -> np.ndarray:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from apps.features.kernels.returns import as_panel, check_window, rolling_var
+from .panels import as_panel, check_window, rolling_var
 
 
 def _benchmark_column(benchmark: np.ndarray, rows: int) -> np.ndarray:

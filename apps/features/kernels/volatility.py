@@ -15,13 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from apps.features.kernels.returns import (
-    check_window,
-    log_returns,
-    rolling_mean,
-    rolling_var,
-    same_shape,
-)
+from .panels import check_window, rolling_mean, rolling_var, same_shape
+from .returns import log_returns
 
 # Garman & Klass's weight on the squared open-to-close return, 2 ln 2 - 1 ≈ 0.386.
 _GK_CLOSE_WEIGHT = 2.0 * np.log(2.0) - 1.0

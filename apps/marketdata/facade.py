@@ -331,3 +331,11 @@ from .models import currency_validator  # noqa: E402, F401  (re-exported)
 def instrument_symbols(instrument_ids: Iterable[int]) -> dict[int, str]:
     """Symbol by instrument id for these ids (one query); unknown ids are left out."""
     return dict(Instrument.objects.filter(pk__in=list(instrument_ids)).values_list("pk", "symbol"))
+
+
+def bar_intervals() -> tuple[str, ...]:
+    """The bar intervals market data stores and resamples to, finest first (added with issue #12:
+    feature definitions name one)."""
+    from .models import INTERVALS
+
+    return tuple(INTERVALS)

@@ -1,0 +1,37 @@
+"""Every function a feature definition may name: TA-Lib's catalogue plus the beyond-TA-Lib kernels
+(extra.py), looked up and their parameters resolved through one door.
+
+TA-Lib names are upper case (RSI, MACD); the extras lower case (simple_returns). A lookup accepts
+either in any case and answers the canonical name in its spec. No Django here (kernels are pure).
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from .catalog import FunctionSpec, UnknownFunction, catalog, function_spec, params_resolve
+from .extra import EXTRA_NAMES, extra_params_resolve, extra_spec
+
+
+def feature_function(name: str) -> FunctionSpec:
+    """The spec of a TA-Lib function or an extra kernel; `UnknownFunction` (with `.close`, a few
+    near names from both sets) otherwise."""
+    spec = extra_spec(name)
+    if spec is not None:
+        return spec
+    try:
+        return function_spec(name)
+    except UnknownFunction:
+        key = str(name).strip()
+        known = [s.name for s in catalog()] + list(EXTRA_NAMES)
+        close = difflib.get_close_matches(key.upper(), [k.upper() for k in known], n=5, cutoff=0.5)
+        by_upper = {k.upper(): k for k in known}
+        raise UnknownFunction(key, tuple(by_upper[c] for c in close)) from None
+
+
+def feature_params_resolve(spec: FunctionSpec, given: dict | None) -> dict[str, int | float]:
+    """All parameters of `spec` (a TA-Lib function's or an extra's), checked and defaulted;
+    `BadParameter` (with `.field`, `.allowed`) otherwise."""
+    if extra_spec(spec.name) is spec:
+        return extra_params_resolve(spec, given)
+    return params_resolve(spec, given)

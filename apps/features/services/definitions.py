@@ -1,0 +1,104 @@
+"""Writes of feature definitions: save a recipe under a name, as a new version only when it changed."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from apps.marketdata.facade import bar_intervals
+
+from ..kernels.catalog import BadParameter, FunctionSpec, UnknownFunction
+from ..kernels.functions import feature_function, feature_params_resolve
+from ..models import FeatureDefinition
+from ..models.definitions import name_validator
+
+# What makes two versions the same recipe (created_by/created_at do not).
+SPEC_FIELDS = ("function", "params", "output", "interval", "adjusted")
+
+
+def _function(function: str) -> FunctionSpec:
+    try:
+        return feature_function(function)
+    except UnknownFunction as exc:
+        hint = f"; did you mean {', '.join(exc.close)}?" if exc.close else ""
+        raise ValidationError({"function": f"unknown function {function!r}{hint}"}) from None
+
+
+def _params(spec: FunctionSpec, params: dict | None) -> dict:
+    if params is not None and not isinstance(params, dict):
+        raise ValidationError({"params": "give an object of parameter names to values"})
+    try:
+        return feature_params_resolve(spec, params)
+    except BadParameter as exc:
+        raise ValidationError({f"params.{exc.field}": str(exc)}) from None
+
+
+def _output(spec: FunctionSpec, output: str | None) -> str:
+    if output is None or output == "":
+        return spec.outputs[0]
+    if output not in spec.outputs:
+        raise ValidationError(
+            {"output": f"{spec.name} has no output {output!r}; one of: {', '.join(spec.outputs)}"}
+        )
+    return output
+
+
+def _name(name: str) -> str:
+    if not isinstance(name, str) or not name or len(name) > 64:
+        raise ValidationError({"name": "give a name of 1 to 64 characters"})
+    try:
+        name_validator(name)
+    except ValidationError as exc:
+        raise ValidationError({"name": exc.messages}) from None
+    return name
+
+
+@transaction.atomic
+def definition_save(
+    *,
+    name: str,
+    function: str,
+    params: dict | None = None,
+    output: str | None = None,
+    interval: str = "1d",
+    adjusted: bool = True,
+    user=None,
+) -> FeatureDefinition:
+    """Save the recipe under `name`: the latest version unchanged when its resolved spec (function,
+    params with defaults filled, output, interval, adjusted) is the same, else a new version latest+1
+    (1 for a new name). Earlier versions are never changed or removed.
+
+    Raises ValidationError keyed by field: "name", "function" (with near names), "params.<name>",
+    "output" (the allowed ones), "interval" (the allowed ones).
+
+    Concurrency: the name's rows are locked (SELECT ... FOR UPDATE) before the latest version is read,
+    and (name, version) is unique in the database, so two saves of one name never produce one version
+    twice; for a brand-new name (no rows to lock) the constraint alone decides, the loser's
+    transaction fails with IntegrityError and nothing of it is written.
+
+    Values keep the version they came from: nothing else to do yet (no values are stored so far; when
+    they are, they will reference the FeatureDefinition row, i.e. the exact version).
+    """
+    name = _name(name)
+    spec = _function(function)
+    resolved = _params(spec, params)
+    chosen_output = _output(spec, output)
+    intervals = bar_intervals()
+    if interval not in intervals:
+        raise ValidationError({"interval": f"unknown interval {interval!r}; one of: {', '.join(intervals)}"})
+    if not isinstance(adjusted, bool):
+        raise ValidationError({"adjusted": "give true or false"})
+    wanted = {
+        "function": spec.name,
+        "params": resolved,
+        "output": chosen_output,
+        "interval": interval,
+        "adjusted": adjusted,
+    }
+    versions = list(FeatureDefinition.objects.select_for_update().filter(name=name).order_by("-version"))
+    latest = versions[0] if versions else None
+    if latest is not None and all(getattr(latest, f) == wanted[f] for f in SPEC_FIELDS):
+        return latest
+    return FeatureDefinition.objects.create(
+        name=name, version=(latest.version + 1) if latest else 1, created_by=user, **wanted
+    )

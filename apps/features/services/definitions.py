@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 
 from apps.marketdata.facade import bar_intervals
 
@@ -53,6 +53,13 @@ def _name(name: str) -> str:
     return name
 
 
+def _lock_name(name: str) -> None:
+    """Serialize saves of one name until the transaction ends, even before its first row exists."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"features.definition:{name}"])
+
+
 @transaction.atomic
 def definition_save(
     *,
@@ -73,8 +80,9 @@ def definition_save(
 
     Concurrency: the name's rows are locked (SELECT ... FOR UPDATE) before the latest version is read,
     and (name, version) is unique in the database, so two saves of one name never produce one version
-    twice; for a brand-new name (no rows to lock) the constraint alone decides, the loser's
-    transaction fails with IntegrityError and nothing of it is written.
+    twice. A brand-new name has no rows to lock, so on PostgreSQL a transaction-scoped advisory lock on
+    the name serializes those saves too (the second then finds the first's version 1); elsewhere the
+    constraint alone decides and the loser fails with IntegrityError, writing nothing.
 
     Values keep the version they came from: nothing else to do yet (no values are stored so far; when
     they are, they will reference the FeatureDefinition row, i.e. the exact version).
@@ -95,6 +103,7 @@ def definition_save(
         "interval": interval,
         "adjusted": adjusted,
     }
+    _lock_name(name)
     versions = list(FeatureDefinition.objects.select_for_update().filter(name=name).order_by("-version"))
     latest = versions[0] if versions else None
     if latest is not None and all(getattr(latest, f) == wanted[f] for f in SPEC_FIELDS):

@@ -328,7 +328,9 @@ def _as_real(param: ParamSpec, value: object) -> float:
     return float(value)
 
 
-def _resolve_one(param: ParamSpec, value: object) -> int | float:
+def param_resolve(param: ParamSpec, value: object) -> int | float:
+    """One parameter's value checked against its kind and range (BadParameter otherwise); shared by
+    the TA-Lib catalogue and the engine's own kernels (kernels/extra.py)."""
     if param.kind == "matype":
         code = _as_integer(param, value)
         allowed = tuple(c for c, _ in param.choices)
@@ -360,7 +362,7 @@ def params_resolve(spec: FunctionSpec, given: dict | None) -> dict[str, int | fl
             unknown[0], f"unknown parameter of {spec.name}; allowed: {allowed}", spec.param_names
         )
     resolved = {
-        p.name: _resolve_one(p, given[p.name]) if p.name in given else p.default for p in spec.parameters
+        p.name: param_resolve(p, given[p.name]) if p.name in given else p.default for p in spec.parameters
     }
     # Some limits span parameters (MAVP: minperiod <= maxperiod) and TA-Lib's metadata does not declare
     # them; TA-Lib's own lookback answers -1 for any parameter set its C code would reject, so ask it.

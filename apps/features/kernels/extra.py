@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from . import liquidity, relative, returns, volatility
-from .catalog import BadParameter, FunctionSpec, ParamSpec, _resolve_one
+from .catalog import BadParameter, FunctionSpec, ParamSpec, param_resolve
 
 GROUP = "Beyond TA-Lib"
 _MAX_PERIOD = 100000
@@ -90,4 +90,6 @@ def extra_params_resolve(spec: FunctionSpec, given: dict | None) -> dict[str, in
         raise BadParameter(
             unknown[0], f"unknown parameter of {spec.name}; allowed: {allowed}", spec.param_names
         )
-    return {p.name: _resolve_one(p, given[p.name]) if p.name in given else p.default for p in spec.parameters}
+    return {
+        p.name: param_resolve(p, given[p.name]) if p.name in given else p.default for p in spec.parameters
+    }

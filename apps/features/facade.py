@@ -1,1 +1,55 @@
-"""What other engines may import from the features engine (the only such module): nothing yet."""
+"""What other engines may import from the features engine (the only such module).
+
+`feature_panel` gives feature values per symbol, computed from the stored bars on request (the
+feature store will serve the same answer from storage). Features are named as in a feature set:
+"rsi_14" (its latest version) or "rsi_14@2" (that version); a feature set names pinned versions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from .selectors.definitions import definition_get, definition_latest
+from .selectors.panels import FeatureNotComputable, feature_values
+from .selectors.sets import set_get
+
+__all__ = ["FeatureNotComputable", "UnknownFeature", "feature_panel"]
+
+
+class UnknownFeature(LookupError):
+    """A feature name, version or feature set that does not exist."""
+
+
+def _definition(item: str):
+    name, _, version = str(item).strip().partition("@")
+    if version and not version.isdigit():
+        raise UnknownFeature(f"{item!r}: a version is a whole number, as in rsi_14@2")
+    found = definition_get(name, int(version)) if version else definition_latest(name)
+    if found is None:
+        raise UnknownFeature(f"no feature {item!r}")
+    return found
+
+
+def feature_panel(
+    symbols: Sequence[str],
+    features: Sequence[str] = (),
+    *,
+    feature_set: str | None = None,
+    start=None,
+    end=None,
+) -> dict[str, pd.DataFrame]:
+    """`{"name@version": DataFrame}` for the `features` asked and/or the members of `feature_set`:
+    one column per symbol (in the order given), indexed by bar timestamp (bucket start, UTC; the value
+    is known at the bar's close), rows in [start, end). Values before a feature's warm-up is complete
+    are NaN; the warm-up is read from the history before `start`. Raises UnknownFeature, and
+    FeatureNotComputable for a definition that reads series bars do not give (a benchmark)."""
+    definitions = [_definition(f) for f in features]
+    if feature_set is not None:
+        found = set_get(feature_set)
+        if found is None:
+            raise UnknownFeature(f"no feature set {feature_set!r}")
+        definitions += list(found.members.order_by("name", "version"))
+    unique = list({d.label: d for d in definitions}.values())
+    return feature_values(definitions=unique, symbols=list(symbols), start=start, end=end)

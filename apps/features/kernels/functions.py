@@ -8,9 +8,13 @@ either in any case and answers the canonical name in its spec. No Django here (k
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
+
+import numpy as np
 
 from .catalog import FunctionSpec, UnknownFunction, catalog, function_spec, params_resolve
-from .extra import EXTRA_NAMES, extra_params_resolve, extra_spec
+from .extra import EXTRA_KERNELS, EXTRA_NAMES, extra_params_resolve, extra_spec
+from .talib_batch import talib_compute
 
 
 def feature_function(name: str) -> FunctionSpec:
@@ -35,3 +39,13 @@ def feature_params_resolve(spec: FunctionSpec, given: dict | None) -> dict[str, 
     if extra_spec(spec.name) is spec:
         return extra_params_resolve(spec, given)
     return params_resolve(spec, given)
+
+
+def feature_compute(
+    spec: FunctionSpec, params: dict, fields: Mapping[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """Every output of `spec` over (T, N) input panels: TA-Lib's functions through the batched kernel,
+    the extras by calling their kernel on the panels it reads. Resolve `params` first."""
+    if extra_spec(spec.name) is spec:
+        return {"real": EXTRA_KERNELS[spec.name](*(fields[f] for f in spec.inputs), **params)}
+    return talib_compute(spec, params, fields)

@@ -1,0 +1,73 @@
+"""Feature values computed on request from the stored bars: the read behind `facade.feature_panel`
+until the feature store serves it.
+
+Each instrument is computed on its own bars (never on a calendar shared with other instruments, so a
+missing bar of one symbol is not a NaN that TA-Lib would carry forward), over its whole history up
+to `end`, and only then cut to [start, end): the warm-up comes from the history before `start`, and a
+value never depends on a bar after its own (prefix invariance, tested over the catalogue).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from apps.marketdata import facade as marketdata
+
+from ..kernels.functions import feature_compute, feature_function
+from ..models import FeatureDefinition
+
+BAR_FIELDS = ("open", "high", "low", "close", "volume")
+
+
+class FeatureNotComputable(ValueError):
+    """A definition reads series that bars do not give (a benchmark, MAVP's periods)."""
+
+
+def _inputs_checked(definition: FeatureDefinition):
+    spec = feature_function(definition.function)
+    missing = [f for f in spec.inputs if f not in BAR_FIELDS]
+    if missing:
+        raise FeatureNotComputable(
+            f"{definition.label}: {spec.name} reads {', '.join(missing)}, which bars do not give; "
+            "not available from feature_panel yet"
+        )
+    return spec
+
+
+def _one_symbol(rows: pd.DataFrame, definitions: Sequence[FeatureDefinition], specs) -> dict[str, pd.Series]:
+    index = pd.DatetimeIndex(rows["ts"], name="ts")
+    fields = {f: np.asfortranarray(rows[f].to_numpy(dtype=float).reshape(-1, 1)) for f in BAR_FIELDS}
+    out = {}
+    for d, spec in zip(definitions, specs, strict=True):
+        values = feature_compute(spec, d.params, fields)[d.output][:, 0]
+        out[d.label] = pd.Series(values, index=index)
+    return out
+
+
+def feature_values(
+    *, definitions: Sequence[FeatureDefinition], symbols: Sequence[str], start=None, end=None
+) -> dict[str, pd.DataFrame]:
+    """`{"name@version": DataFrame}`: one column per symbol (in the order given), indexed by bar
+    timestamp (bucket start, UTC; a value is known at its bar's close), rows in [start, end)."""
+    specs = [_inputs_checked(d) for d in definitions]
+    columns: dict[str, dict[str, pd.Series]] = {d.label: {} for d in definitions}
+    groups: dict[tuple[str, bool], list[int]] = {}
+    for i, d in enumerate(definitions):
+        groups.setdefault((d.interval, d.adjusted), []).append(i)
+    for (interval, adjusted), members in groups.items():
+        bars = marketdata.bars(symbols, end=end, interval=interval, adjusted=adjusted)
+        for symbol, rows in bars.groupby("symbol", observed=True, sort=False):
+            rows = rows.sort_values("ts")
+            computed = _one_symbol(rows, [definitions[i] for i in members], [specs[i] for i in members])
+            for label, series in computed.items():
+                columns[label][str(symbol)] = series
+    lo = marketdata.window_start_utc(start)
+    out = {}
+    for label, by_symbol in columns.items():
+        frame = pd.DataFrame(by_symbol).reindex(columns=list(symbols))
+        frame.index.name = "ts"
+        out[label] = frame.loc[frame.index >= lo] if lo is not None else frame
+    return out

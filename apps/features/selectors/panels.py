@@ -9,7 +9,7 @@ value never depends on a bar after its own (prefix invariance, tested over the c
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -37,23 +37,21 @@ def _inputs_checked(definition: FeatureDefinition):
     return spec
 
 
-def _one_symbol(rows: pd.DataFrame, definitions: Sequence[FeatureDefinition], specs) -> dict[str, pd.Series]:
-    index = pd.DatetimeIndex(rows["ts"], name="ts")
+def _one_symbol(rows: pd.DataFrame, definitions: Sequence[FeatureDefinition], specs) -> dict[str, np.ndarray]:
     fields = {f: np.asfortranarray(rows[f].to_numpy(dtype=float).reshape(-1, 1)) for f in BAR_FIELDS}
-    out = {}
-    for d, spec in zip(definitions, specs, strict=True):
-        values = feature_compute(spec, d.params, fields)[d.output][:, 0]
-        out[d.label] = pd.Series(values, index=index)
-    return out
+    return {
+        d.label: feature_compute(spec, d.params, fields)[d.output][:, 0]
+        for d, spec in zip(definitions, specs, strict=True)
+    }
 
 
-def feature_values(
-    *, definitions: Sequence[FeatureDefinition], symbols: Sequence[str], start=None, end=None
-) -> dict[str, pd.DataFrame]:
-    """`{"name@version": DataFrame}`: one column per symbol (in the order given), indexed by bar
-    timestamp (bucket start, UTC; a value is known at its bar's close), rows in [start, end)."""
+def symbol_feature_arrays(
+    *, definitions: Sequence[FeatureDefinition], symbols: Sequence[str], end=None
+) -> Iterator[tuple[str, str, bool, pd.DatetimeIndex, dict[str, np.ndarray]]]:
+    """Per symbol and (interval, adjusted) group of `definitions`: (symbol, interval, adjusted, bar
+    timestamps, {"name@version": values}) over the symbol's whole stored history up to `end`. A symbol
+    with no bars in a group yields nothing for it."""
     specs = [_inputs_checked(d) for d in definitions]
-    columns: dict[str, dict[str, pd.Series]] = {d.label: {} for d in definitions}
     groups: dict[tuple[str, bool], list[int]] = {}
     for i, d in enumerate(definitions):
         groups.setdefault((d.interval, d.adjusted), []).append(i)
@@ -61,9 +59,22 @@ def feature_values(
         bars = marketdata.bars(symbols, end=end, interval=interval, adjusted=adjusted)
         for symbol, rows in bars.groupby("symbol", observed=True, sort=False):
             rows = rows.sort_values("ts")
+            index = pd.DatetimeIndex(rows["ts"], name="ts")
             computed = _one_symbol(rows, [definitions[i] for i in members], [specs[i] for i in members])
-            for label, series in computed.items():
-                columns[label][str(symbol)] = series
+            yield str(symbol), interval, adjusted, index, computed
+
+
+def feature_values(
+    *, definitions: Sequence[FeatureDefinition], symbols: Sequence[str], start=None, end=None
+) -> dict[str, pd.DataFrame]:
+    """`{"name@version": DataFrame}`: one column per symbol (in the order given), indexed by bar
+    timestamp (bucket start, UTC; a value is known at its bar's close), rows in [start, end)."""
+    columns: dict[str, dict[str, pd.Series]] = {d.label: {} for d in definitions}
+    for symbol, _interval, _adjusted, index, computed in symbol_feature_arrays(
+        definitions=definitions, symbols=symbols, end=end
+    ):
+        for label, values in computed.items():
+            columns[label][symbol] = pd.Series(values, index=index)
     lo = marketdata.window_start_utc(start)
     out = {}
     for label, by_symbol in columns.items():

@@ -1,6 +1,7 @@
-"""Models of the features engine: versioned feature definitions and feature sets."""
+"""Models of the features engine: versioned feature definitions, feature sets and the store."""
 
 from .definitions import FeatureDefinition
 from .sets import FeatureSet
+from .store import BLOCK_WIDTH, FeatureColumns, FeatureRow, FeatureSeries
 
-__all__ = ["FeatureDefinition", "FeatureSet"]
+__all__ = ["BLOCK_WIDTH", "FeatureColumns", "FeatureDefinition", "FeatureRow", "FeatureSeries", "FeatureSet"]

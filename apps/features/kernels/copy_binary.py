@@ -1,0 +1,99 @@
+"""PostgreSQL's binary COPY format for the feature store's rows, built and parsed with numpy.
+
+The store writes millions of float8[] values per job; formatting them as text (or adapting them one
+Python float at a time) costs more than computing them. In binary COPY every record of the store has
+a fixed size (no NULL: a missing value is NaN), so a whole batch is one numpy structured array:
+written with `tobytes()` and read back with `frombuffer()`.
+
+Format (PostgreSQL docs, "COPY ... BINARY"): an 11-byte signature, two int32 (flags, header extension
+length), then per record an int16 field count and per field an int32 byte length and the value in
+network order; a trailing int16 -1. A one-dimensional float8[] is: ndim, has-null flag, element type
+oid (701), length, lower bound, then per element its int32 length (8) and the float8.
+
+No Django here (kernels are pure).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
+HEADER = SIGNATURE + np.array([0, 0], dtype=">i4").tobytes()
+TRAILER = np.array([-1], dtype=">i2").tobytes()
+FLOAT8_OID = 701
+# PostgreSQL counts timestamps in microseconds from 2000-01-01 UTC.
+PG_EPOCH_US = 946_684_800_000_000
+
+
+def ts_to_pg(ts_ns: np.ndarray) -> np.ndarray:
+    """UTC nanoseconds since 1970 (datetime64[ns] as int64) → PostgreSQL microseconds since 2000."""
+    return np.asarray(ts_ns, dtype=np.int64) // 1000 - PG_EPOCH_US
+
+
+def ts_from_pg(ts_pg: np.ndarray) -> np.ndarray:
+    """PostgreSQL microseconds since 2000 → datetime64[ns] (UTC, naive)."""
+    return ((np.asarray(ts_pg, dtype=np.int64) + PG_EPOCH_US) * 1000).astype("datetime64[ns]")
+
+
+def _element() -> np.dtype:
+    return np.dtype([("len", ">i4"), ("value", ">f8")])
+
+
+def rows_dtype(width: int) -> np.dtype:
+    """One store row: (block id int4, instrument id int4, ts timestamptz, values float8[width])."""
+    return np.dtype(
+        [
+            ("nfields", ">i2"),
+            ("block_len", ">i4"), ("block", ">i4"),
+            ("instrument_len", ">i4"), ("instrument", ">i4"),
+            ("ts_len", ">i4"), ("ts", ">i8"),
+            ("array_len", ">i4"), ("ndim", ">i4"), ("has_null", ">i4"), ("oid", ">i4"),
+            ("dim", ">i4"), ("lbound", ">i4"),
+            ("elements", _element(), (width,)),
+        ]
+    )  # fmt: skip
+
+
+def rows_encode(block: int, instruments: np.ndarray, ts_ns: np.ndarray, values: np.ndarray) -> bytes:
+    """The COPY payload for rows (block, instruments[r], ts[r], values[r, :]); `values` is (R, width)."""
+    values = np.asarray(values, dtype=np.float64)
+    n, width = values.shape
+    rec = np.empty(n, dtype=rows_dtype(width))
+    rec["nfields"] = 4
+    rec["block_len"], rec["block"] = 4, block
+    rec["instrument_len"], rec["instrument"] = 4, instruments
+    rec["ts_len"], rec["ts"] = 8, ts_to_pg(ts_ns)
+    rec["array_len"] = 20 + 12 * width
+    rec["ndim"], rec["has_null"], rec["oid"], rec["dim"], rec["lbound"] = 1, 0, FLOAT8_OID, width, 1
+    rec["elements"]["len"] = 8
+    rec["elements"]["value"] = values
+    return HEADER + rec.tobytes() + TRAILER
+
+
+def selection_dtype(width: int) -> np.dtype:
+    """One record of `COPY (SELECT instrument_id, ts, v1, ..., v_width) TO STDOUT BINARY` with every
+    v a non-null float8 (select `coalesce(values[k], 'NaN')`)."""
+    return np.dtype(
+        [
+            ("nfields", ">i2"),
+            ("instrument_len", ">i4"), ("instrument", ">i4"),
+            ("ts_len", ">i4"), ("ts", ">i8"),
+            ("values", _element(), (width,)),
+        ]
+    )  # fmt: skip
+
+
+def selection_decode(payload: bytes, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(instrument ids, datetime64[ns] timestamps, (R, width) float64 values) from a COPY payload."""
+    header = len(HEADER)
+    body = memoryview(payload)[header : len(payload) - len(TRAILER)]
+    if bytes(payload[: len(SIGNATURE)]) != SIGNATURE:
+        raise ValueError("not a PostgreSQL binary COPY payload")
+    rec = np.frombuffer(body, dtype=selection_dtype(width))
+    if len(rec) and (rec["values"]["len"] != 8).any():
+        raise ValueError("a selected value is NULL; select coalesce(value, 'NaN')")
+    return (
+        rec["instrument"].astype(np.int64),
+        ts_from_pg(rec["ts"]),
+        rec["values"]["value"].astype(np.float64).reshape(len(rec), width),
+    )

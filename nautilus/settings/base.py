@@ -195,6 +195,15 @@ MARKETDATA_UPLOAD_MAX_BYTES = env.int("MARKETDATA_UPLOAD_MAX_BYTES", default=500
 MARKETDATA_BARS_MAX_ROWS = env.int("MARKETDATA_BARS_MAX_ROWS", default=1_000_000)  # per bars read
 MARKETDATA_READ_MAX_SYMBOLS = env.int("MARKETDATA_READ_MAX_SYMBOLS", default=500)
 
+# --- Features -------------------------------------------------------------------------------------
+# A compute job splits its instruments into chunks of this many; each chunk is one task on the pool.
+FEATURES_COMPUTE_CHUNK_SYMBOLS = env.int("FEATURES_COMPUTE_CHUNK_SYMBOLS", default=25)
+FEATURES_COMPUTE_MAX_SYMBOLS = env.int("FEATURES_COMPUTE_MAX_SYMBOLS", default=10_000)
+FEATURES_COMPUTE_MAX_DEFINITIONS = env.int("FEATURES_COMPUTE_MAX_DEFINITIONS", default=1_000)
+# GET /api/features/values: symbols per request and rows per answer (a row: one symbol at one bar).
+FEATURES_VALUES_MAX_SYMBOLS = env.int("FEATURES_VALUES_MAX_SYMBOLS", default=500)
+FEATURES_VALUES_MAX_ROWS = env.int("FEATURES_VALUES_MAX_ROWS", default=1_000_000)
+
 # --- Value ranges the API accepts (apps/platform/fields.py, pagination.py, parsers.py) ------------
 # Every timestamp or date taken in (query, body, upload) must lie in [MIN, MAX] UTC; keep both inside
 # pandas' nanosecond range (1677-09-22 .. 2262-04-11), where every engine computes.

@@ -26,7 +26,8 @@ class FeatureNotComputable(ValueError):
     """A definition reads series that bars do not give (a benchmark, MAVP's periods)."""
 
 
-def _inputs_checked(definition: FeatureDefinition):
+def definition_checked(definition: FeatureDefinition):
+    """The function spec of a definition computable from stored bars; FeatureNotComputable otherwise."""
     spec = feature_function(definition.function)
     missing = [f for f in spec.inputs if f not in BAR_FIELDS]
     if missing:
@@ -51,7 +52,7 @@ def symbol_feature_arrays(
     """Per symbol and (interval, adjusted) group of `definitions`: (symbol, interval, adjusted, bar
     timestamps, {"name@version": values}) over the symbol's whole stored history up to `end`. A symbol
     with no bars in a group yields nothing for it."""
-    specs = [_inputs_checked(d) for d in definitions]
+    specs = [definition_checked(d) for d in definitions]
     groups: dict[tuple[str, bool], list[int]] = {}
     for i, d in enumerate(definitions):
         groups.setdefault((d.interval, d.adjusted), []).append(i)

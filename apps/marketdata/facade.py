@@ -339,3 +339,11 @@ def bar_intervals() -> tuple[str, ...]:
     from .models import INTERVALS
 
     return tuple(INTERVALS)
+
+
+def symbol_segment(symbol: str) -> str:
+    """A symbol as one bus topic segment (BRK.B → BRK-B), as market data's own topics spell it:
+    other engines' per-symbol topics (features.values.{symbol}) use the same spelling."""
+    from .services.feeds.events import symbol_segment as segment
+
+    return segment(symbol)

@@ -203,6 +203,8 @@ FEATURES_COMPUTE_MAX_DEFINITIONS = env.int("FEATURES_COMPUTE_MAX_DEFINITIONS", d
 # GET /api/features/values: symbols per request and rows per answer (a row: one symbol at one bar).
 FEATURES_VALUES_MAX_SYMBOLS = env.int("FEATURES_VALUES_MAX_SYMBOLS", default=500)
 FEATURES_VALUES_MAX_ROWS = env.int("FEATURES_VALUES_MAX_ROWS", default=1_000_000)
+# New bars within this window are updated together (one leading and one trailing run).
+FEATURES_BAR_COALESCE_MS = env.int("FEATURES_BAR_COALESCE_MS", default=200)
 
 # --- Value ranges the API accepts (apps/platform/fields.py, pagination.py, parsers.py) ------------
 # Every timestamp or date taken in (query, body, upload) must lie in [MIN, MAX] UTC; keep both inside

@@ -54,20 +54,34 @@ def rows_dtype(width: int) -> np.dtype:
     )  # fmt: skip
 
 
+# An array element as raw little-endian integers: writing byte-swapped bits through these fields puts
+# network-order bytes in place without numpy's slow unaligned big-endian float path.
+_RAW_ELEMENT = np.dtype([("len", "<u4"), ("bits", "<u8")])
+_LEN_8 = np.uint32(0x08000000)  # the int32 8 in network order, read as little-endian
+
+
 def rows_encode(block: int, instruments: np.ndarray, ts_ns: np.ndarray, values: np.ndarray) -> bytes:
-    """The COPY payload for rows (block, instruments[r], ts[r], values[r, :]); `values` is (R, width)."""
-    values = np.asarray(values, dtype=np.float64)
+    """The COPY payload for rows (block, instruments[r], ts[r], values[r, :]); `values` is (R, width).
+
+    The elements are written as byte-swapped 64-bit integers into a packed (len, bits) view: assigning
+    big-endian floats into fields interleaved with lengths takes numpy's unaligned path, ten times
+    slower (1.2 s against 0.1 s for 8 M values)."""
+    values = np.ascontiguousarray(values, dtype=np.float64)
     n, width = values.shape
-    rec = np.empty(n, dtype=rows_dtype(width))
-    rec["nfields"] = 4
-    rec["block_len"], rec["block"] = 4, block
-    rec["instrument_len"], rec["instrument"] = 4, instruments
-    rec["ts_len"], rec["ts"] = 8, ts_to_pg(ts_ns)
-    rec["array_len"] = 20 + 12 * width
-    rec["ndim"], rec["has_null"], rec["oid"], rec["dim"], rec["lbound"] = 1, 0, FLOAT8_OID, width, 1
-    rec["elements"]["len"] = 8
-    rec["elements"]["value"] = values
-    return HEADER + rec.tobytes() + TRAILER
+    head = np.empty(n, dtype=rows_dtype(0))
+    head["nfields"] = 4
+    head["block_len"], head["block"] = 4, block
+    head["instrument_len"], head["instrument"] = 4, instruments
+    head["ts_len"], head["ts"] = 8, ts_to_pg(ts_ns)
+    head["array_len"] = 20 + 12 * width
+    head["ndim"], head["has_null"], head["oid"], head["dim"], head["lbound"] = 1, 0, FLOAT8_OID, width, 1
+    size = head.dtype.itemsize
+    out = np.empty((n, size + 12 * width), dtype=np.uint8)
+    out[:, :size].view(f"V{size}")[:, 0] = head.view(f"V{size}")  # one memcpy per row, not per byte
+    elements = out[:, size:].view(_RAW_ELEMENT)  # (n, width): each row's elements are contiguous
+    elements["len"] = _LEN_8
+    elements["bits"] = values.view("<u8").byteswap()
+    return HEADER + out.tobytes() + TRAILER
 
 
 def selection_dtype(width: int) -> np.dtype:

@@ -17,6 +17,7 @@ import pandas as pd
 from apps.marketdata import facade as marketdata
 
 from ..kernels.functions import feature_compute, feature_function
+from ..kernels.tails import columns_compute
 from ..models import FeatureDefinition
 
 BAR_FIELDS = ("open", "high", "low", "close", "volume")
@@ -58,11 +59,38 @@ def symbol_feature_arrays(
         groups.setdefault((d.interval, d.adjusted), []).append(i)
     for (interval, adjusted), members in groups.items():
         bars = marketdata.bars(symbols, end=end, interval=interval, adjusted=adjusted)
-        for symbol, rows in bars.groupby("symbol", observed=True, sort=False):
-            rows = rows.sort_values("ts")
+        frames = {
+            str(symbol): rows.sort_values("ts")
+            for symbol, rows in bars.groupby("symbol", observed=True, sort=False)
+        }
+        if not frames:
+            continue
+        # Definitions on bar fields only: one batched call per definition over every symbol's own bars.
+        batched = _bars_batched(
+            list(frames.values()), [definitions[i] for i in members], [specs[i] for i in members]
+        )
+        for j, (symbol, rows) in enumerate(frames.items()):
             index = pd.DatetimeIndex(rows["ts"], name="ts")
-            computed = _one_symbol(rows, [definitions[i] for i in members], [specs[i] for i in members])
-            yield str(symbol), interval, adjusted, index, computed
+            computed = {label: per_symbol[j] for label, per_symbol in batched.items()}
+            others = [i for i in members if definitions[i].label not in batched]
+            if others:
+                computed |= _one_symbol(rows, [definitions[i] for i in others], [specs[i] for i in others])
+            yield (
+                symbol,
+                interval,
+                adjusted,
+                index,
+                {definitions[i].label: computed[definitions[i].label] for i in members},
+            )
+
+
+def _bars_batched(frames: list[pd.DataFrame], definitions, specs) -> dict[str, list[np.ndarray]]:
+    fields = {f: [rows[f].to_numpy(dtype=float) for rows in frames] for f in BAR_FIELDS}
+    return {
+        d.label: columns_compute(spec, d.params, d.output, fields)
+        for d, spec in zip(definitions, specs, strict=True)
+        if all(f in BAR_FIELDS for f in spec.inputs)
+    }
 
 
 def feature_values(

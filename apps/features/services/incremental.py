@@ -24,9 +24,9 @@ from django.db import transaction
 from apps.marketdata import facade as marketdata
 
 from ..kernels.catalog import FunctionSpec
-from ..kernels.functions import feature_compute, feature_function, feature_params_resolve
+from ..kernels.functions import feature_function, feature_params_resolve
 from ..kernels.incremental import Unclassified, lookback_bars
-from ..kernels.tails import tail_panel, unpad_index
+from ..kernels.tails import columns_compute
 from ..kernels.talib_batch import INDEX_FUNCTIONS
 from ..models import FeatureDefinition
 from ..selectors.panels import BAR_FIELDS
@@ -67,13 +67,7 @@ def _block_values(
         params = feature_params_resolve(spec, d.params)
         window = _window(spec, params)
         rows = None if window is None else window + k - 1
-        panels, pad = {}, None
-        for f in spec.inputs:
-            panels[f], pad = tail_panel(fields[f], rows)
-        values = feature_compute(spec, params, panels)[d.output][-k:]
-        if spec.name in INDEX_FUNCTIONS:  # whole history: panel rows less the padding are history rows
-            values = unpad_index(values, pad, np.zeros(len(history)))
-        out[:, :, col] = values
+        out[:, :, col] = np.column_stack(columns_compute(spec, params, d.output, fields, rows=rows, keep=k))
     return out
 
 

@@ -29,7 +29,9 @@ def test_features_bench_reports_every_figure_and_cleans_up(fresh_bus):
     }
     assert all(f["value"] > 0 for f in figures.values())
     assert figures["catalogue_seconds"]["baseline"] > 0
-    assert figures["catalogue_compute_and_store_seconds"]["baseline"] == figures["catalogue_seconds"]["baseline"]
+    assert (
+        figures["catalogue_compute_and_store_seconds"]["baseline"] == figures["catalogue_seconds"]["baseline"]
+    )
     assert not Instrument.objects.filter(symbol__startswith="BENCHFEAT").exists()
     assert not FeatureDefinition.objects.exists() and not FeatureColumns.objects.exists()
     assert not FeatureRow.objects.exists()

@@ -44,7 +44,7 @@ def feature_panel(
     one column per symbol (in the order given), indexed by bar timestamp (bucket start, UTC; the value
     is known at the bar's close), rows in [start, end). Values before a feature's warm-up is complete
     are NaN; the warm-up is read from the history before `start`. Raises UnknownFeature, and
-    FeatureNotComputable for a definition that reads series bars do not give (a benchmark)."""
+    FeatureNotComputable for a definition that reads a series the store does not give (MAVP's periods)."""
     definitions = [_definition(f) for f in features]
     if feature_set is not None:
         found = set_get(feature_set)

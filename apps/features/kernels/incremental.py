@@ -291,6 +291,12 @@ _EXTRA_WARMUP: dict[str, Callable[[Mapping], int]] = {
     "adv": lambda p: p["window"] - 1,
     "dollar_volume": lambda p: p["window"] - 1,
     "amihud": lambda p: p["window"],  # |r_i| needs the previous close
+    # Fundamental ratios: the bar's close over the figure known at that close (aligned per bar
+    # before the kernel sees it), nothing older.
+    "price_to_earnings": lambda p: 0,
+    "price_to_book": lambda p: 0,
+    "earnings_yield": lambda p: 0,
+    "dividend_yield": lambda p: 0,
 }
 EXTRA_FUNCTIONS = frozenset(_EXTRA_WARMUP)
 

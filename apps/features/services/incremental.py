@@ -5,8 +5,9 @@ Per block of stored definitions (models/store.py) and the instruments whose seri
 definition is computed on a panel of every instrument's newest bars (kernels/tails.py): as many as
 `lookback_bars` says its value needs to equal the batch value over the whole history (to 1e-9
 relative; kernels/incremental.py), or the whole history where no window can promise that
-(accumulations, state machines, Hilbert-transform functions, index outputs, definitions with
-inputs other than bars). The new rows go to the same block (`store_extend`); nothing else moves.
+(accumulations, state machines, Hilbert-transform functions, index outputs); definitions with
+inputs other than bars (fundamental ratios, a benchmark's beta) by the store's own per-symbol
+computation over the whole history. The new rows go to the same block (`store_extend`); nothing else moves.
 
 A bar re-published for a time already stored (a correction) is not recomputed here: it is at or
 before the series' end. Recompute the instrument with POST /api/features/compute.
@@ -29,7 +30,7 @@ from ..kernels.incremental import Unclassified, lookback_bars
 from ..kernels.tails import columns_compute
 from ..kernels.talib_batch import INDEX_FUNCTIONS
 from ..models import FeatureDefinition
-from ..selectors.panels import BAR_FIELDS
+from ..selectors.panels import BAR_FIELDS, symbol_feature_arrays
 from ..selectors.series import blocks_with_definitions, series_ends
 from ..selectors.values import known_at
 from .store import InstrumentValues, store_extend
@@ -56,18 +57,35 @@ def _history(symbols: Sequence[str], interval: str, adjusted: bool) -> dict[str,
 
 
 def _block_values(
-    definitions: Sequence[FeatureDefinition], history: list[pd.DataFrame], new_rows: np.ndarray
+    definitions: Sequence[FeatureDefinition],
+    symbols: list[str],
+    history: list[pd.DataFrame],
+    new_rows: np.ndarray,
 ) -> np.ndarray:
-    """(K, N, width): each definition's values at the last K = max(new_rows) bars of every instrument."""
+    """(K, N, width): each definition's values at the last K = max(new_rows) bars of every instrument.
+    Definitions on bar fields: one batched call each over the instruments' newest bars. The others
+    (fundamental ratios, a benchmark's beta): the store's own per-symbol computation over the whole
+    history (selectors/panels.py), which aligns their inputs, cut to the last K bars."""
     k = int(new_rows.max())
     out = np.full((k, len(history), len(definitions)), np.nan)
     fields = {f: [h[f].to_numpy(dtype=float) for h in history] for f in BAR_FIELDS}
+    others = []
     for col, d in enumerate(definitions):
         spec = feature_function(d.function)
+        if any(f not in BAR_FIELDS for f in spec.inputs):
+            others.append(col)
+            continue
         params = feature_params_resolve(spec, d.params)
         window = _window(spec, params)
         rows = None if window is None else window + k - 1
         out[:, :, col] = np.column_stack(columns_compute(spec, params, d.output, fields, rows=rows, keep=k))
+    if others:
+        labels = {definitions[c].label: c for c in others}
+        computed = symbol_feature_arrays(definitions=[definitions[c] for c in others], symbols=symbols)
+        position = {s: j for j, s in enumerate(symbols)}
+        for symbol, _interval, _adjusted, _index, arrays in computed:
+            for label, col in labels.items():
+                out[:, position[symbol], col] = arrays[label][-k:]
     return out
 
 
@@ -103,7 +121,8 @@ def update_on_bars(items: Iterable[str]) -> dict:
             new = new[new > 0]
             if not members:
                 continue
-            values = _block_values(definitions, [history[s] for _, s, _ in members], new)
+            symbols_here = [s for _, s, _ in members]
+            values = _block_values(definitions, symbols_here, [history[s] for s in symbols_here], new)
             by_instrument = {}
             for j, ((inst, symbol, _), n) in enumerate(zip(members, new, strict=True)):
                 ts = history[symbol]["ts"].iloc[-n:]

@@ -17,7 +17,7 @@ from tests.platform.conftest import broker_purge, running_worker
 @pytest.fixture
 def defs(sp500_market):
     definition_save(name="rsi_14", function="RSI", params={"timeperiod": 14})
-    definition_save(name="beta_60", function="rolling_beta")
+    definition_save(name="mavp_30", function="MAVP")
     definition_save(name="sma_5_weekly", function="SMA", params={"timeperiod": 5}, interval="1w")
     definition_save(name="sma_5_hourly", function="SMA", params={"timeperiod": 5}, interval="1h")
     set_create(name="momentum", features=["rsi_14"])
@@ -34,7 +34,7 @@ def defs(sp500_market):
         ({"symbols": ["AAA"], "features": ["nope"]}, "features", "unknown definition: nope"),
         ({"symbols": ["AAA"], "features": ["rsi_14@7"]}, "features", "unknown definition: rsi_14@7"),
         ({"symbols": ["AAA"], "set": "nope"}, "set", "unknown feature set 'nope'"),
-        ({"symbols": ["AAA"], "features": ["beta_60"]}, "features", "reads returns, benchmark"),
+        ({"symbols": ["AAA"], "features": ["mavp_30"]}, "features", "reads periods"),
         ({"symbols": ["AAA"], "features": ["rsi_14"], "interval": "1w"}, "features", "not at interval 1w"),
         ({"symbols": ["AAA"], "features": ["rsi_14"], "interval": "7d"}, "interval", "use one of"),
         ({"symbols": ["AAA"], "features": ["sma_5_hourly"]}, "interval", "no bars at 1h"),

@@ -85,6 +85,11 @@ def series() -> dict[str, np.ndarray]:
     close, bench = fields["close"], nasdaq.load()["Close"].to_numpy(dtype=np.float64)
     fields["returns"] = np.concatenate([[np.nan], close[1:] / close[:-1] - 1.0])
     fields["benchmark"] = np.concatenate([[np.nan], bench[1:] / bench[:-1] - 1.0])
+    # Fundamental figures as the engine aligns them per bar: a step per quarter (63 bars), some
+    # negative (a loss: NaN ratios), known from the first bar.
+    steps = np.random.default_rng(5).normal(2.0, 1.5, size=len(close) // 63 + 1)
+    for field in ("eps", "book_value", "dividend_per_share"):
+        fields[f"fundamental:{field}"] = np.repeat(steps, 63)[: len(close)] * (1.0 + len(field) / 10)
     return fields
 
 

@@ -124,3 +124,53 @@ def test_a_series_that_moved_to_another_block_stays_there(spx, fresh_bus):
     assert got["sma_5@1"].iloc[0] == pytest.approx(talib.SMA(close, 5)[-1], rel=1e-12)
     assert got["rsi_14@1"].iloc[0] == pytest.approx(talib.RSI(close, 14)[-1], rel=1e-9)
     assert FeatureSeries.objects.get(definition=rsi).last_ts == spx.index[-1]
+
+
+def test_fundamental_ratios_and_a_benchmark_beta_update_like_batch(sp500_market, fresh_bus):
+    """Definitions with inputs other than bars go through the store's own per-symbol computation:
+    the ratio at the new bar uses the figure known at its close (one published after it is not)."""
+    from apps.marketdata.models import Fundamental
+
+    bars = sp500_market["AAA"]
+    aaa = marketdata.instrument_get("AAA").id
+    Fundamental.objects.create(
+        instrument_id=aaa,
+        field="eps",
+        period_end=bars.index[10].date(),
+        reported_at=bars.index[20],
+        value=40.0,
+    )
+    pe = definition_save(name="pe", function="price_to_earnings", adjusted=False)
+    beta = definition_save(name="beta_20", function="rolling_beta", params={"window": 20}, benchmark="AAA")
+    sma = definition_save(name="sma_5", function="SMA", params={"timeperiod": 5}, adjusted=False)
+    compute_chunk(definitions=[pe, beta, sma], symbols=["AAA", "BBB"], end=bars.index[-1])
+    # A figure reported after the last stored bar's close but before the new bar's close, and one
+    # reported after the new bar's close (invisible to it).
+    Fundamental.objects.create(
+        instrument_id=aaa,
+        field="eps",
+        period_end=bars.index[-5].date(),
+        reported_at=bars.index[-1],
+        value=50.0,
+    )
+    Fundamental.objects.create(
+        instrument_id=aaa,
+        field="eps",
+        period_end=bars.index[-4].date(),
+        reported_at=bars.index[-1] + pd.Timedelta(days=1, seconds=1),
+        value=99.0,
+    )
+    assert update_on_bars(["AAA|1d", "BBB|1d"])["instruments"] == 2
+    got = stored_values(definitions=[pe, beta, sma], instruments=_ids("AAA", "BBB"), start=bars.index[-1])
+    assert got.set_index("symbol").loc["AAA", "pe@1"] == pytest.approx(
+        bars["close"].iloc[-1] / 50.0, rel=1e-12
+    )
+    batch = {
+        label: values[-1]
+        for _s, _i, _a, _index, arrays in symbol_feature_arrays(
+            definitions=[beta], symbols=["BBB"]
+        )  # its bars: a subset of AAA's
+        for label, values in arrays.items()
+    }
+    assert np.isfinite(batch["beta_20@1"])
+    assert got.set_index("symbol").loc["BBB", "beta_20@1"] == pytest.approx(batch["beta_20@1"], rel=1e-12)

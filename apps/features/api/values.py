@@ -59,10 +59,19 @@ def _json(frame: pd.DataFrame, labels, symbols, as_of) -> HttpResponse:
         "warmup": _warmup(frame, labels),
         "missing": missing,
     }
-    out = frame.assign(ts=_iso_column(frame["ts"]), known_at=_iso_column(frame["known_at"]))
-    rows = out.to_json(orient="records", double_precision=15) if len(out) else "[]"
-    body = json.dumps(head)[:-1] + ', "rows": ' + rows + "}"
-    return HttpResponse(body, content_type="application/json")
+    # Python's float repr: the shortest text that reads back to the same double (pandas' to_json
+    # rounds to 15 decimals, which is neither exact nor short). NaN becomes null.
+    columns = {
+        "symbol": frame["symbol"].tolist(),
+        "ts": _iso_column(frame["ts"]).tolist(),
+        "known_at": _iso_column(frame["known_at"]).tolist(),
+    }
+    for label in labels:
+        values = frame[label].to_numpy(dtype=float)
+        columns[label] = np.where(np.isnan(values), None, values).tolist()
+    names = list(columns)
+    rows = [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+    return HttpResponse(json.dumps({**head, "rows": rows}), content_type="application/json")
 
 
 class ValuesView(APIView):

@@ -9,9 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from apps.features import facade
 from apps.features.models import FeatureSeries
 from apps.features.selectors.historical import bar_length, point_in_time
 from apps.features.services.definitions import definition_save
+from apps.features.services.sets import set_create
 from apps.features.services.store import InstrumentValues, store_write
 from apps.marketdata.services import instrument_create
 
@@ -186,3 +188,19 @@ def test_random_entity_rows_equal_a_merge_asof_reference(db):
     for label in ttls:
         np.testing.assert_array_equal(got[label].to_numpy(), expected[label].to_numpy(), err_msg=label)
     assert got[list(ttls)].notna().sum().min() > 500  # the comparison is not between empty columns
+
+
+def test_the_facade_resolves_names_and_sets_and_refuses_unknown_ones(daily):
+    set_create(name="core", features=["feat_a", "feat_b"])
+    at = [daily["bars"][-1] + DAY + 2 * DAY]  # the last value is 2 days old
+    got = facade.features_as_of(
+        _entities(["AAA"], at), feature_set="core", features=["feat_b@1"], ttl={"feat_a": "36h"}
+    )
+    assert list(got.columns) == ["symbol", "ts", "feat_b@1", "feat_a@1"]  # features first, then the set's
+    assert got["feat_b@1"].tolist() == [119.0] and np.isnan(got["feat_a@1"].iloc[0])
+    with pytest.raises(facade.UnknownFeature, match="ghost"):
+        facade.features_as_of(_entities(["AAA"], at), features=["ghost"])
+    with pytest.raises(facade.UnknownFeature, match="no feature set"):
+        facade.features_as_of(_entities(["AAA"], at), feature_set="nope")
+    with pytest.raises(facade.UnknownFeature):
+        facade.features_as_of(_entities(["AAA"], at))

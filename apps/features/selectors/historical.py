@@ -43,8 +43,12 @@ from .values import pg_interval
 
 _TEMP = "features_pit_entities"
 _INTERVAL_RE = re.compile(r"^(\d+)(mo|m|h|d|w)$")
-_FIXED = {"m": pd.Timedelta(minutes=1), "h": pd.Timedelta(hours=1), "d": pd.Timedelta(days=1)}
-_FIXED["w"] = pd.Timedelta(weeks=1)
+_FIXED = {
+    "m": pd.Timedelta(minutes=1),
+    "h": pd.Timedelta(hours=1),
+    "d": pd.Timedelta(days=1),
+    "w": pd.Timedelta(weeks=1),
+}
 KNOWN_AT_SUFFIX = ".known_at"
 
 
@@ -158,10 +162,23 @@ def _copy_out(sql: str, params: Mapping) -> bytes:
     return bytes(buf)
 
 
+# The plan this module is written for: per entity row, one backward walk of features_row's primary
+# key. The planner picks worse ones when statistics lag a write — a block a write just created is not
+# in pg_stats until ANALYZE runs, so it is estimated at one row and the columns_id index plus a sort
+# looks cheaper (measured: minutes instead of seconds for 1M entity rows). The key walk is the only
+# plan that needs no sort, so sorts are ruled out for these queries. Memoize misses on almost every
+# row (each entity row is its own key; ~25% of the time measured), and JIT compilation pays off on
+# none of them while adding its fixed cost to small ones.
+PLANNER_SETTINGS = {"enable_sort": "off", "enable_memoize": "off", "jit": "off"}
+
+
 @contextmanager
-def _entities_table(rows: np.ndarray, instruments: np.ndarray, ts_ns: np.ndarray):
-    """A temporary table of the entity rows that name a known instrument, for this transaction."""
+def entities_table(rows: np.ndarray, instruments: np.ndarray, ts_ns: np.ndarray):
+    """A temporary table of the entity rows (sorted by instrument and ts) with PLANNER_SETTINGS, for
+    the queries run inside; the table is dropped and the settings restored on the way out (on an
+    error the transaction's rollback does both)."""
     order = np.lexsort((ts_ns, instruments))
+    names = list(PLANNER_SETTINGS)
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {_TEMP}")
         cursor.execute(
@@ -171,41 +188,48 @@ def _entities_table(rows: np.ndarray, instruments: np.ndarray, ts_ns: np.ndarray
         with cursor.cursor.copy(f"COPY {_TEMP} (row_no, instrument_id, ts) FROM STDIN (FORMAT BINARY)") as cp:
             cp.write(entities_encode(rows[order], instruments[order], ts_ns[order]))
         cursor.execute(f"ANALYZE {_TEMP}")  # temporary tables are never auto-analyzed
-        # Measured on the bench (1M entity rows): the planner puts a Memoize node on the LATERAL
-        # side that misses on almost every row (each entity row is its own key) and costs ~25%; JIT
-        # compilation pays off on none of these queries and adds its fixed cost to small ones.
-        cursor.execute("SELECT current_setting('enable_memoize'), current_setting('jit')")
+        cursor.execute("SELECT " + ", ".join("current_setting(%s)" for _ in names), names)
         before = cursor.fetchone()
-        cursor.execute("SELECT set_config('enable_memoize', 'off', true), set_config('jit', 'off', true)")
-        yield  # on an error the transaction's rollback takes the table (and the settings) away
+        _set_local(cursor, names, [PLANNER_SETTINGS[n] for n in names])
+        yield
         cursor.execute(f"DROP TABLE {_TEMP}")
-        cursor.execute("SELECT set_config('enable_memoize', %s, true), set_config('jit', %s, true)", before)
+        _set_local(cursor, names, list(before))
 
 
-def _block_join(block: FeatureColumns, positions: list[int], instruments: list[int], ttl: pd.Timedelta):
-    """(entity row numbers, known_at datetime64[ns], (R, len(positions)) values) of the matches."""
+def _set_local(cursor, names: list[str], values: list[str]) -> None:
+    pairs = [x for pair in zip(names, values, strict=True) for x in pair]
+    cursor.execute("SELECT " + ", ".join("set_config(%s, %s, true)" for _ in names), pairs)
+
+
+def join_select(block: FeatureColumns, positions: list[int], instruments: list[int], ttl: pd.Timedelta):
+    """The SELECT (and its parameters) joining the entity table to `block`: per entity row its row
+    number, the known_at of its match and the values at `positions`; unmatched rows are left out."""
     interval = pg_interval(block.interval)
     upper, lower = _index_spans(block.interval)
     columns = ", ".join(f"coalesce(m.values[{int(p)}], 'NaN'::float8)" for p in positions)
     sql = f"""
-        COPY (
-            SELECT e.row_no, m.known_at, {columns}
-            FROM {_TEMP} e
-            CROSS JOIN LATERAL (
-                SELECT r.ts + interval '{interval}' AS known_at, r.values
-                FROM features_row r
-                WHERE r.columns_id = {int(block.pk)} AND r.instrument_id = e.instrument_id
-                  AND r.ts <= e.ts - interval '{upper}'
-                  AND r.ts > e.ts - %(ttl)s::interval - interval '{lower}'
-                  AND r.ts + interval '{interval}' <= e.ts
-                  AND r.ts + interval '{interval}' > e.ts - %(ttl)s::interval
-                ORDER BY r.ts DESC
-                LIMIT 1
-            ) m
-            WHERE e.instrument_id = ANY(%(instruments)s::int[])
-        ) TO STDOUT (FORMAT BINARY)
+        SELECT e.row_no, m.known_at, {columns}
+        FROM {_TEMP} e
+        CROSS JOIN LATERAL (
+            SELECT r.ts + interval '{interval}' AS known_at, r.values
+            FROM features_row r
+            WHERE r.columns_id = {int(block.pk)} AND r.instrument_id = e.instrument_id
+              AND r.ts <= e.ts - interval '{upper}'
+              AND r.ts > e.ts - %(ttl)s::interval - interval '{lower}'
+              AND r.ts + interval '{interval}' <= e.ts
+              AND r.ts + interval '{interval}' > e.ts - %(ttl)s::interval
+            ORDER BY r.ts DESC
+            LIMIT 1
+        ) m
+        WHERE e.instrument_id = ANY(%(instruments)s::int[])
     """
-    payload = _copy_out(sql, {"ttl": ttl.to_pytimedelta(), "instruments": instruments})
+    return sql, {"ttl": ttl.to_pytimedelta(), "instruments": instruments}
+
+
+def _block_join(block: FeatureColumns, positions: list[int], instruments: list[int], ttl: pd.Timedelta):
+    """(entity row numbers, known_at datetime64[ns], (R, len(positions)) values) of the matches."""
+    sql, params = join_select(block, positions, instruments, ttl)
+    payload = _copy_out(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)", params)
     return selection_decode(payload, len(positions))
 
 
@@ -269,7 +293,7 @@ def point_in_time(
     homes = _homes(definitions, np.unique(inst[found])) if found.any() else {}
     if homes:
         rows = np.arange(n, dtype=np.int64)
-        with transaction.atomic(), _entities_table(rows[found], inst[found], ts_ns[found]):
+        with transaction.atomic(), entities_table(rows[found], inst[found], ts_ns[found]):
             _join_blocks(homes, ttls, inst, ts_ns, values, known)
     frame = pd.DataFrame({"symbol": entities["symbol"].to_numpy(), "ts": pd.DatetimeIndex(ts_ns, tz="UTC")})
     for d in definitions:

@@ -8,13 +8,21 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from django.db import connection, transaction
 
 from apps.features import facade
-from apps.features.models import FeatureSeries
-from apps.features.selectors.historical import bar_length, point_in_time
+from apps.features.models import FeatureColumns, FeatureSeries
+from apps.features.selectors.historical import (
+    bar_length,
+    entities_table,
+    entity_ts_ns,
+    join_select,
+    point_in_time,
+)
 from apps.features.services.definitions import definition_save
 from apps.features.services.sets import set_create
 from apps.features.services.store import InstrumentValues, store_write
+from apps.marketdata.facade import instrument_get
 from apps.marketdata.services import instrument_create
 
 pytestmark = pytest.mark.django_db
@@ -204,3 +212,34 @@ def test_the_facade_resolves_names_and_sets_and_refuses_unknown_ones(daily):
         facade.features_as_of(_entities(["AAA"], at), feature_set="nope")
     with pytest.raises(facade.UnknownFeature):
         facade.features_as_of(_entities(["AAA"], at))
+
+
+def _plan(block_id: int, entities: pd.DataFrame, *settings_sql: str) -> str:
+    block = FeatureColumns.objects.get(pk=block_id)
+    inst = np.full(len(entities), instrument_get("AAA").id)
+    ts = entity_ts_ns(entities["ts"])
+    with transaction.atomic(), entities_table(np.arange(len(ts)), inst, ts), connection.cursor() as cursor:
+        for statement in settings_sql:
+            cursor.execute(statement)
+        sql, params = join_select(block, [1], [int(inst[0])], pd.Timedelta(days=5))
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def test_the_join_walks_the_primary_key_even_when_statistics_lag_a_write(db):
+    """A block a write just created has no statistics until ANALYZE: estimated at one row, the
+    columns_id index plus a sort looks cheaper to the planner, and costs a scan of the whole block
+    per entity row."""
+    aaa = instrument_create(symbol="AAA")
+    old, new = (definition_save(name=n, function="SMA") for n in ("feat_old", "feat_new"))
+    bars = pd.date_range(T0, periods=5000, freq="h")
+    _write([old], aaa, bars, np.zeros((5000, 1)))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE features_row")
+    _write([new], aaa, bars, np.ones((5000, 1)))  # a new block, unknown to the statistics
+    block = FeatureSeries.objects.get(definition=new).columns_id
+    entities = _entities(["AAA"] * 1000, bars[::5])
+    default = _plan(block, entities, "SET LOCAL enable_sort = on", "SET LOCAL enable_memoize = on")
+    assert "features_row_pkey" not in default  # the trap is real here
+    ours = _plan(block, entities)
+    assert "Index Scan Backward using features_row_pkey" in ours and "Sort" not in ours, ours

@@ -13,9 +13,12 @@ positions asked for; the matches come back as a binary COPY decoded by numpy (ke
 and are scattered into the entity rows' order. Only matched rows travel: an entity row without a
 value in the window costs an index probe and nothing else.
 
-The series pointer decides where a (definition, instrument) is read from: a block can still hold
-an instrument's values of a definition that has since moved to another block (another definition
-of the block keeps those rows alive); they are not read from there.
+The series pointer decides where a (definition, instrument) is read from, and over which bars: a
+block can still hold an instrument's values of a definition that has since moved to another block,
+or moved back over a shorter range (another definition of the block keeps those rows alive); they
+are not read. (A stale row after the end of a series' range hides the in-range one before it for
+that feature: the join takes one row per block, and a series' range only ends before its block's
+rows when a definition moves back into a block with a shorter window.)
 
 The window bound sent to SQL is the block's largest TTL; each feature's own TTL is applied to the
 known_at of its match in numpy. Month bars have no fixed length: their index bounds are loose
@@ -39,7 +42,7 @@ from ..kernels.copy_binary import entities_encode, selection_decode
 from ..models import FeatureColumns, FeatureDefinition, FeatureSeries
 from .definitions import definition_get, definition_latest
 from .sets import set_get
-from .values import pg_interval
+from .values import known_at, pg_interval
 
 _TEMP = "features_pit_entities"
 _INTERVAL_RE = re.compile(r"^(\d+)(mo|m|h|d|w)$")
@@ -154,12 +157,13 @@ def _instrument_of_rows(symbols: pd.Series) -> tuple[np.ndarray, list[str]]:
     return (ids[codes] if len(codes) else np.empty(0, np.int64)), unknown
 
 
-def _copy_out(sql: str, params: Mapping) -> bytes:
+def _copy_out(sql: str, params: Mapping) -> bytearray:
+    """A COPY ... TO STDOUT payload, kept as the buffer it was read into (no copy of ~260 MB)."""
     buf = bytearray()
     with connection.cursor() as cursor, cursor.cursor.copy(sql, params) as copy:
         for chunk in copy:
             buf += chunk
-    return bytes(buf)
+    return buf
 
 
 # The plan this module is written for: per entity row, one backward walk of features_row's primary
@@ -203,15 +207,15 @@ def _set_local(cursor, names: list[str], values: list[str]) -> None:
 
 def join_select(block: FeatureColumns, positions: list[int], instruments: list[int], ttl: pd.Timedelta):
     """The SELECT (and its parameters) joining the entity table to `block`: per entity row its row
-    number, the known_at of its match and the values at `positions`; unmatched rows are left out."""
+    number, the bar start of its match and the values at `positions`; unmatched rows are left out."""
     interval = pg_interval(block.interval)
     upper, lower = _index_spans(block.interval)
     columns = ", ".join(f"coalesce(m.values[{int(p)}], 'NaN'::float8)" for p in positions)
     sql = f"""
-        SELECT e.row_no, m.known_at, {columns}
+        SELECT e.row_no, m.ts, {columns}
         FROM {_TEMP} e
         CROSS JOIN LATERAL (
-            SELECT r.ts + interval '{interval}' AS known_at, r.values
+            SELECT r.ts, r.values
             FROM features_row r
             WHERE r.columns_id = {int(block.pk)} AND r.instrument_id = e.instrument_id
               AND r.ts <= e.ts - interval '{upper}'
@@ -227,41 +231,63 @@ def join_select(block: FeatureColumns, positions: list[int], instruments: list[i
 
 
 def _block_join(block: FeatureColumns, positions: list[int], instruments: list[int], ttl: pd.Timedelta):
-    """(entity row numbers, known_at datetime64[ns], (R, len(positions)) values) of the matches."""
+    """(entity row numbers, bar starts datetime64[ns], (R, len(positions)) values) of the matches."""
     sql, params = join_select(block, positions, instruments, ttl)
     payload = _copy_out(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)", params)
     return selection_decode(payload, len(positions))
 
 
-def _homes(definitions, instrument_ids) -> dict[int, dict[str, tuple[int, set[int]]]]:
-    """{block: {label: (position, instruments whose series of label lives in block)}}."""
+def _known_ns(bar_ns: np.ndarray, interval: str) -> np.ndarray:
+    """known_at (the bar's close) of bar starts, in UTC nanoseconds; months as PostgreSQL adds them."""
+    if not interval.endswith("mo"):
+        return bar_ns + bar_length(interval).value
+    return known_at(bar_ns.view("datetime64[ns]"), interval).to_numpy(dtype="datetime64[ns]").view(np.int64)
+
+
+Ranges = dict[int, tuple[int, int]]  # instrument -> (first, last) bar start of a series, UTC ns
+
+
+def _homes(definitions, instrument_ids) -> dict[int, dict[str, tuple[int, Ranges]]]:
+    """{block: {label: (position, {instrument: the range its series of label covers there})}}."""
     by_id = {d.pk: d.label for d in definitions}
     rows = FeatureSeries.objects.filter(
         definition_id__in=list(by_id), instrument_id__in=[int(i) for i in instrument_ids]
-    ).values_list("definition_id", "instrument_id", "columns_id", "position")
-    out: dict[int, dict[str, tuple[int, set[int]]]] = {}
-    for d, inst, block, pos in rows:
-        out.setdefault(block, {}).setdefault(by_id[d], (pos, set()))[1].add(inst)
+    ).values_list("definition_id", "instrument_id", "columns_id", "position", "first_ts", "last_ts")
+    out: dict[int, dict[str, tuple[int, Ranges]]] = {}
+    for d, inst, block, pos, first, last in rows:
+        span = (pd.Timestamp(first).value, pd.Timestamp(last).value)
+        out.setdefault(block, {}).setdefault(by_id[d], (pos, {}))[1][inst] = span
     return out
+
+
+def _range_bounds(here: np.ndarray, ranges: Ranges) -> tuple[np.ndarray, np.ndarray]:
+    """Per instrument of `here` (sorted) the first and last bar start a label may be read at;
+    an instrument whose series of the label lives elsewhere gets an empty range."""
+    lo = np.full(len(here), np.iinfo(np.int64).max)
+    hi = np.full(len(here), np.iinfo(np.int64).min)
+    slots = np.searchsorted(here, list(ranges))
+    lo[slots] = [first for first, _ in ranges.values()]
+    hi[slots] = [last for _, last in ranges.values()]
+    return lo, hi
 
 
 def _join_blocks(homes, ttls, inst, ts_ns, values: dict, known: dict) -> None:
     """Each block's matches scattered into `values` / `known` (per label, in entity row order),
-    keeping a label only where its series lives in that block and its own TTL holds."""
+    keeping a label only where its series points: this block, within the range the series covers
+    (a block can hold rows of a label from before the series last moved), and its own TTL."""
     blocks = FeatureColumns.objects.in_bulk(list(homes))
     for block_id, wanted in homes.items():
         labels = sorted(wanted, key=lambda lb: wanted[lb][0])
-        here = sorted(set().union(*(wanted[lb][1] for lb in labels)))
+        here = np.array(sorted(set().union(*(wanted[lb][1] for lb in labels))), dtype=np.int64)
         window = max(ttls[lb] for lb in labels)
-        hit, known_at, got = _block_join(blocks[block_id], [wanted[lb][0] for lb in labels], here, window)
-        known_ns = known_at.astype(np.int64)
-        inst_hit, age = inst[hit], ts_ns[hit] - known_ns
+        block = blocks[block_id]
+        hit, bar_ts, got = _block_join(block, [wanted[lb][0] for lb in labels], here.tolist(), window)
+        bar_ns = bar_ts.view(np.int64)
+        known_ns = _known_ns(bar_ns, block.interval)
+        slot, age = np.searchsorted(here, inst[hit]), ts_ns[hit] - known_ns
         for k, label in enumerate(labels):
-            keep = age < ttls[label].value  # this feature's own TTL
-            if len(wanted[label][1]) < len(here):  # some instruments keep this label in another block
-                member = np.zeros(max(here) + 1, dtype=bool)
-                member[list(wanted[label][1])] = True
-                keep &= member[inst_hit]
+            lo, hi = _range_bounds(here, wanted[label][1])
+            keep = (age < ttls[label].value) & (bar_ns >= lo[slot]) & (bar_ns <= hi[slot])
             values[label][hit[keep]] = got[keep, k]
             known[label][hit[keep]] = known_ns[keep]
 

@@ -243,3 +243,16 @@ def test_the_join_walks_the_primary_key_even_when_statistics_lag_a_write(db):
     assert "features_row_pkey" not in default  # the trap is real here
     ours = _plan(block, entities)
     assert "Index Scan Backward using features_row_pkey" in ours and "Sort" not in ours, ours
+
+
+def test_rows_outside_the_range_a_series_covers_are_not_read(daily):
+    aaa, a, b, bars = daily["aaa"], daily["a"], daily["b"], daily["bars"]
+    _write([b], aaa, bars, -np.ones((20, 1)))  # b moves to a block of its own...
+    _write([a, b], aaa, bars[10:], np.column_stack([50.0 + np.arange(10), 150.0 + np.arange(10)]))
+    # ...and back over bars 10..19: the first block still holds b's values of bars 0..9 from its
+    # first write (a keeps those rows alive), outside the range b's series now covers.
+    assert FeatureSeries.objects.get(definition=b).first_ts == bars[10]
+    at = [bars[5] + DAY, bars[12] + DAY]
+    got = point_in_time([a, b], _entities(["AAA", "AAA"], at))
+    np.testing.assert_array_equal(got["feat_a@1"], [5.0, 52.0])
+    np.testing.assert_array_equal(got["feat_b@1"], [np.nan, 152.0])

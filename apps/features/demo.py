@@ -41,7 +41,9 @@ def seed(*, stdout: OutputWrapper | None = None) -> None:
     if set_get(DEMO_SET) is None:
         set_create(name=DEMO_SET, features=[d.label for d in defined], description="The demo's features.")
     symbols = sorted(i.symbol for i in marketdata.instruments_active())
-    counts = compute_chunk(definitions=defined, symbols=symbols) if symbols else {"instruments": 0, "values": 0}
+    counts = (
+        compute_chunk(definitions=defined, symbols=symbols) if symbols else {"instruments": 0, "values": 0}
+    )
     if stdout is not None:
         stdout.write(
             f"features: set {DEMO_SET!r} ({len(defined)} definitions), {counts['values']:,} values stored "

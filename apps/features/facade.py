@@ -2,8 +2,9 @@
 
 `feature_panel` gives feature values per symbol, computed from the stored bars on request (the
 feature store will serve the same answer from storage). `features_as_of` reads the store point in
-time: for entity rows (symbol, ts), each feature's value as it was known at ts. Features are named as in a feature set:
-"rsi_14" (its latest version) or "rsi_14@2" (that version); a feature set names pinned versions.
+time: for entity rows (symbol, ts), each feature's value as it was known at ts. Features are named
+as in a feature set: "rsi_14" (its latest version) or "rsi_14@2" (that version); a feature set names
+pinned versions.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pandas as pd
+from django.core.exceptions import ValidationError
 
 from .selectors.definitions import definition_get, definition_latest
-from .selectors.historical import FeatureNamesUnknown, definitions_named, point_in_time
+from .selectors.historical import point_in_time
 from .selectors.panels import FeatureNotComputable, feature_values
+from .selectors.requests import definitions_requested
 from .selectors.sets import set_get
 
 __all__ = ["FeatureNotComputable", "UnknownFeature", "feature_panel", "features_as_of"]
@@ -74,9 +77,9 @@ def features_as_of(
     NaN rows and are listed in `frame.attrs["unknown_symbols"]`. Raises UnknownFeature, and
     ValueError for a bad ttl or entities without symbol and ts."""
     try:
-        definitions = definitions_named(feature_set=feature_set, features=features)
-    except FeatureNamesUnknown as exc:
-        raise UnknownFeature(str(exc)) from None
+        definitions = definitions_requested(features=list(features), set_name=feature_set)
+    except ValidationError as exc:
+        raise UnknownFeature("; ".join(exc.messages)) from None
     if not definitions:
-        raise UnknownFeature("name at least one feature or a feature set")
+        raise UnknownFeature(f"the feature set {feature_set!r} has no members")
     return point_in_time(definitions, entities, ttl, with_known_at=with_known_at)

@@ -13,7 +13,6 @@ from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
@@ -21,9 +20,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.platform.exceptions import RequestTooLarge
+from apps.platform.negotiation import QueryFormatIsAField
 from apps.platform.parsers import DepthLimitedJSONParser
 
-from ..selectors.historical import FeatureNamesUnknown, definitions_named, point_in_time, ttl_by_label
+from ..selectors.historical import point_in_time, ttl_by_label
+from ..selectors.requests import definitions_requested
 from .serializers.historical import (
     JSON_MAX_ENTITY_ROWS,
     PARQUET,
@@ -83,19 +84,11 @@ def _check_size(size: int) -> None:
         )
 
 
-class FormatIsAQueryField(DefaultContentNegotiation):
-    """Answers are JSON (errors included) or a Parquet download the view builds, so `?format=` is a
-    validated query field rather than DRF's renderer override (which would answer 404)."""
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
-
-
 class HistoricalView(APIView):
     permission_classes = [IsAuthenticated]
     parser_classes = [DepthLimitedJSONParser, ParquetBodyParser, MultiPartParser]
     renderer_classes = [JSONRenderer]
-    content_negotiation_class = FormatIsAQueryField
+    content_negotiation_class = QueryFormatIsAField
 
     @extend_schema(
         summary="Point-in-time feature values for entity rows (symbol, ts): JSON or Parquet",
@@ -123,14 +116,7 @@ class HistoricalView(APIView):
             options, entities = body.validated_data, body.validated_data["entities"]
         else:
             entities, options = entities_from_parquet(_parquet_payload(request)), q
-            if not options.get("set") and not options.get("features"):
-                raise serializers.ValidationError({"features": ["Name features or a feature set."]})
-        try:
-            definitions = definitions_named(
-                feature_set=options.get("set"), features=options.get("features", ())
-            )
-        except FeatureNamesUnknown as exc:
-            raise serializers.ValidationError(exc.errors) from None
+        definitions = definitions_requested(features=options.get("features", ()), set_name=options.get("set"))
         if not definitions:
             raise serializers.ValidationError({"set": ["The feature set has no members."]})
         try:

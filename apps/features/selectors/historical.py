@@ -40,8 +40,6 @@ from apps.marketdata import facade as marketdata
 
 from ..kernels.copy_binary import entities_encode, selection_decode
 from ..models import FeatureColumns, FeatureDefinition, FeatureSeries
-from .definitions import definition_get, definition_latest
-from .sets import set_get
 from .values import known_at, pg_interval
 
 _TEMP = "features_pit_entities"
@@ -88,42 +86,6 @@ def entity_ts_ns(ts) -> np.ndarray:
     if index.hasnans:
         raise ValueError("entities.ts has missing timestamps")
     return index.as_unit("ns").asi8
-
-
-class FeatureNamesUnknown(LookupError):
-    """Features or a feature set that do not exist; `errors` maps the field ("features", "set")
-    to its messages."""
-
-    def __init__(self, errors: dict[str, list[str]]):
-        super().__init__("; ".join(m for messages in errors.values() for m in messages))
-        self.errors = errors
-
-
-def _by_name(item: str) -> FeatureDefinition | None:
-    name, _, version = str(item).strip().partition("@")
-    if version:
-        return definition_get(name, int(version)) if version.isdigit() else None
-    return definition_latest(name)
-
-
-def definitions_named(*, feature_set: str | None = None, features: Sequence[str] = ()) -> list:
-    """The definitions `features` name ("rsi_14": its latest version, "rsi_14@2": that one) and the
-    members of `feature_set`, each once, in that order. Raises FeatureNamesUnknown."""
-    errors: dict[str, list[str]] = {}
-    found = {item: _by_name(item) for item in dict.fromkeys(map(str, features))}
-    unknown = [item for item, d in found.items() if d is None]
-    if unknown:
-        errors["features"] = [f"unknown feature: {', '.join(unknown)} (use name or name@version)"]
-    definitions = [d for d in found.values() if d is not None]
-    if feature_set is not None:
-        fs = set_get(feature_set)
-        if fs is None:
-            errors["set"] = [f"no feature set {feature_set!r}"]
-        else:
-            definitions += list(fs.members.all())
-    if errors:
-        raise FeatureNamesUnknown(errors)
-    return list({d.label: d for d in definitions}.values())
 
 
 def ttl_by_label(definitions: Sequence[FeatureDefinition], ttl=None) -> dict[str, pd.Timedelta]:

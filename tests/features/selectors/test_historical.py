@@ -208,7 +208,7 @@ def test_the_facade_resolves_names_and_sets_and_refuses_unknown_ones(daily):
     assert got["feat_b@1"].tolist() == [119.0] and np.isnan(got["feat_a@1"].iloc[0])
     with pytest.raises(facade.UnknownFeature, match="ghost"):
         facade.features_as_of(_entities(["AAA"], at), features=["ghost"])
-    with pytest.raises(facade.UnknownFeature, match="no feature set"):
+    with pytest.raises(facade.UnknownFeature, match="unknown feature set"):
         facade.features_as_of(_entities(["AAA"], at), feature_set="nope")
     with pytest.raises(facade.UnknownFeature):
         facade.features_as_of(_entities(["AAA"], at))

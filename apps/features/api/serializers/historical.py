@@ -249,24 +249,16 @@ def entities_from_parquet(payload: bytes) -> pd.DataFrame:
 # --- requests and answers -------------------------------------------------------------------------
 
 
-class _Options(serializers.Serializer):
+class HistoricalRequestSerializer(serializers.Serializer):
+    """A JSON body."""
+
+    entities = EntitiesField()
     set = serializers.CharField(
         required=False, max_length=64, help_text="A feature set: its pinned versions."
     )
     known_at = serializers.BooleanField(
         default=False, help_text='Add "name@version.known_at": when each value became known.'
     )
-
-    def validate(self, attrs):
-        if not attrs.get("set") and not attrs.get("features"):
-            raise serializers.ValidationError({"features": ["Name features or a feature set."]})
-        return attrs
-
-
-class HistoricalRequestSerializer(_Options):
-    """A JSON body."""
-
-    entities = EntitiesField()
     features = serializers.ListField(
         child=serializers.CharField(max_length=80),
         required=False,

@@ -1,8 +1,10 @@
 """What other engines may import from the features engine (the only such module).
 
 `feature_panel` gives feature values per symbol, computed from the stored bars on request (the
-feature store will serve the same answer from storage). Features are named as in a feature set:
-"rsi_14" (its latest version) or "rsi_14@2" (that version); a feature set names pinned versions.
+feature store will serve the same answer from storage). `features_as_of` reads the store point in
+time: for entity rows (symbol, ts), each feature's value as it was known at ts. Features are named
+as in a feature set: "rsi_14" (its latest version) or "rsi_14@2" (that version); a feature set names
+pinned versions.
 """
 
 from __future__ import annotations
@@ -10,12 +12,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pandas as pd
+from django.core.exceptions import ValidationError
 
 from .selectors.definitions import definition_get, definition_latest
+from .selectors.historical import point_in_time
 from .selectors.panels import FeatureNotComputable, feature_values
+from .selectors.requests import definitions_requested
 from .selectors.sets import set_get
 
-__all__ = ["FeatureNotComputable", "UnknownFeature", "feature_panel"]
+__all__ = ["FeatureNotComputable", "UnknownFeature", "feature_panel", "features_as_of"]
 
 
 class UnknownFeature(LookupError):
@@ -53,3 +58,28 @@ def feature_panel(
         definitions += list(found.members.order_by("name", "version"))
     unique = list({d.label: d for d in definitions}.values())
     return feature_values(definitions=unique, symbols=list(symbols), start=start, end=end)
+
+
+def features_as_of(
+    entities: pd.DataFrame,
+    feature_set: str | None = None,
+    features: Sequence[str] = (),
+    ttl=None,
+    *,
+    with_known_at: bool = False,
+) -> pd.DataFrame:
+    """Point in time: the entity rows (columns symbol, ts; naive ts = UTC) in their order, plus one
+    column per feature ("name@version", the `features` asked and/or the members of `feature_set`)
+    holding the stored value known at ts: the latest bar whose close (known_at) is at or before ts
+    and less than the feature's TTL before it; NaN otherwise. `ttl`: None (FEATURES_TTL_BARS bars
+    of each feature's interval), one duration for all ("36h" or a Timedelta) or {"name@version" or
+    "name": duration}. `with_known_at` adds a "name@version.known_at" column. Unknown symbols give
+    NaN rows and are listed in `frame.attrs["unknown_symbols"]`. Raises UnknownFeature, and
+    ValueError for a bad ttl or entities without symbol and ts."""
+    try:
+        definitions = definitions_requested(features=list(features), set_name=feature_set)
+    except ValidationError as exc:
+        raise UnknownFeature("; ".join(exc.messages)) from None
+    if not definitions:
+        raise UnknownFeature(f"the feature set {feature_set!r} has no members")
+    return point_in_time(definitions, entities, ttl, with_known_at=with_known_at)

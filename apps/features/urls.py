@@ -6,6 +6,7 @@ from django.urls import path
 from .api.catalog import CatalogView
 from .api.compute import ComputeView
 from .api.definitions import DefinitionDetail, DefinitionListCreate
+from .api.historical import HistoricalView
 from .api.sets import SetDetail, SetListCreate
 from .api.values import ValuesView
 
@@ -18,4 +19,5 @@ urlpatterns = [
     path("sets/<str:name>", SetDetail.as_view(), name="set"),
     path("compute", ComputeView.as_view(), name="compute"),
     path("values", ValuesView.as_view(), name="values"),
+    path("historical", HistoricalView.as_view(), name="historical"),
 ]

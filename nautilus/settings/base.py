@@ -205,6 +205,12 @@ FEATURES_VALUES_MAX_SYMBOLS = env.int("FEATURES_VALUES_MAX_SYMBOLS", default=500
 FEATURES_VALUES_MAX_ROWS = env.int("FEATURES_VALUES_MAX_ROWS", default=1_000_000)
 # New bars within this window are updated together (one leading and one trailing run).
 FEATURES_BAR_COALESCE_MS = env.int("FEATURES_BAR_COALESCE_MS", default=200)
+# Point-in-time retrieval: a stored value stays usable this many bars of its definition's interval
+# after it became known (5 daily bars cover a long weekend); older, it is missing rather than stale.
+FEATURES_TTL_BARS = env.int("FEATURES_TTL_BARS", default=5)
+# Entity rows of one point-in-time request (a Parquet upload; a JSON body is capped lower, see
+# apps/features/api/serializers/historical.py).
+FEATURES_MAX_ENTITY_ROWS = env.int("FEATURES_MAX_ENTITY_ROWS", default=1_000_000)
 
 # --- Value ranges the API accepts (apps/platform/fields.py, pagination.py, parsers.py) ------------
 # Every timestamp or date taken in (query, body, upload) must lie in [MIN, MAX] UTC; keep both inside

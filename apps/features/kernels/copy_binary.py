@@ -84,9 +84,33 @@ def rows_encode(block: int, instruments: np.ndarray, ts_ns: np.ndarray, values: 
     return HEADER + out.tobytes() + TRAILER
 
 
+def entities_dtype() -> np.dtype:
+    """One entity row of a point-in-time join: (row number int4, instrument id int4, ts timestamptz)."""
+    return np.dtype(
+        [
+            ("nfields", ">i2"),
+            ("row_len", ">i4"), ("row", ">i4"),
+            ("instrument_len", ">i4"), ("instrument", ">i4"),
+            ("ts_len", ">i4"), ("ts", ">i8"),
+        ]
+    )  # fmt: skip
+
+
+def entities_encode(rows: np.ndarray, instruments: np.ndarray, ts_ns: np.ndarray) -> bytes:
+    """The COPY payload for entity rows (rows[r], instruments[r], ts[r]); `ts_ns` is UTC nanoseconds
+    since 1970 (sub-microsecond parts are dropped, as PostgreSQL keeps microseconds)."""
+    rec = np.empty(len(rows), dtype=entities_dtype())
+    rec["nfields"] = 3
+    rec["row_len"], rec["row"] = 4, rows
+    rec["instrument_len"], rec["instrument"] = 4, instruments
+    rec["ts_len"], rec["ts"] = 8, ts_to_pg(ts_ns)
+    return HEADER + rec.tobytes() + TRAILER
+
+
 def selection_dtype(width: int) -> np.dtype:
     """One record of `COPY (SELECT instrument_id, ts, v1, ..., v_width) TO STDOUT BINARY` with every
-    v a non-null float8 (select `coalesce(values[k], 'NaN')`)."""
+    v a non-null float8 (select `coalesce(values[k], 'NaN')`). Any int4 key may stand in the first
+    column (the point-in-time join selects the entity's row number, and the value's known_at as ts)."""
     return np.dtype(
         [
             ("nfields", ">i2"),

@@ -26,6 +26,7 @@ def test_features_bench_reports_every_figure_and_cleans_up(fresh_bus):
         "store_write_seconds",
         "store_write_values_per_s",
         "incremental_update_ms",
+        "historical_join_rows_per_s",
     }
     assert all(f["value"] > 0 for f in figures.values())
     assert figures["catalogue_seconds"]["baseline"] > 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from .catalogue import FULL, QUICK
 from .catalogue import measure as catalogue_measure
+from .historical import measure as historical_measure
 from .store import measure as store_measure
 
 

@@ -183,3 +183,11 @@ def store_extend(block: FeatureColumns, by_instrument: Mapping[int, InstrumentVa
             [timezone.now(), ids, last, block.pk],
         )
     return written
+
+
+def store_analyze() -> None:
+    """Refresh the planner's statistics of the store's tables (after a compute job: a block written
+    since the last ANALYZE is estimated at one row, which can turn a read's index walk into a scan per
+    probe where autovacuum lags or is off)."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE features_row, features_series")

@@ -18,6 +18,7 @@ from apps.platform.services import job_begin, job_fail, job_succeed
 from ..selectors.definitions import definitions_by_ids
 from ..services.computations import chunk_finished, chunks_of, computation_create, computation_summary
 from ..services.compute import compute_chunk
+from ..services.store import store_analyze
 
 RUN = "apps.features.tasks.compute.compute_run"
 CHUNK = "apps.features.tasks.compute.compute_chunk"
@@ -79,6 +80,7 @@ def compute_chunk_task(job_id: str, index: int, symbols: list[str], params: dict
         return counts  # a redelivery of a chunk already counted
     n = len(done.chunks_done)
     if n == done.chunks_total:
+        store_analyze()
         job_succeed(job_id=job_id, result=computation_summary(done))
     else:
         job_progress(job_id, 100.0 * n / done.chunks_total, f"{n}/{done.chunks_total} chunks")

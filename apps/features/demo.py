@@ -6,6 +6,7 @@ feed then update them incrementally)."""
 from __future__ import annotations
 
 from django.core.management.base import OutputWrapper
+from django.db import connection
 
 from apps.marketdata import facade as marketdata
 
@@ -31,7 +32,11 @@ DEFINITIONS = (
 
 def seed(*, stdout: OutputWrapper | None = None) -> None:
     """Idempotent: an unchanged definition keeps its version, the set is made once, and the values
-    are recomputed (a recompute replaces them)."""
+    are recomputed (a recompute replaces them). Nothing on SQLite: the feature store is PostgreSQL's."""
+    if connection.vendor != "postgresql":
+        if stdout is not None:
+            stdout.write("features: skipped (the feature store needs PostgreSQL)")
+        return
     has_benchmark = marketdata.instrument_get("SPY") is not None
     defined = [
         definition_save(name=name, function=function, params=params, output=output, benchmark=benchmark)

@@ -18,6 +18,7 @@ from apps.platform.services import job_start
 from ..selectors.requests import definitions_requested, instruments_requested, intervals_with_bars
 from ..tasks.compute import RUN
 from .serializers.compute import ComputeSerializer
+from .store_backend import store_required
 
 
 def _iso(value) -> str | None:
@@ -34,6 +35,7 @@ class ComputeView(APIView):
         responses={200: dict, 202: JobSerializer},
     )
     def post(self, request):
+        store_required()
         body = ComputeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data

@@ -37,6 +37,7 @@ from .serializers.historical import (
     historical_document,
     max_parquet_bytes,
 )
+from .store_backend import store_required
 
 HISTORICAL_DOC = f"""
 For entity rows (symbol, ts), each feature's value **as it was known at ts** (a point-in-time
@@ -106,6 +107,7 @@ class HistoricalView(APIView):
         },
     )
     def post(self, request):
+        store_required()
         query = HistoricalQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         q = query.validated_data

@@ -25,6 +25,7 @@ from apps.platform.negotiation import QueryFormatIsAField
 from ..selectors.requests import definitions_requested, instruments_requested
 from ..selectors.values import TooManyRows, stored_values
 from .serializers.values import ValuesQuerySerializer
+from .store_backend import store_required
 
 _ISO = "%Y-%m-%dT%H:%M:%S.%fZ"
 
@@ -90,6 +91,7 @@ class ValuesView(APIView):
         },
     )
     def get(self, request):
+        store_required()
         query = ValuesQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         q = query.validated_data

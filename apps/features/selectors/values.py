@@ -44,6 +44,14 @@ def known_at(ts, interval: str) -> pd.Series:
     return pd.Series(pd.DatetimeIndex(ts) + pd.DateOffset(**{_PG_UNITS[m.group(2)]: int(m.group(1))}))
 
 
+def intervals_before(ts: pd.Timestamp, interval: str, n: int) -> pd.Timestamp:
+    """`ts` less n intervals (calendar months for "1mo")."""
+    m = _INTERVAL_RE.match(interval)
+    if not m:
+        raise ValueError(f"unknown interval {interval!r}")
+    return ts - pd.DateOffset(**{_PG_UNITS[m.group(2)]: int(m.group(1)) * int(n)})
+
+
 @dataclass(frozen=True)
 class _Home:
     block: int

@@ -32,7 +32,7 @@ from ..kernels.talib_batch import INDEX_FUNCTIONS
 from ..models import FeatureDefinition
 from ..selectors.panels import BAR_FIELDS, symbol_feature_arrays
 from ..selectors.series import blocks_with_definitions, series_ends
-from ..selectors.values import known_at
+from ..selectors.values import intervals_before, known_at
 from .store import InstrumentValues, store_extend
 
 log = logging.getLogger(__name__)
@@ -48,12 +48,43 @@ def _window(spec: FunctionSpec, params: dict) -> int | None:
         return None
 
 
-def _history(symbols: Sequence[str], interval: str, adjusted: bool) -> dict[str, pd.DataFrame]:
-    bars = marketdata.bars(list(symbols), interval=interval, adjusted=adjusted)
+def _definition_window(d: FeatureDefinition) -> int | None:
+    spec = feature_function(d.function)
+    if any(f not in BAR_FIELDS for f in spec.inputs):
+        return None
+    return _window(spec, feature_params_resolve(spec, d.params))
+
+
+def _frames(bars: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return {
         str(s): rows.sort_values("ts").reset_index(drop=True)
         for s, rows in bars.groupby("symbol", observed=True)
     }
+
+
+def _history(
+    symbols: Sequence[str],
+    interval: str,
+    adjusted: bool,
+    *,
+    window: int | None,
+    ends: dict[str, pd.Timestamp],
+) -> dict[str, pd.DataFrame]:
+    """The bars the update needs: every bar from `window` bars before each symbol's oldest series end
+    (the whole history when `window` is None). The read starts at a calendar estimate (twice the
+    window's span, plus ten days for holidays); a symbol that has fewer than `window` bars up to its
+    end in it is read again whole, so an estimate that falls short costs time, never a value."""
+    if window is None or not ends:
+        return _frames(marketdata.bars(list(symbols), interval=interval, adjusted=adjusted))
+    oldest = min(ends.values())
+    start = intervals_before(oldest, interval, 2 * window) - pd.Timedelta(days=10)
+    frames = _frames(marketdata.bars(list(symbols), start=start, interval=interval, adjusted=adjusted))
+    short = [
+        s for s in symbols if s in frames and s in ends and int((frames[s]["ts"] <= ends[s]).sum()) < window
+    ]
+    if short:
+        frames |= _frames(marketdata.bars(short, interval=interval, adjusted=adjusted))
+    return frames
 
 
 def _block_values(
@@ -109,9 +140,21 @@ def update_on_bars(items: Iterable[str]) -> dict:
         symbol_of = {i.id: s for s, i in infos.items()}
         ends = series_ends(list(symbol_of), interval)
         histories: dict[bool, dict[str, pd.DataFrame]] = {}
-        for block, definitions in blocks_with_definitions(list(ends)):
+        blocks = blocks_with_definitions(list(ends))
+        for block, definitions in blocks:
             if block.adjusted not in histories:
-                histories[block.adjusted] = _history(sorted(infos), interval, block.adjusted)
+                same = [d for b, ds in blocks if b.adjusted == block.adjusted for d in ds]
+                windows = [_definition_window(d) for d in same]
+                window = None if any(w is None for w in windows) else max(windows)
+                oldest = {}
+                for b, _ds in blocks:
+                    if b.adjusted == block.adjusted:
+                        for inst, last in ends[b.pk].items():
+                            sym = symbol_of[inst]
+                            oldest[sym] = min(last, oldest.get(sym, last))
+                histories[block.adjusted] = _history(
+                    sorted(infos), interval, block.adjusted, window=window, ends=oldest
+                )
             history = histories[block.adjusted]
             members = [
                 (i, symbol_of[i], last) for i, last in ends[block.pk].items() if symbol_of[i] in history

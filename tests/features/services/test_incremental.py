@@ -174,3 +174,37 @@ def test_fundamental_ratios_and_a_benchmark_beta_update_like_batch(sp500_market,
     }
     assert np.isfinite(batch["beta_20@1"])
     assert got.set_index("symbol").loc["BBB", "beta_20@1"] == pytest.approx(batch["beta_20@1"], rel=1e-12)
+
+
+def test_bounded_windows_read_only_recent_bars_and_fall_back_when_the_estimate_is_short(
+    spx, fresh_bus, monkeypatch
+):
+    """SMA/RSI have bounded windows: the update reads bars from a calendar estimate before the series
+    end, not the whole history; a symbol whose bars are sparser than the estimate assumes (weekly bars
+    stored as daily) is read again whole. Both give TA-Lib's value over the whole history."""
+    bars_upsert(_bars("SPX", spx.iloc[:-1]), interval="1d")
+    weekly = spx.iloc[-1400::7]
+    bars_upsert(_bars("WEEKLY", weekly.iloc[:-1]), interval="1d")
+    sma = definition_save(name="sma_30", function="SMA", params={"timeperiod": 30})
+    rsi = definition_save(name="rsi_14", function="RSI")
+    compute_chunk(definitions=[sma, rsi], symbols=["SPX", "WEEKLY"])
+    bars_upsert(_bars("SPX", spx.iloc[-1:]), interval="1d")
+    bars_upsert(_bars("WEEKLY", weekly.iloc[-1:]), interval="1d")
+    reads = []
+    real = marketdata.bars
+
+    def recording(symbols, *args, **kwargs):
+        reads.append((tuple(symbols), kwargs.get("start")))
+        return real(symbols, *args, **kwargs)
+
+    monkeypatch.setattr(marketdata, "bars", recording)
+    assert update_on_bars(["SPX|1d", "WEEKLY|1d"])["instruments"] == 2
+    first_start = reads[0][1]
+    assert first_start is not None and first_start > spx.index[0] + pd.Timedelta(days=3000)
+    assert reads[1] == (("WEEKLY",), None)  # too few bars in the estimate: read whole
+    got = stored_values(definitions=[sma, rsi], instruments=_ids("SPX", "WEEKLY"), start=weekly.index[-1])
+    last = got.groupby("symbol").last()
+    for symbol, frame in (("SPX", spx), ("WEEKLY", weekly)):
+        close = frame["Close"].to_numpy()
+        assert last.loc[symbol, "sma_30@1"] == pytest.approx(talib.SMA(close, 30)[-1], rel=1e-12)
+        assert last.loc[symbol, "rsi_14@1"] == pytest.approx(talib.RSI(close, 14)[-1], rel=1e-9)

@@ -1,7 +1,16 @@
 """Models of the features engine: versioned feature definitions, feature sets and the store."""
 
 from .definitions import FeatureDefinition
+from .latest import FeatureLatest
 from .sets import FeatureSet
 from .store import BLOCK_WIDTH, FeatureColumns, FeatureRow, FeatureSeries
 
-__all__ = ["BLOCK_WIDTH", "FeatureColumns", "FeatureDefinition", "FeatureRow", "FeatureSeries", "FeatureSet"]
+__all__ = [
+    "BLOCK_WIDTH",
+    "FeatureColumns",
+    "FeatureDefinition",
+    "FeatureLatest",
+    "FeatureRow",
+    "FeatureSeries",
+    "FeatureSet",
+]

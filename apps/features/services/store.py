@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from ..kernels.copy_binary import rows_encode
 from ..models import BLOCK_WIDTH, FeatureColumns, FeatureDefinition
+from .latest import latest_update
 
 # pg_advisory_xact_lock(int, int): the first key names the lock space so other engines' locks on
 # small integers never collide with ours.
@@ -155,4 +156,5 @@ def store_write(
         written = _replace_rows(cursor, block, by_instrument)
         _point_series(cursor, block, by_instrument)
         _orphans_delete(cursor, moved_from)
+        latest_update(block=block, instrument_ids=instruments)
     return written

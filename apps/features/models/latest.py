@@ -1,0 +1,37 @@
+"""The feature store's latest values: one row per (instrument, definition) holding the value at the
+newest bar of the block the series lives in, for online retrieval (selectors/online.py).
+
+Kept in step by `store_write` inside its own transaction (services/latest.py), so a reader sees the
+latest values of exactly the rows it could read from `features_row`: never a value from a write that
+has not committed, never one a newer bar has replaced. PostgreSQL rather than Redis: measured for
+100 symbols x 50 features, one indexed read of this table aggregated into one bytea answers in the
+same time as a pipelined Redis read (see selectors/online.py), without a second store to keep
+consistent or to fall back from.
+
+The primary key leads with the instrument: a read asks for a few hundred instruments and all their
+asked definitions, one index range per instrument. The table is filled to half a page (fillfactor,
+migration 0003) so that rewriting a row on each new bar is a HOT update in the same page instead of
+a new index entry.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class FeatureLatest(models.Model):
+    pk = models.CompositePrimaryKey("instrument_id", "definition_id")
+    instrument_id = models.IntegerField()
+    # No index of its own: reads and writes go by the primary key; only deleting a definition (rare,
+    # admin) scans the table for its rows.
+    definition = models.ForeignKey(
+        "features.FeatureDefinition", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    ts = models.DateTimeField(help_text="Start of the newest bar stored for the series, UTC.")
+    value = models.FloatField(help_text="The value at that bar; NaN is stored as NaN (warm-up).")
+
+    class Meta:
+        db_table = "features_latest"
+
+    def __str__(self) -> str:
+        return f"definition {self.definition_id} instrument {self.instrument_id} at {self.ts:%Y-%m-%d %H:%M}"

@@ -3,6 +3,8 @@
 `feature_panel` gives feature values per symbol, computed from the stored bars on request (the
 feature store will serve the same answer from storage). Features are named as in a feature set:
 "rsi_14" (its latest version) or "rsi_14@2" (that version); a feature set names pinned versions.
+`features_latest` gives the latest stored value of each feature for many symbols in one read (online
+retrieval, from the store's latest-value table).
 """
 
 from __future__ import annotations
@@ -12,14 +14,31 @@ from collections.abc import Sequence
 import pandas as pd
 
 from .selectors.definitions import definition_get, definition_latest
+from .selectors.lookups import normalize_symbol, online_names_resolve
+from .selectors.online import LatestValues, latest_values
 from .selectors.panels import FeatureNotComputable, feature_values
 from .selectors.sets import set_get
 
-__all__ = ["FeatureNotComputable", "UnknownFeature", "feature_panel"]
+__all__ = [
+    "FeatureNotComputable",
+    "LatestValues",
+    "UnknownFeature",
+    "UnknownSymbol",
+    "feature_panel",
+    "features_latest",
+]
 
 
 class UnknownFeature(LookupError):
     """A feature name, version or feature set that does not exist."""
+
+
+class UnknownSymbol(LookupError):
+    """Symbols no instrument has (`.symbols` lists them)."""
+
+    def __init__(self, symbols: Sequence[str]):
+        self.symbols = list(symbols)
+        super().__init__(f"unknown symbols: {', '.join(self.symbols)}")
 
 
 def _definition(item: str):
@@ -53,3 +72,23 @@ def feature_panel(
         definitions += list(found.members.order_by("name", "version"))
     unique = list({d.label: d for d in definitions}.values())
     return feature_values(definitions=unique, symbols=list(symbols), start=start, end=end)
+
+
+def features_latest(
+    symbols: Sequence[str], feature_set: str | None = None, features: Sequence[str] = ()
+) -> LatestValues:
+    """The latest stored value of each feature (the members of `feature_set`, then `features`, as
+    "name" or "name@version") for each symbol: `.values` (symbols x features, NaN where nothing is
+    stored), `.known_at` (when each value became known: its bar's close), `.frame()`. One query; names
+    are resolved through a process cache (selectors/lookups.py). Raises UnknownFeature (a set or
+    feature) and UnknownSymbol."""
+    definitions, instruments, errors = online_names_resolve(
+        symbols=symbols, feature_set=feature_set, features=features
+    )
+    if "set" in errors or "features" in errors:
+        raise UnknownFeature("; ".join(errors[k] for k in ("set", "features") if k in errors))
+    if "symbols" in errors:
+        raise UnknownSymbol(
+            [s for s in dict.fromkeys(map(normalize_symbol, symbols)) if s not in instruments]
+        )
+    return latest_values(definitions=definitions, instruments=instruments)

@@ -1,0 +1,128 @@
+"""Online retrieval: the latest stored value of many features for many instruments, in one query.
+
+Read from the latest-value table (models/latest.py), which `store_write` keeps in its own
+transaction: each series' value at the newest bar of the block it lives in, the last row a read of
+`stored_values` would give for that series. PostgreSQL aggregates the matching rows into one bytea
+(`int4send(instrument) || int8send(definition) || timestamptz_send(ts) || float8send(value)`, 28
+bytes a row) that numpy decodes with one `frombuffer`: a row-by-row fetch of 5,000 rows costs 10-25 ms
+in Python objects (timestamps most), the aggregate ~1.5 ms in the server and nothing much after.
+
+Measured on this 2-core machine (busy with other jobs), 100 instruments x 50 features, interleaved
+runs, p50 / p99:
+
+| store and read | p50 | p99 |
+|---|---|---|
+| this table, one bytea aggregate | 3.7 ms | 11 ms |
+| this table, binary COPY (one Python chunk per row) | 7.8 ms | 18 ms |
+| one row per (block, instrument) with the array, joined to `features_series` | 5.6 ms | 17 ms |
+| Redis, a hash per instrument (field = definition, value = packed ts + value), Lua HMGET -> one bulk | 4.5 ms | 12 ms |
+| Redis, the same hashes, 100 pipelined HMGETs (redis-py parses 5,000 replies) | 14 ms | 21 ms |
+| stored rows: each series' newest row in `features_row` (LATERAL, binary COPY) | 68 ms | 103 ms |
+
+With the server time of both stores around 1-1.5 ms, Redis gives no speed the table does not, and
+the table is written in the store's transaction: no cache to keep consistent after a commit, none
+that goes stale while Redis is unreachable, no fallback path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from django.db import connection
+
+from ..models import FeatureDefinition
+from .values import known_at
+
+# Timestamps travel as PostgreSQL's microseconds since 2000-01-01 UTC.
+_PG_EPOCH_US = 946_684_800_000_000
+_NAT = np.iinfo(np.int64).min
+_RECORD = np.dtype([("instrument", ">i4"), ("definition", ">i8"), ("ts", ">i8"), ("value", ">f8")])
+_READ = (
+    "SELECT string_agg(int4send(instrument_id) || int8send(definition_id) || timestamptz_send(ts)"
+    " || float8send(value), ''::bytea) FROM features_latest"
+    " WHERE instrument_id = ANY(%s::int[]) AND definition_id = ANY(%s::bigint[])"
+)
+
+
+@dataclass(frozen=True)
+class LatestValues:
+    """The latest values of `features` (labels "name@version", columns) for `symbols` (rows).
+
+    `values` is (symbols, features) float64, NaN where nothing is stored for the pair (or the stored
+    value is NaN: warm-up); `ts` is the start of the bar each value belongs to and `known_at` when it
+    became known (the bar's close), both datetime64[us] UTC, NaT where nothing is stored."""
+
+    symbols: tuple[str, ...]
+    features: tuple[str, ...]
+    values: np.ndarray
+    ts: np.ndarray
+    known_at: np.ndarray
+
+    def frame(self) -> pd.DataFrame:
+        """The values, indexed by symbol, one column per feature."""
+        return pd.DataFrame(self.values, index=pd.Index(self.symbols, name="symbol"), columns=self.features)
+
+    def known_at_frame(self) -> pd.DataFrame:
+        """When each value became known (tz-aware UTC), shaped as `frame()`."""
+        return pd.DataFrame(
+            {f: pd.DatetimeIndex(self.known_at[:, k], tz="UTC") for k, f in enumerate(self.features)},
+            index=pd.Index(self.symbols, name="symbol"),
+        )
+
+
+def _read(instrument_ids: list[int], definition_ids: list[int]) -> np.ndarray:
+    with connection.cursor() as cursor:
+        cursor.execute(_READ, [instrument_ids, definition_ids])
+        payload = cursor.fetchone()[0]
+    return np.frombuffer(payload, dtype=_RECORD) if payload else np.empty(0, dtype=_RECORD)
+
+
+def _positions(wanted: np.ndarray, got: np.ndarray) -> np.ndarray:
+    """Index into `wanted` (unique ids, any order) of each id in `got` (all present in `wanted`)."""
+    order = np.argsort(wanted, kind="stable")
+    return order[np.searchsorted(wanted, got, sorter=order)]
+
+
+def _known_at(ts: np.ndarray, definitions: Sequence[FeatureDefinition]) -> np.ndarray:
+    """`ts` + each column's definition interval (the bar's close); NaT stays NaT."""
+    out = np.full(ts.shape, np.datetime64("NaT"), dtype="datetime64[us]")
+    intervals: dict[str, list[int]] = {}
+    for k, d in enumerate(definitions):
+        intervals.setdefault(d.interval, []).append(k)
+    for interval, columns in intervals.items():
+        block = ts[:, columns]
+        closes = known_at(block.ravel(), interval).to_numpy(dtype="datetime64[us]")
+        out[:, columns] = closes.reshape(block.shape)
+    return out
+
+
+def latest_values(
+    *, definitions: Sequence[FeatureDefinition], instruments: Mapping[str, int]
+) -> LatestValues:
+    """The latest stored value of each of `definitions` for each instrument of `instruments`
+    ({symbol: marketdata instrument id}, rows in that order). One query."""
+    symbols = tuple(instruments)
+    definitions = list({d.pk: d for d in definitions}.values())
+    inst_ids = np.fromiter(instruments.values(), dtype=np.int64, count=len(symbols))
+    def_ids = np.fromiter((d.pk for d in definitions), dtype=np.int64, count=len(definitions))
+    shape = (len(symbols), len(definitions))
+    values = np.full(shape, np.nan)
+    ts_us = np.full(shape, _NAT, dtype=np.int64)
+    if len(inst_ids) and len(def_ids):
+        rec = _read(inst_ids.tolist(), def_ids.tolist())
+        if len(rec):
+            rows = _positions(inst_ids, rec["instrument"].astype(np.int64))
+            columns = _positions(def_ids, rec["definition"].astype(np.int64))
+            values[rows, columns] = rec["value"]
+            ts_us[rows, columns] = rec["ts"].astype(np.int64) + _PG_EPOCH_US
+    ts = ts_us.astype("datetime64[us]")
+    return LatestValues(
+        symbols=symbols,
+        features=tuple(d.label for d in definitions),
+        values=values,
+        ts=ts,
+        known_at=_known_at(ts, definitions),
+    )

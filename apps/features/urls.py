@@ -5,6 +5,7 @@ from django.urls import path
 
 from .api.catalog import CatalogView
 from .api.definitions import DefinitionDetail, DefinitionListCreate
+from .api.online import OnlineView
 from .api.sets import SetDetail, SetListCreate
 
 app_name = "features"
@@ -14,4 +15,5 @@ urlpatterns = [
     path("definitions/<str:name>", DefinitionDetail.as_view(), name="definition"),
     path("sets", SetListCreate.as_view(), name="sets"),
     path("sets/<str:name>", SetDetail.as_view(), name="set"),
+    path("online", OnlineView.as_view(), name="online"),
 ]

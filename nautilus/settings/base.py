@@ -195,6 +195,10 @@ MARKETDATA_UPLOAD_MAX_BYTES = env.int("MARKETDATA_UPLOAD_MAX_BYTES", default=500
 MARKETDATA_BARS_MAX_ROWS = env.int("MARKETDATA_BARS_MAX_ROWS", default=1_000_000)  # per bars read
 MARKETDATA_READ_MAX_SYMBOLS = env.int("MARKETDATA_READ_MAX_SYMBOLS", default=500)
 
+# --- Features ------------------------------------------------------------------------------------
+# GET /api/features/online: symbols per request (a longer list is a 400 naming `symbols`).
+FEATURES_MAX_SYMBOLS = env.int("FEATURES_MAX_SYMBOLS", default=1000)
+
 # --- Value ranges the API accepts (apps/platform/fields.py, pagination.py, parsers.py) ------------
 # Every timestamp or date taken in (query, body, upload) must lie in [MIN, MAX] UTC; keep both inside
 # pandas' nanosecond range (1677-09-22 .. 2262-04-11), where every engine computes.

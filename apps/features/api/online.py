@@ -41,5 +41,5 @@ class OnlineView(APIView):
         )
         if errors:
             raise ValidationError({field: [message] for field, message in errors.items()})
-        latest = latest_values(definitions=definitions, instruments=instruments)
+        latest = latest_values(definitions=definitions, instruments=instruments, number_text=True)
         return HttpResponse(online_json(latest), content_type="application/json")

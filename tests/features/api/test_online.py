@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 import talib
 
+from apps.features import facade
 from apps.features.api.serializers.online import online_json
 from apps.features.selectors.lookups import lookups_clear
 from apps.features.selectors.online import LatestValues
@@ -48,12 +49,12 @@ def test_a_set_for_many_symbols_is_one_matrix(api_client, stored):
     assert resp["Content-Type"] == "application/json"
     body = resp.json()
     assert body["features"] == ["rsi_14@1", "sma_10@1"] and body["symbols"] == ["BBB", "CCC", "AAA"]
-    for row, symbol in ((0, "BBB"), (2, "AAA")):
+    exact = facade.features_latest(["BBB", "AAA"], feature_set="core").values  # the stored float64s
+    for row, symbol, k in ((0, "BBB", 0), (2, "AAA", 1)):
+        assert body["values"][row] == exact[k].tolist()  # the database's text reads back bit for bit
         close = stored[symbol]["close"].to_numpy()
-        assert body["values"][row] == [
-            pytest.approx(talib.RSI(close, 14)[-1], rel=1e-15),
-            pytest.approx(talib.SMA(close, 10)[-1], rel=1e-15),
-        ]
+        expected = [talib.RSI(close, 14)[-1], talib.SMA(close, 10)[-1]]
+        assert body["values"][row] == pytest.approx(expected, rel=1e-12)
         close_of_last_bar = stored[symbol].index[-1] + pd.Timedelta(days=1)
         assert body["known_at"][row] == [close_of_last_bar.strftime("%Y-%m-%dT%H:%M:%SZ")] * 2
     assert body["values"][1] == [None, None] and body["known_at"][1] == [None, None]

@@ -171,3 +171,18 @@ def test_the_name_cache_sees_a_new_instrument_at_once_and_a_new_version_after_cl
     assert facade.features_latest(["AAA"], features=["sma_10"]).features == ("sma_10@1",)  # cached
     lookups_clear()
     assert facade.features_latest(["AAA"], features=["sma_10"]).features == ("sma_10@2",)
+
+
+def test_known_at_equals_the_stores_known_at_for_every_bar_interval(db):
+    inst = instrument_create(symbol="INT").pk
+    bar = np.array(["2024-01-31T22:45"], "datetime64[ns]")  # a month end: calendar months differ
+    definitions = []
+    for k, interval in enumerate(marketdata.bar_intervals()):
+        d = definition_save(name=f"f_{k}", function="SMA", params={"timeperiod": 5}, interval=interval)
+        store_write([d], {inst: InstrumentValues(ts=bar, values=np.array([[float(k)]]))})
+        definitions.append(d)
+    got = latest_values(definitions=definitions, instruments={"INT": inst})
+    for j, d in enumerate(definitions):
+        reference = stored_values(definitions=[d], instruments={"INT": inst})["known_at"].iloc[0]
+        assert pd.Timestamp(got.known_at[0, j], tz="UTC") == reference, d.interval
+    assert got.known_at[0, -1] == np.datetime64("2024-02-29T22:45", "us")  # "1mo": to Feb 29th

@@ -3,8 +3,15 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-# Half-full pages: rewriting a row on each new bar stays a HOT update (models/latest.py).
-FILLFACTOR = "ALTER TABLE features_latest SET (fillfactor = 50)"
+# Half-full pages: rewriting a row on each new bar stays a HOT update; and the row as the online read
+# takes it, kept by the database: its binary record and its value as JSON number text (models/latest.py).
+LAYOUT = """
+ALTER TABLE features_latest SET (fillfactor = 50),
+    ADD COLUMN packed bytea GENERATED ALWAYS AS (
+        int4send(instrument_id) || int8send(definition_id) || timestamptz_send(ts) || float8send(value)
+    ) STORED,
+    ADD COLUMN value_text text GENERATED ALWAYS AS (value::text) STORED
+"""
 
 # Values already in the store: each series' value at the newest row of the block it lives in.
 BACKFILL = """
@@ -67,6 +74,6 @@ class Migration(migrations.Migration):
                 "db_table": "features_latest",
             },
         ),
-        migrations.RunPython(_postgresql(FILLFACTOR), migrations.RunPython.noop),
+        migrations.RunPython(_postgresql(LAYOUT), migrations.RunPython.noop),
         migrations.RunPython(_postgresql(BACKFILL), migrations.RunPython.noop),
     ]

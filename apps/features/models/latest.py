@@ -4,14 +4,19 @@ newest bar of the block the series lives in, for online retrieval (selectors/onl
 Kept in step by `store_write` inside its own transaction (services/latest.py), so a reader sees the
 latest values of exactly the rows it could read from `features_row`: never a value from a write that
 has not committed, never one a newer bar has replaced. PostgreSQL rather than Redis: measured for
-100 symbols x 50 features, one indexed read of this table aggregated into one bytea answers in the
-same time as a pipelined Redis read (see selectors/online.py), without a second store to keep
-consistent or to fall back from.
+100 symbols x 50 features, this table read in one query answers as fast as a Redis read of the same
+values (figures in selectors/online.py), without a second store to keep consistent or to fall back
+from.
 
 The primary key leads with the instrument: a read asks for a few hundred instruments and all their
-asked definitions, one index range per instrument. The table is filled to half a page (fillfactor,
-migration 0003) so that rewriting a row on each new bar is a HOT update in the same page instead of
-a new index entry.
+asked definitions. On PostgreSQL (migration 0003, outside the model):
+
+- the pages are filled to half (fillfactor 50), so rewriting a row on each new bar is a HOT update
+  in the same page instead of a new index entry;
+- two stored generated columns hold the row as the online read takes it: `packed`, its 28-byte
+  binary record (instrument int4, definition int8, ts, value), and `value_text`, the value as the
+  database writes a float8 (the shortest text that reads back to the same double). Formatting them
+  once per write instead of once per read halves the read's server time (~1.9 -> ~1.0 ms for 5,000).
 """
 
 from __future__ import annotations

@@ -44,15 +44,12 @@ _FIXED_INTERVAL_RE = re.compile(r"^(\d+)(m|h|d|w)$")
 _NUMPY_UNITS = {"m": "m", "h": "h", "d": "D", "w": "W"}
 _RECORD = np.dtype([("instrument", ">i4"), ("definition", ">i8"), ("ts", ">i8"), ("value", ">f8")])
 _READ = (
-    "SELECT string_agg(int4send(instrument_id) || int8send(definition_id) || timestamptz_send(ts)"
-    " || float8send(value), ''::bytea){text} FROM features_latest"
+    "SELECT string_agg(packed, ''::bytea){text} FROM features_latest"
     " WHERE instrument_id = ANY(%s::int[]) AND definition_id = ANY(%s::bigint[])"
 )
-# Both aggregates of one query level are fed the same rows in the same order (one pass), so the k-th
-# text is the k-th record's value. PostgreSQL writes a float8 as the shortest text that reads back to
-# the same double (extra_float_digits = 1, its default), as Python's repr does, in a fraction of the
-# time: the JSON writer (api/serializers/online.py) uses these instead of formatting 5,000 floats.
-_TEXT = ", string_agg(value::text, ',')"
+# `packed` and `value_text` are generated columns (models/latest.py). Both aggregates of one query
+# level are fed the same rows in the same order (one pass), so the k-th text is the k-th record's.
+_TEXT = ", string_agg(value_text, ',')"
 
 
 @dataclass(frozen=True)

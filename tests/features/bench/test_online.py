@@ -22,6 +22,8 @@ def test_the_online_bench_reports_facade_and_api_latencies_next_to_the_stored_ro
         ),
         "api_floor_test_client_p50_ms",
         "api_floor_test_client_p99_ms",
+        "api_floor_uvicorn_p50_ms",
+        "api_floor_uvicorn_p99_ms",
         "new_bar_store_write_ms",
         "new_bar_latest_update_ms",
     }

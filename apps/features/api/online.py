@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from ..selectors.lookups import online_names_resolve
 from ..selectors.online import latest_values
-from .serializers.online import OnlineQuerySerializer, OnlineSerializer, online_json
+from .serializers.online import OnlineQuerySerializer, OnlineValuesSerializer, online_json
 
 
 class OnlineView(APIView):
@@ -29,7 +29,9 @@ class OnlineView(APIView):
         tags=["features"],
         parameters=[OnlineQuerySerializer],
         responses={
-            200: OpenApiResponse(OnlineSerializer, description="One row per symbol, one column per feature.")
+            200: OpenApiResponse(
+                OnlineValuesSerializer, description="One row per symbol, one column per feature."
+            )
         },
     )
     def get(self, request):

@@ -60,7 +60,7 @@ class OnlineQuerySerializer(serializers.Serializer):
         return attrs
 
 
-class OnlineSerializer(serializers.Serializer):
+class OnlineValuesSerializer(serializers.Serializer):
     """The answer's shape (for the schema; online_json writes it)."""
 
     features = serializers.ListField(child=serializers.CharField(), help_text='Columns: "name@version".')

@@ -13,23 +13,29 @@ ALTER TABLE features_latest SET (fillfactor = 50),
     ADD COLUMN value_text text GENERATED ALWAYS AS (value::text) STORED
 """
 
-# Values already in the store: each series' value at the newest row of the block it lives in.
-BACKFILL = """
-INSERT INTO features_latest (instrument_id, definition_id, ts, value)
-SELECT s.instrument_id, s.definition_id, n.ts, n.values[s.position]
+# Values already in the store: each series' value at the newest row of the block it lives in (fresh
+# statistics first, so that newest row is found through the primary key).
+BACKFILL = [
+    "ANALYZE features_row",
+    "ANALYZE features_series",
+    """
+INSERT INTO features_latest (instrument_id, definition_id, columns_id, ts, value)
+SELECT s.instrument_id, s.definition_id, s.columns_id, n.ts, n.values[s.position]
 FROM features_series s
 CROSS JOIN LATERAL (
     SELECT r.ts, r.values FROM features_row r
     WHERE r.columns_id = s.columns_id AND r.instrument_id = s.instrument_id
     ORDER BY r.ts DESC LIMIT 1
 ) n
-"""
+""",
+]
 
 
-def _postgresql(sql):
+def _postgresql(*statements):
     def run(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
+            for sql in statements:
+                schema_editor.execute(sql)
 
     return run
 
@@ -61,6 +67,15 @@ class Migration(migrations.Migration):
                     models.FloatField(help_text="The value at that bar; NaN is stored as NaN (warm-up)."),
                 ),
                 (
+                    "columns",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="features.featurecolumns",
+                    ),
+                ),
+                (
                     "definition",
                     models.ForeignKey(
                         db_index=False,
@@ -75,5 +90,5 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(_postgresql(LAYOUT), migrations.RunPython.noop),
-        migrations.RunPython(_postgresql(BACKFILL), migrations.RunPython.noop),
+        migrations.RunPython(_postgresql(*BACKFILL), migrations.RunPython.noop),
     ]

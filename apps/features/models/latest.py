@@ -32,6 +32,10 @@ class FeatureLatest(models.Model):
     definition = models.ForeignKey(
         "features.FeatureDefinition", on_delete=models.CASCADE, related_name="+", db_index=False
     )
+    # The block the value was read from: the block the series lived in at the write (services/latest.py).
+    columns = models.ForeignKey(
+        "features.FeatureColumns", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     ts = models.DateTimeField(help_text="Start of the newest bar stored for the series, UTC.")
     value = models.FloatField(help_text="The value at that bar; NaN is stored as NaN (warm-up).")
 

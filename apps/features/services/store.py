@@ -156,5 +156,5 @@ def store_write(
         written = _replace_rows(cursor, block, by_instrument)
         _point_series(cursor, block, by_instrument)
         _orphans_delete(cursor, moved_from)
-        latest_update(block=block, instrument_ids=instruments)
+        latest_update(block=block, by_instrument=by_instrument)
     return written

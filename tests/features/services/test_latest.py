@@ -109,17 +109,33 @@ def test_a_write_rolled_back_leaves_the_latest_values_as_they_were(db):
     assert (row.ts, row.value) == (pd.Timestamp("2024-03-01", tz="UTC"), 1.0)
 
 
+def test_a_series_moving_back_into_a_block_with_newer_rows_takes_the_blocks_newest_row(db):
+    a = definition_save(name="f_a", function="SMA", params={"timeperiod": 5})
+    b = definition_save(name="f_b", function="SMA", params={"timeperiod": 6})
+    inst = instrument_create(symbol="BCK").pk
+    both = np.array([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0], [6.0, 7.0]])  # bars 0-3: a = 0,2,4,6; b = 1,3,5,7
+    store_write([a, b], {inst: InstrumentValues(ts=_days(0, 1, 2, 3), values=both)})
+    store_write([a], {inst: InstrumentValues(ts=_days(0, 1), values=np.array([[100.0], [101.0]]))})  # a moves
+    # [a, b] again over bars 0-1 only: a moves back; the block still holds bars 2-3 (b never left).
+    store_write(
+        [a, b], {inst: InstrumentValues(ts=_days(0, 1), values=np.array([[-1.0, -2.0], [-3.0, -4.0]]))}
+    )
+    row_a = FeatureLatest.objects.get(definition=a, instrument_id=inst)
+    row_b = FeatureLatest.objects.get(definition=b, instrument_id=inst)
+    assert (row_a.ts, row_a.value) == (pd.Timestamp("2024-03-04", tz="UTC"), 6.0)  # bar 3 of the block
+    assert (row_b.ts, row_b.value) == (pd.Timestamp("2024-03-04", tz="UTC"), 7.0)
+    assert row_a.columns_id == row_b.columns_id == block_for([a, b]).pk
+
+
 def test_unchanged_rows_are_not_rewritten_and_instruments_without_rows_get_none(db):
     a = definition_save(name="f_a", function="SMA", params={"timeperiod": 5})
     inst, empty = instrument_create(symbol="UNC").pk, instrument_create(symbol="EMP").pk
-    store_write(
-        [a],
-        {
-            inst: InstrumentValues(ts=_days(0, 1), values=np.array([[1.0], [2.0]])),
-            empty: InstrumentValues(ts=_days()[:0], values=np.empty((0, 1))),
-        },
-    )
+    written = {
+        inst: InstrumentValues(ts=_days(0, 1), values=np.array([[1.0], [2.0]])),
+        empty: InstrumentValues(ts=_days()[:0], values=np.empty((0, 1))),
+    }
+    store_write([a], written)
     assert list(FeatureLatest.objects.values_list("instrument_id", flat=True)) == [inst]
     block = block_for([a])
-    assert latest_update(block=block, instrument_ids=[inst, empty]) == 0  # already current
-    assert latest_update(block=block, instrument_ids=[]) == 0
+    assert latest_update(block=block, by_instrument=written) == 0  # already current
+    assert latest_update(block=block, by_instrument={empty: written[empty]}) == 0

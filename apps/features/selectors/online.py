@@ -43,16 +43,22 @@ _NAT = np.iinfo(np.int64).min
 _FIXED_INTERVAL_RE = re.compile(r"^(\d+)(m|h|d|w)$")
 _NUMPY_UNITS = {"m": "m", "h": "h", "d": "D", "w": "W"}
 _RECORD = np.dtype([("instrument", ">i4"), ("definition", ">i8"), ("ts", ">i8"), ("value", ">f8")])
-# One primary-key index scan per instrument for just the asked definitions: O(pairs asked), whatever
-# else the instruments have. OFFSET 0 keeps PostgreSQL from flattening the subquery: the flat form
-# (`instrument_id = ANY(..) AND definition_id = ANY(..)`) was planned as a bitmap scan reading every
-# definition of the instruments and filtering (3-4 ms for 5,000 of 20,000 rows) or, with other
-# statistics, as a sequential scan of the table (10-45 ms); this form stays at 4-5 ms under the same
-# load (server time, 100,000 rows, a 2-core machine busy with other jobs).
+# Per instrument, one primary-key range scan per run of asked definition ids (ids split where they
+# are more than _GAP apart), each asked id kept by a filter the index does not see (`+ 0`). Measured
+# for 100 instruments holding 200 definitions each (server time, this busy 2-core machine): 50 ids of
+# one block 1.5 ms, 50 ids spread over 200 3.4 ms, 10 ids spread over 200 1.7 ms. The alternatives:
+# one descent per asked pair (`definition_id = ANY` as an index condition) 4.3 / 5.4 / 1.0 ms, one
+# range per instrument 1.5 / 3.9 / 3.3 ms, and the flat `instrument_id = ANY(..) AND definition_id =
+# ANY(..)`, which PostgreSQL planned as a bitmap scan of every row of the instruments or, with other
+# statistics, a sequential scan: 9-45 ms. OFFSET 0 keeps the subquery from being flattened, so the
+# plan is this one whatever the statistics say.
+_GAP = 4
 _READ = (
     "SELECT string_agg(x.packed, ''::bytea){text} FROM unnest(%s::int[]) AS i(id)"
+    " CROSS JOIN unnest(%s::bigint[], %s::bigint[]) AS r(lo, hi)"
     " CROSS JOIN LATERAL (SELECT packed, value_text FROM features_latest l"
-    " WHERE l.instrument_id = i.id AND l.definition_id = ANY(%s::bigint[]) OFFSET 0) x"
+    " WHERE l.instrument_id = i.id AND l.definition_id BETWEEN r.lo AND r.hi"
+    " AND (l.definition_id + 0) = ANY(%s::bigint[]) OFFSET 0) x"
 )
 # `packed` and `value_text` are generated columns (models/latest.py). Both aggregates of one query
 # level are fed the same rows in the same order (one pass), so the k-th text is the k-th record's.
@@ -86,9 +92,20 @@ class LatestValues:
         )
 
 
-def _read(instrument_ids: list[int], definition_ids: list[int], text: bool) -> tuple[np.ndarray, list[str]]:
+def _id_runs(ids: np.ndarray) -> tuple[list[int], list[int]]:
+    """Sorted `ids` cut into runs where consecutive ids are more than _GAP apart: (firsts, lasts)."""
+    ordered = np.sort(ids)
+    runs = np.split(ordered, np.flatnonzero(np.diff(ordered) > _GAP) + 1)
+    return [int(r[0]) for r in runs], [int(r[-1]) for r in runs]
+
+
+def _read(instrument_ids: list[int], definition_ids: np.ndarray, text: bool) -> tuple[np.ndarray, list[str]]:
+    firsts, lasts = _id_runs(definition_ids)
     with connection.cursor() as cursor:
-        cursor.execute(_READ.format(text=_TEXT if text else ""), [instrument_ids, definition_ids])
+        cursor.execute(
+            _READ.format(text=_TEXT if text else ""),
+            [instrument_ids, firsts, lasts, definition_ids.tolist()],
+        )
         row = cursor.fetchone()
     if not row[0]:
         return np.empty(0, dtype=_RECORD), []
@@ -140,7 +157,7 @@ def latest_values(
     ts_us = np.full(shape, _NAT, dtype=np.int64)
     text = np.full(shape, None, dtype=object) if number_text else None
     if len(inst_ids) and len(def_ids):
-        rec, texts = _read(inst_ids.tolist(), def_ids.tolist(), number_text)
+        rec, texts = _read(inst_ids.tolist(), def_ids, number_text)
         if len(rec):
             rows = _positions(inst_ids, rec["instrument"].astype(np.int64))
             columns = _positions(def_ids, rec["definition"].astype(np.int64))

@@ -186,3 +186,16 @@ def test_known_at_equals_the_stores_known_at_for_every_bar_interval(db):
         reference = stored_values(definitions=[d], instruments={"INT": inst})["known_at"].iloc[0]
         assert pd.Timestamp(got.known_at[0, j], tz="UTC") == reference, d.interval
     assert got.known_at[0, -1] == np.datetime64("2024-02-29T22:45", "us")  # "1mo": to Feb 29th
+
+
+def test_asked_definitions_far_apart_or_close_together_read_exactly_themselves(db):
+    inst = instrument_create(symbol="RUN").pk
+    made = [definition_save(name=f"f_{k}", function="SMA", params={"timeperiod": 2 + k}) for k in range(14)]
+    bar = np.array(["2024-03-01"], "datetime64[ns]")
+    store_write(made, {inst: InstrumentValues(ts=bar, values=np.arange(14.0).reshape(1, 14) * 10)})
+    # The read scans two runs of ids, {0, 1} and {7 .. 13} (gaps of 4 or less), and its filter drops
+    # the stored 8-10 and 12 it passes over; asked out of id order.
+    asked = [made[k] for k in (11, 0, 13, 7, 1)]
+    got = latest_values(definitions=asked, instruments={"RUN": inst})
+    np.testing.assert_array_equal(got.values, [[110.0, 0.0, 130.0, 70.0, 10.0]])
+    assert got.features == tuple(d.label for d in asked)

@@ -17,7 +17,7 @@ def test_the_online_bench_reports_facade_and_api_latencies_next_to_the_stored_ro
     assert set(figures) == {
         *(
             f"online_{where}_{p}_ms"
-            for where in ("facade", "api_test_client", "api_uvicorn")
+            for where in ("facade", "facade_spread", "api_test_client", "api_uvicorn")
             for p in ("p50", "p99")
         ),
         "api_floor_test_client_p50_ms",

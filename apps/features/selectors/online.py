@@ -2,26 +2,30 @@
 
 Read from the latest-value table (models/latest.py), which `store_write` keeps in its own
 transaction: each series' value at the newest bar of the block it lives in, the last row a read of
-`stored_values` would give for that series. PostgreSQL aggregates the matching rows into one bytea
-(`int4send(instrument) || int8send(definition) || timestamptz_send(ts) || float8send(value)`, 28
-bytes a row) that numpy decodes with one `frombuffer`: a row-by-row fetch of 5,000 rows costs 10-25 ms
-in Python objects (timestamps most), the aggregate ~1.5 ms in the server and nothing much after.
+`stored_values` gives for that series. The matching rows come back aggregated into one bytea of
+28-byte records (the table's generated `packed` column) that numpy decodes with one `frombuffer`;
+fetched row by row, 5,000 rows cost 10-25 ms in Python objects (timestamps most).
 
-Measured on this 2-core machine (busy with other jobs), 100 instruments x 50 features, interleaved
-runs, p50 / p99:
+The store, measured before choosing it: 500 instruments x 200 definitions (100,000 latest values),
+a read of 100 instruments x 50 definitions spread over the 200 (every 4th id, the slower layout for
+the range scans below), every variant in turn in one loop, 400 rounds, on this 2-core machine while
+other jobs kept it busy (load 1.5-2), p50 / p99:
 
 | store and read | p50 | p99 |
 |---|---|---|
-| this table, one bytea aggregate | 3.7 ms | 11 ms |
-| this table, binary COPY (one Python chunk per row) | 7.8 ms | 18 ms |
-| one row per (block, instrument) with the array, joined to `features_series` | 5.6 ms | 17 ms |
-| Redis, a hash per instrument (field = definition, value = packed ts + value), Lua HMGET -> one bulk | 4.5 ms | 12 ms |
-| Redis, the same hashes, 100 pipelined HMGETs (redis-py parses 5,000 replies) | 14 ms | 21 ms |
-| stored rows: each series' newest row in `features_row` (LATERAL, binary COPY) | 68 ms | 103 ms |
+| this table, the read below | 7.1 ms | 11.5 ms |
+| the same with the numbers' JSON text (the API's read) | 7.5 ms | 12.4 ms |
+| this table, `instrument_id = ANY(..) AND definition_id = ANY(..)` as PostgreSQL plans it | 10.7 ms | 17.9 ms |
+| this table, one index descent per pair, binary COPY out (one Python chunk per row) | 14.1 ms | 23.6 ms |
+| Redis, a hash per instrument (field: definition id, value: packed ts + value), one Lua script doing the 100 HMGETs and returning one string | 6.7 ms | 12.7 ms |
+| Redis, the same hashes, 100 pipelined HMGETs (redis-py parses 5,000 replies without hiredis) | 14.5 ms | 25.9 ms |
+| the stored rows: each series' newest row in `features_row` (LATERAL, ORDER BY ts DESC LIMIT 1) | 18.2 ms | 28.6 ms |
 
-With the server time of both stores around 1-1.5 ms, Redis gives no speed the table does not, and
-the table is written in the store's transaction: no cache to keep consistent after a commit, none
-that goes stale while Redis is unreachable, no fallback path.
+Redis's best read is as fast as the table's, not faster: the same order of work (5,000 lookups) on
+either side of a local socket. The table is written in the store's own transaction; Redis would be
+written after commit, so it would need ordering between concurrent writers, a way to tell stale
+values after an outage during which writes could not reach it, and a fallback read. Nothing here
+needs Redis for speed, so the table it is.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ class FeatureDefinitionAdmin(admin.ModelAdmin):
         "output",
         "interval",
         "adjusted",
+        "benchmark",
         "created_by",
         "created_at",
     )

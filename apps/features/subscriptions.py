@@ -1,5 +1,10 @@
-"""Bus subscriptions of the features engine: none yet."""
+"""Bus subscriptions of the features engine (registered from the app's ready()): every new bar
+updates the stored features of its instrument (tasks/incremental.py)."""
+
+from apps.platform import bus
+
+ON_BAR_TASK = "apps.features.tasks.incremental.update_on_bar"
 
 
 def register() -> None:
-    """Nothing to subscribe to yet."""
+    bus.subscriber("market.data.bars.*", ON_BAR_TASK)

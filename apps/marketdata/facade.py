@@ -13,9 +13,10 @@ import pandas as pd
 
 from . import selectors
 from .kernels.panels import RETURN_KINDS, check_fill_policy, fill_panel, pivot_panel, returns_from_prices
-from .kernels.resample import BAR_FIELDS
+from .kernels.resample import BAR_FIELDS, RESAMPLE_INTERVALS, bucket_end_ns, from_ns, to_ns
 from .kernels.times import utc, window_end, window_start
 from .models import CURRENCY_RE, Instrument
+from .selectors.fundamentals import fundamentals_history as fundamentals_history_rows
 
 CURRENCY_PATTERN = re.compile(CURRENCY_RE)
 
@@ -199,6 +200,17 @@ def fundamentals_as_of(
     return wide
 
 
+def fundamentals_history(symbols: Sequence[str], fields: Sequence[str], until=None) -> pd.DataFrame:
+    """Every figure of these symbols' fields reported at or before `until` (None: all), each
+    restatement its own row: long rows (symbol, field, period, period_end, reported_at, value) ordered
+    by symbol, field, reported_at. For a reader that applies the `fundamentals_as_of` rule at many
+    instants (one value per bar) from one query instead of one query per instant (added with the
+    features engine's point-in-time fundamentals)."""
+    ids = selectors.instrument_ids(symbols)
+    fields = list(dict.fromkeys(fields))
+    return fundamentals_history_rows(ids=ids, fields=fields, until=None if until is None else utc(until))
+
+
 def series_as_of(code: str, as_of, start=None, end=None) -> pd.Series:
     """Point in time: each observation date's latest value known at `as_of` (a revision published
     later is invisible; a date not yet published is absent). Index: UTC midnight of each date;
@@ -339,3 +351,20 @@ def bar_intervals() -> tuple[str, ...]:
     from .models import INTERVALS
 
     return tuple(INTERVALS)
+
+
+def symbol_segment(symbol: str) -> str:
+    """A symbol as one bus topic segment (BRK.B → BRK-B), as market data's own topics spell it:
+    other engines' per-symbol topics (features.values.{symbol}) use the same spelling."""
+    from .services.feeds.events import symbol_segment as segment
+
+    return segment(symbol)
+
+
+def bar_close_instants(ts, interval: str) -> pd.DatetimeIndex:
+    """When each bar closes (its values become known), given the bars' timestamps (bucket starts,
+    naive = UTC) at `interval`: ts + interval, a calendar month for "1mo" (added with the features
+    engine's point-in-time fundamentals: a figure is usable at a bar once reported by its close)."""
+    if interval not in RESAMPLE_INTERVALS:
+        raise ValueError(f"unknown interval {interval!r}; use one of {', '.join(RESAMPLE_INTERVALS)}")
+    return from_ns(bucket_end_ns(to_ns(_utc_index(ts)), interval)).rename("close_at")

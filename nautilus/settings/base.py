@@ -195,7 +195,22 @@ MARKETDATA_UPLOAD_MAX_BYTES = env.int("MARKETDATA_UPLOAD_MAX_BYTES", default=500
 MARKETDATA_BARS_MAX_ROWS = env.int("MARKETDATA_BARS_MAX_ROWS", default=1_000_000)  # per bars read
 MARKETDATA_READ_MAX_SYMBOLS = env.int("MARKETDATA_READ_MAX_SYMBOLS", default=500)
 
-# --- Features ------------------------------------------------------------------------------------
+# --- Features -------------------------------------------------------------------------------------
+# A compute job splits its instruments into chunks of this many; each chunk is one task on the pool.
+FEATURES_COMPUTE_CHUNK_SYMBOLS = env.int("FEATURES_COMPUTE_CHUNK_SYMBOLS", default=25)
+FEATURES_COMPUTE_MAX_SYMBOLS = env.int("FEATURES_COMPUTE_MAX_SYMBOLS", default=10_000)
+FEATURES_COMPUTE_MAX_DEFINITIONS = env.int("FEATURES_COMPUTE_MAX_DEFINITIONS", default=1_000)
+# GET /api/features/values: symbols per request and rows per answer (a row: one symbol at one bar).
+FEATURES_VALUES_MAX_SYMBOLS = env.int("FEATURES_VALUES_MAX_SYMBOLS", default=500)
+FEATURES_VALUES_MAX_ROWS = env.int("FEATURES_VALUES_MAX_ROWS", default=1_000_000)
+# New bars within this window are updated together (one leading and one trailing run).
+FEATURES_BAR_COALESCE_MS = env.int("FEATURES_BAR_COALESCE_MS", default=200)
+# Point-in-time retrieval: a stored value stays usable this many bars of its definition's interval
+# after it became known (5 daily bars cover a long weekend); older, it is missing rather than stale.
+FEATURES_TTL_BARS = env.int("FEATURES_TTL_BARS", default=5)
+# Entity rows of one point-in-time request (a Parquet upload; a JSON body is capped lower, see
+# apps/features/api/serializers/historical.py).
+FEATURES_MAX_ENTITY_ROWS = env.int("FEATURES_MAX_ENTITY_ROWS", default=1_000_000)
 # GET /api/features/online: symbols per request (a longer list is a 400 naming `symbols`).
 FEATURES_MAX_SYMBOLS = env.int("FEATURES_MAX_SYMBOLS", default=1000)
 

@@ -14,8 +14,8 @@ SP500_ROWS = 300
 
 
 @pytest.fixture
-def sp500_market(db):
-    """{symbol: its stored daily bars indexed by ts}. AAA: the S&P 500's last 300 days from
+def sp500_market():
+    """(Needs a django_db marker.) {symbol: its stored daily bars indexed by ts}. AAA: the S&P 500's last 300 days from
     2024-01-01; BBB: the same scaled by 0.5 with every 7th bar missing."""
     data = sp500.load().iloc[-SP500_ROWS:]
     ts = pd.date_range("2024-01-01", periods=SP500_ROWS, freq="D", tz="UTC")
@@ -40,3 +40,10 @@ def sp500_market(db):
         bars_upsert(f, interval="1d")
         frames[symbol] = f.set_index("ts")
     return frames
+
+
+@pytest.fixture(scope="session")
+def celery_app():
+    from nautilus.celery import app
+
+    return app

@@ -5,7 +5,8 @@ Kept lean for its latency target (p99 < 5 ms for 100 symbols x 50 features): nam
 the process cache of selectors/lookups.py (no ORM on a warm path), the values are one query
 (selectors/online.py) and the JSON is written from the arrays without a serializer pass. Bad input is
 a 400 keyed by field: an unknown set (`set`), feature (`features`) or symbol (`symbols`), more than
-FEATURES_MAX_SYMBOLS symbols (`symbols`).
+FEATURES_MAX_SYMBOLS symbols (`symbols`). On a database other than PostgreSQL the store is not
+there: 503 (store_backend.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from rest_framework.views import APIView
 from ..selectors.lookups import online_names_resolve
 from ..selectors.online import latest_values
 from .serializers.online import OnlineQuerySerializer, OnlineValuesSerializer, online_json
+from .store_backend import store_required
 
 
 class OnlineView(APIView):
@@ -35,6 +37,7 @@ class OnlineView(APIView):
         },
     )
     def get(self, request):
+        store_required()
         query = OnlineQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         asked = query.validated_data

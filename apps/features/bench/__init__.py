@@ -1,6 +1,6 @@
-"""`python manage.py bench features`: the TA-Lib catalogue through the batched kernel against a
-plain TA-Lib loop (catalogue.py)."""
+"""`python manage.py bench features`: the TA-Lib catalogue against a plain TA-Lib loop, the store's
+compute, write and incremental update (suite.py)."""
 
-from .catalogue import run
+from .suite import run
 
 __all__ = ["run"]

@@ -3,8 +3,8 @@ batched kernel, next to a plain loop calling TA-Lib directly on the same arrays 
 
 The data is a simulated daily OHLCV panel (geometric random walks, seeded): the engine gets it as
 (T, N) arrays per field, the baseline as one contiguous array per instrument and field, prepared
-before the clock starts. Both call every function with its default parameters. The store's write is
-not part of this figure yet (it comes with the feature store).
+before the clock starts. Both call every function with its default parameters. The store's parts are
+in store.py.
 """
 
 from __future__ import annotations
@@ -60,8 +60,8 @@ def _plain_loop(specs, fields, bar) -> float:
     return time.perf_counter() - t0
 
 
-def run(*, quick: bool = False, progress: bool = True, **params) -> dict:
-    sizes = {**(QUICK if quick else FULL), **{k: int(v) for k, v in params.items() if k in FULL}}
+def measure(*, sizes: dict, progress: bool) -> tuple[list[dict], list[str], dict[str, np.ndarray], float]:
+    """The catalogue figures, their notes, the panel (the store parts reuse it) and the baseline's seconds."""
     fields = ohlcv_panel(sizes["instruments"], sizes["bars"])
     specs = catalog()
     with progress_bar(progress, len(specs), "engine (batched kernel)") as bar:
@@ -69,17 +69,13 @@ def run(*, quick: bool = False, progress: bool = True, **params) -> dict:
     with progress_bar(progress, len(specs), "plain TA-Lib loop") as bar:
         baseline = _plain_loop(specs, fields, bar)
     series = len(specs) * sizes["instruments"]
-    return {
-        "engine": "features",
-        "sizes": sizes | {"functions": len(specs)},
-        "notes": [
-            f"every catalogue function ({len(specs)}) with its default parameters over "
-            f"{sizes['instruments']} instruments x {sizes['bars']} daily bars; baseline: the same calls "
-            "to TA-Lib in a plain loop over contiguous per-instrument arrays; the store's write is not "
-            "included yet",
-        ],
-        "figures": [
-            figure("catalogue_seconds", engine, "s", baseline),
-            figure("catalogue_series_per_s", series / engine, "series/s", series / baseline),
-        ],
-    }
+    notes = [
+        f"every catalogue function ({len(specs)}) with its default parameters over "
+        f"{sizes['instruments']} instruments x {sizes['bars']} daily bars; baseline: the same calls "
+        "to TA-Lib in a plain loop over contiguous per-instrument arrays",
+    ]
+    figures = [
+        figure("catalogue_seconds", engine, "s", baseline),
+        figure("catalogue_series_per_s", series / engine, "series/s", series / baseline),
+    ]
+    return figures, notes, fields, baseline

@@ -54,25 +54,63 @@ def rows_dtype(width: int) -> np.dtype:
     )  # fmt: skip
 
 
+# An array element as raw little-endian integers: writing byte-swapped bits through these fields puts
+# network-order bytes in place without numpy's slow unaligned big-endian float path.
+_RAW_ELEMENT = np.dtype([("len", "<u4"), ("bits", "<u8")])
+_LEN_8 = np.uint32(0x08000000)  # the int32 8 in network order, read as little-endian
+
+
 def rows_encode(block: int, instruments: np.ndarray, ts_ns: np.ndarray, values: np.ndarray) -> bytes:
-    """The COPY payload for rows (block, instruments[r], ts[r], values[r, :]); `values` is (R, width)."""
-    values = np.asarray(values, dtype=np.float64)
+    """The COPY payload for rows (block, instruments[r], ts[r], values[r, :]); `values` is (R, width).
+
+    The elements are written as byte-swapped 64-bit integers into a packed (len, bits) view: assigning
+    big-endian floats into fields interleaved with lengths takes numpy's unaligned path, ten times
+    slower (1.2 s against 0.1 s for 8 M values)."""
+    values = np.ascontiguousarray(values, dtype=np.float64)
     n, width = values.shape
-    rec = np.empty(n, dtype=rows_dtype(width))
-    rec["nfields"] = 4
-    rec["block_len"], rec["block"] = 4, block
+    head = np.empty(n, dtype=rows_dtype(0))
+    head["nfields"] = 4
+    head["block_len"], head["block"] = 4, block
+    head["instrument_len"], head["instrument"] = 4, instruments
+    head["ts_len"], head["ts"] = 8, ts_to_pg(ts_ns)
+    head["array_len"] = 20 + 12 * width
+    head["ndim"], head["has_null"], head["oid"], head["dim"], head["lbound"] = 1, 0, FLOAT8_OID, width, 1
+    size = head.dtype.itemsize
+    out = np.empty((n, size + 12 * width), dtype=np.uint8)
+    out[:, :size].view(f"V{size}")[:, 0] = head.view(f"V{size}")  # one memcpy per row, not per byte
+    elements = out[:, size:].view(_RAW_ELEMENT)  # (n, width): each row's elements are contiguous
+    elements["len"] = _LEN_8
+    elements["bits"] = values.view("<u8").byteswap()
+    return HEADER + out.tobytes() + TRAILER
+
+
+def entities_dtype() -> np.dtype:
+    """One entity row of a point-in-time join: (row number int4, instrument id int4, ts timestamptz)."""
+    return np.dtype(
+        [
+            ("nfields", ">i2"),
+            ("row_len", ">i4"), ("row", ">i4"),
+            ("instrument_len", ">i4"), ("instrument", ">i4"),
+            ("ts_len", ">i4"), ("ts", ">i8"),
+        ]
+    )  # fmt: skip
+
+
+def entities_encode(rows: np.ndarray, instruments: np.ndarray, ts_ns: np.ndarray) -> bytes:
+    """The COPY payload for entity rows (rows[r], instruments[r], ts[r]); `ts_ns` is UTC nanoseconds
+    since 1970 (sub-microsecond parts are dropped, as PostgreSQL keeps microseconds)."""
+    rec = np.empty(len(rows), dtype=entities_dtype())
+    rec["nfields"] = 3
+    rec["row_len"], rec["row"] = 4, rows
     rec["instrument_len"], rec["instrument"] = 4, instruments
     rec["ts_len"], rec["ts"] = 8, ts_to_pg(ts_ns)
-    rec["array_len"] = 20 + 12 * width
-    rec["ndim"], rec["has_null"], rec["oid"], rec["dim"], rec["lbound"] = 1, 0, FLOAT8_OID, width, 1
-    rec["elements"]["len"] = 8
-    rec["elements"]["value"] = values
     return HEADER + rec.tobytes() + TRAILER
 
 
 def selection_dtype(width: int) -> np.dtype:
     """One record of `COPY (SELECT instrument_id, ts, v1, ..., v_width) TO STDOUT BINARY` with every
-    v a non-null float8 (select `coalesce(values[k], 'NaN')`)."""
+    v a non-null float8 (select `coalesce(values[k], 'NaN')`). Any int4 key may stand in the first
+    column (the point-in-time join selects the entity's row number, and the value's known_at as ts)."""
     return np.dtype(
         [
             ("nfields", ">i2"),

@@ -5,6 +5,11 @@ definition reads both alike): the series it reads, its parameters with defaults 
 and its one output (named "real", as TA-Lib names a single output). `EXTRA_KERNELS` maps the name to
 the callable; `extra_spec(name)` gives the spec, `extra_params_resolve(spec, given)` checks parameters.
 
+Fundamental ratios (fundamentals.py) read a bar field and a fundamental field, named "fundamental:<field>"
+in their inputs (e.g. ("close", "fundamental:eps")): their input kind is "fundamental" and their group
+"Fundamentals", so a catalogue shows which stored field each one reads. The caller supplies that input
+as the field's point-in-time values aligned on the bars (`fundamentals.fundamentals_aligned`).
+
 Minimums follow the kernels' own checks: a window with a sample variance (ddof=1: close-to-close,
 Yang-Zhang, beta, correlation) needs at least 2 bars, a rolling mean at least 1. Maximums are TA-Lib's
 own period ceiling (100000), so every window in the engine has the same limit.
@@ -16,10 +21,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from . import liquidity, relative, returns, volatility
+from . import fundamentals, liquidity, relative, returns, volatility
 from .catalog import BadParameter, FunctionSpec, ParamSpec, param_resolve
+from .fundamentals import fundamental_field, fundamental_input
 
 GROUP = "Beyond TA-Lib"
+FUNDAMENTALS_GROUP = "Fundamentals"
 _MAX_PERIOD = 100000
 OHLC = ("open", "high", "low", "close")
 
@@ -52,6 +59,14 @@ _REGISTRY: dict[str, tuple[Callable, tuple[str, ...], tuple[ParamSpec, ...]]] = 
     "adv": (liquidity.adv, ("volume",), (_window(20, 1),)),
     "dollar_volume": (liquidity.dollar_volume, ("close", "volume"), (_window(20, 1),)),
     "amihud": (liquidity.amihud, ("close", "volume"), (_window(20, 1),)),
+    "price_to_earnings": (fundamentals.price_to_earnings, ("close", fundamental_input("eps")), ()),
+    "price_to_book": (fundamentals.price_to_book, ("close", fundamental_input("book_value")), ()),
+    "earnings_yield": (fundamentals.earnings_yield, ("close", fundamental_input("eps")), ()),
+    "dividend_yield": (
+        fundamentals.dividend_yield,
+        ("close", fundamental_input("dividend_per_share")),
+        (),
+    ),
 }
 
 EXTRA_KERNELS: dict[str, Callable] = {name: entry[0] for name, entry in _REGISTRY.items()}
@@ -60,12 +75,13 @@ EXTRA_NAMES: tuple[str, ...] = tuple(_REGISTRY)
 
 def _spec(name: str) -> FunctionSpec:
     _, inputs, params = _REGISTRY[name]
+    reads_fundamentals = any(fundamental_field(i) is not None for i in inputs)
     return FunctionSpec(
         name=name,
-        group=GROUP,
+        group=FUNDAMENTALS_GROUP if reads_fundamentals else GROUP,
         display_name=name.replace("_", " ").capitalize(),
         inputs=inputs,
-        input_kind="price",
+        input_kind="fundamental" if reads_fundamentals else "price",
         parameters=params,
         outputs=("real",),
         flags=(),
@@ -73,6 +89,11 @@ def _spec(name: str) -> FunctionSpec:
 
 
 _SPECS = {name: _spec(name) for name in _REGISTRY}
+
+
+def extra_specs() -> tuple[FunctionSpec, ...]:
+    """Every beyond-TA-Lib kernel's spec, in registry order (what a catalogue lists after TA-Lib's)."""
+    return tuple(_SPECS.values())
 
 
 def extra_spec(name: str) -> FunctionSpec | None:

@@ -1,6 +1,7 @@
 """Versioned feature definitions: a named, immutable recipe (function, resolved parameters, output,
-bar interval, adjusted prices or not). Saving a changed recipe under the same name adds a version;
-older versions stay, so values computed from them keep meaning what they meant."""
+bar interval, adjusted prices or not, and the benchmark of the functions that read one). Saving a
+changed recipe under the same name adds a version; older versions stay, so values computed from them
+keep meaning what they meant."""
 
 from __future__ import annotations
 
@@ -27,6 +28,12 @@ class FeatureDefinition(models.Model):
     output = models.CharField(max_length=32, help_text="Which output of the function (its first by default).")
     interval = models.CharField(max_length=4, choices=[(i, i) for i in bar_intervals()], default="1d")
     adjusted = models.BooleanField(default=True)
+    benchmark = models.CharField(
+        max_length=32,
+        blank=True,
+        default="",
+        help_text="The benchmark's symbol, for functions that read one (rolling_beta); blank otherwise.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

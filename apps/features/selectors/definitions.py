@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.db.models import Max, OuterRef, QuerySet, Subquery
 
 from ..models import FeatureDefinition
@@ -30,3 +32,22 @@ def definition_latest(name: str) -> FeatureDefinition | None:
 
 def definition_get(name: str, version: int) -> FeatureDefinition | None:
     return FeatureDefinition.objects.filter(name=name, version=version).first()
+
+
+def definitions_by_ids(ids) -> list[FeatureDefinition]:
+    """The definitions with these primary keys, in the order given (unknown ids are left out)."""
+    found = FeatureDefinition.objects.in_bulk(list(ids))
+    return [found[i] for i in ids if i in found]
+
+
+_LABEL = re.compile(r"^(?P<name>[a-z0-9_]{1,64})(?:@(?P<version>[1-9][0-9]{0,8}))?$")
+
+
+def definition_by_label(item: object) -> FeatureDefinition | None:
+    """ "name" -> its latest version, "name@3" -> version 3; None when there is no such definition."""
+    m = _LABEL.match(item) if isinstance(item, str) else None
+    if m is None:
+        return None
+    if m["version"] is None:
+        return definition_latest(m["name"])
+    return definition_get(m["name"], int(m["version"]))

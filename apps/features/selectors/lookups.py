@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from apps.marketdata import facade as marketdata
 
 from ..models import FeatureDefinition
-from .definitions import definition_get, definition_latest
+from .definitions import definition_by_label
 from .sets import set_get
 
 TTL_SECONDS = 30.0
@@ -66,11 +66,7 @@ def feature_get(item: str) -> FeatureDefinition | None:
     hit = _fresh(_features, item)
     if hit is not None:
         return hit
-    name, _, version = item.partition("@")
-    if version:
-        found = definition_get(name, int(version)) if version.isdigit() else None
-    else:
-        found = definition_latest(name)
+    found = definition_by_label(item)
     if found is not None:
         with _lock:
             _features[item] = (time.monotonic() + TTL_SECONDS, found)
@@ -120,20 +116,20 @@ def instrument_ids(symbols: Sequence[str]) -> tuple[dict[str, int], list[str]]:
 def online_names_resolve(
     *, symbols: Sequence[str], feature_set: str | None = None, features: Sequence[str] = ()
 ) -> tuple[list[FeatureDefinition], dict[str, int], dict[str, str]]:
-    """The definitions (the set's members, then `features`; duplicates dropped) and {symbol: id} of
-    an online read, and what could not be resolved keyed by field ("set", "features", "symbols")."""
+    """The definitions (`features`, then the set's members, each once: the order of
+    selectors/requests.py) and {symbol: id} of an online read, and what could not be resolved, keyed
+    by field ("features", "set", "symbols")."""
     errors: dict[str, str] = {}
-    definitions: dict[int, FeatureDefinition] = {}
+    found, unknown = features_get(features)
+    if unknown:
+        errors["features"] = f"unknown definition: {', '.join(unknown)}"
+    definitions = {d.pk: d for d in found}
     if feature_set is not None:
         members = set_members(feature_set)
         if members is None:
-            errors["set"] = f"no feature set {feature_set!r}"
+            errors["set"] = f"unknown feature set {feature_set!r}"
         else:
-            definitions.update((d.pk, d) for d in members)
-    found, unknown = features_get(features)
-    if unknown:
-        errors["features"] = f"unknown features: {', '.join(unknown)}"
-    definitions.update((d.pk, d) for d in found if d.pk not in definitions)
+            definitions.update((d.pk, d) for d in members if d.pk not in definitions)
     ids, missing = instrument_ids(symbols)
     if missing:
         errors["symbols"] = f"unknown symbols: {', '.join(missing)}"

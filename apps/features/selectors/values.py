@@ -48,6 +48,8 @@ def known_at(ts, interval: str) -> pd.Series:
 class _Home:
     block: int
     position: int
+    first: np.datetime64  # the range the series covers in its block (naive UTC)
+    last: np.datetime64
 
 
 def _homes(
@@ -55,8 +57,12 @@ def _homes(
 ) -> dict[tuple[int, int], _Home]:
     rows = FeatureSeries.objects.filter(
         definition_id__in=[d.pk for d in definitions], instrument_id__in=list(instrument_ids)
-    ).values_list("definition_id", "instrument_id", "columns_id", "position")
-    return {(d, i): _Home(b, p) for d, i, b, p in rows}
+    ).values_list("definition_id", "instrument_id", "columns_id", "position", "first_ts", "last_ts")
+    return {(d, i): _Home(b, p, _naive(lo), _naive(hi)) for d, i, b, p, lo, hi in rows}
+
+
+def _naive(value) -> np.datetime64:
+    return pd.Timestamp(value).tz_convert("UTC").tz_localize(None).to_datetime64()
 
 
 def _copy_out(sql: str, params: list) -> bytes:
@@ -105,6 +111,7 @@ def stored_values(
     A (symbol, ts) row exists where any asked feature is stored; a feature not stored there is NaN.
     Raises TooManyRows when a block would return more than `max_rows` rows."""
     labels = [d.label for d in definitions]
+    pk_of = {d.label: d.pk for d in definitions}
     homes = _homes(definitions, list(instruments.values()))
     by_block: dict[int, dict[int, list[tuple[str, int]]]] = {}
     for d in definitions:
@@ -124,10 +131,19 @@ def stored_values(
             block, [p for _, p in wanted], sorted(per_instrument), start, end, as_of, max_rows
         )
         frame = pd.DataFrame(values, columns=[label for label, _ in wanted])
+        # Rows come sorted by instrument: each instrument's rows are one slice.
+        starts = np.searchsorted(ids, sorted(per_instrument), side="left")
+        stops = np.searchsorted(ids, sorted(per_instrument), side="right")
         for label, _pos in wanted:
-            # An instrument whose series of this label lives in another block: not read from here.
-            here = [i for i, pairs in per_instrument.items() if any(lb == label for lb, _ in pairs)]
-            frame.loc[~np.isin(ids, here), label] = np.nan
+            # A value is read from here only for an instrument whose series of this label lives in
+            # this block, and only inside the range that series covers (rows of the block outside it
+            # were written before the series last moved, by the block's other definitions).
+            keep = np.zeros(len(ids), dtype=bool)
+            for inst, lo, hi in zip(sorted(per_instrument), starts, stops, strict=True):
+                home = homes.get((pk_of[label], inst))
+                if home is not None and home.block == block_id:
+                    keep[lo:hi] = (ts[lo:hi] >= home.first) & (ts[lo:hi] <= home.last)
+            frame.loc[~keep, label] = np.nan
         frame.insert(0, "instrument", ids)
         frame.insert(1, "ts", pd.DatetimeIndex(ts, tz="UTC"))
         frame.insert(2, "known_at", known_at(frame["ts"], block.interval).to_numpy())

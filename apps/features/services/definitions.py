@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
-from apps.marketdata.facade import bar_intervals
+from apps.marketdata.facade import bar_intervals, instrument_get
 
 from ..kernels.catalog import BadParameter, FunctionSpec, UnknownFunction
 from ..kernels.functions import feature_function, feature_params_resolve
@@ -13,7 +13,8 @@ from ..models import FeatureDefinition
 from ..models.definitions import name_validator
 
 # What makes two versions the same recipe (created_by/created_at do not).
-SPEC_FIELDS = ("function", "params", "output", "interval", "adjusted")
+SPEC_FIELDS = ("function", "params", "output", "interval", "adjusted", "benchmark")
+BENCHMARK_INPUT = "benchmark"
 
 
 def _function(function: str) -> FunctionSpec:
@@ -43,6 +44,24 @@ def _output(spec: FunctionSpec, output: str | None) -> str:
     return output
 
 
+def _benchmark(spec: FunctionSpec, benchmark: str | None) -> str:
+    """The benchmark's symbol (upper case) for a function that reads one, "" for the others. A
+    benchmark on a function that does not read it is refused rather than ignored: stored, it would
+    make a new version of the same values."""
+    if benchmark is not None and not isinstance(benchmark, str):
+        raise ValidationError({"benchmark": "give a symbol"})
+    symbol = (benchmark or "").strip().upper()
+    if BENCHMARK_INPUT not in spec.inputs:
+        if symbol:
+            raise ValidationError({"benchmark": f"{spec.name} reads no benchmark; leave it blank"})
+        return ""
+    if not symbol:
+        raise ValidationError({"benchmark": f"{spec.name} reads a benchmark: give its symbol (e.g. SPY)"})
+    if instrument_get(symbol) is None:
+        raise ValidationError({"benchmark": f"unknown instrument {symbol!r}"})
+    return symbol
+
+
 def _name(name: str) -> str:
     if not isinstance(name, str) or not name or len(name) > 64:
         raise ValidationError({"name": "give a name of 1 to 64 characters"})
@@ -69,14 +88,17 @@ def definition_save(
     output: str | None = None,
     interval: str = "1d",
     adjusted: bool = True,
+    benchmark: str | None = "",
     user=None,
 ) -> FeatureDefinition:
     """Save the recipe under `name`: the latest version unchanged when its resolved spec (function,
-    params with defaults filled, output, interval, adjusted) is the same, else a new version latest+1
-    (1 for a new name). Earlier versions are never changed or removed.
+    params with defaults filled, output, interval, adjusted, benchmark) is the same, else a new
+    version latest+1 (1 for a new name). Earlier versions are never changed or removed.
 
     Raises ValidationError keyed by field: "name", "function" (with near names), "params.<name>",
-    "output" (the allowed ones), "interval" (the allowed ones).
+    "output" (the allowed ones), "interval" (the allowed ones), "benchmark" (required by the
+    functions that read one, rolling_beta and rolling_correlation, a known instrument's symbol;
+    refused for every other function).
 
     Concurrency: the name's rows are locked (SELECT ... FOR UPDATE) before the latest version is read,
     and (name, version) is unique in the database, so two saves of one name never produce one version
@@ -96,12 +118,14 @@ def definition_save(
         raise ValidationError({"interval": f"unknown interval {interval!r}; one of: {', '.join(intervals)}"})
     if not isinstance(adjusted, bool):
         raise ValidationError({"adjusted": "give true or false"})
+    chosen_benchmark = _benchmark(spec, benchmark)
     wanted = {
         "function": spec.name,
         "params": resolved,
         "output": chosen_output,
         "interval": interval,
         "adjusted": adjusted,
+        "benchmark": chosen_benchmark,
     }
     _lock_name(name)
     versions = list(FeatureDefinition.objects.select_for_update().filter(name=name).order_by("-version"))

@@ -1,22 +1,24 @@
 """Keep the latest-value table (models/latest.py) in step with the store's rows.
 
-`store_write` calls `latest_update` as the last step of its transaction, under its per-instrument
-advisory locks, so the table changes exactly when the rows do and two writers of one instrument
-cannot interleave. Each row remembers the block its value was read from, and this holds after every
-write: a series' latest row is the newest row of the block it lives in (what `stored_values` would
-give last). A write of block B over [lo, hi] for an instrument keeps it so:
+`store_write` and `store_extend` call `latest_update` as the last step of their transaction, under
+their per-instrument advisory locks, so the table changes exactly when the rows do and two writers
+of one instrument cannot interleave. A series' latest value is its value at the end of the range it
+covers in the block it lives in (`features_series.last_ts`): the last value `stored_values` reads
+for it. Each row remembers the block it was taken from, and a write of block B whose newest bar for
+an instrument is `hi` keeps the rule:
 
-- a series that already lived in B: the newest row is the written bar `hi` when hi >= its latest
-  bar, else its latest bar (newer than the window, untouched). So a backfill of an old window never
-  replaces a newer value, and a new bar (an incremental update) replaces it;
-- a series that moves into B: the written bar `hi`, unless B already holds a newer row for the
-  instrument (B kept rows because other series lived there; theirs say how new). Then the value is
-  read from that row: the one case that reads `features_row`, and only for those series.
+- a series that already lived in B: its range grows to hi when hi is newer, so the value at hi
+  replaces the latest one if hi >= its bar, and a backfill of an older window changes nothing (only
+  the newest bar per series counts); an incremental write of a new bar (store_extend) replaces it;
+- a series that moves into B (store_write points every series of the block at it): its range is
+  the written one, so the value at hi, whatever bar the previous block had. store_extend moves
+  nothing: a definition of B whose series lives elsewhere keeps its latest value (`extend_only`).
 
-Values come from the written payload, not read back: the update is a lookup by primary key in this
-table whatever PostgreSQL's statistics say. (Reading each block's newest row back with LATERAL ...
-ORDER BY ts DESC LIMIT 1 was planned, for a block its statistics had not seen yet, as a scan of the
-block's rows per series: minutes for a 500-instrument chunk.) Unchanged rows are not rewritten.
+Values come from the written payload, not read back from `features_row`: the update is one upsert by
+this table's primary key, whatever PostgreSQL's statistics say. (Reading each block's newest row back
+with LATERAL ... ORDER BY ts DESC LIMIT 1 was planned, for a block its statistics had not seen yet,
+as a scan of the block's rows per series: minutes for a 500-instrument chunk.) Unchanged rows are not
+rewritten.
 """
 
 from __future__ import annotations
@@ -48,24 +50,19 @@ WHERE (l.columns_id <> EXCLUDED.columns_id OR EXCLUDED.ts >= l.ts)
   AND (l.columns_id, l.ts, l.value) IS DISTINCT FROM (EXCLUDED.columns_id, EXCLUDED.ts, EXCLUDED.value)
 """
 
-# Series that moved into the block behind a newer row it already held for the instrument: take that
-# row (the newest bar among the block's series is the block's newest row). Usually updates nothing.
-_CATCH_UP = """
-UPDATE features_latest l
-SET ts = n.ts,
-    value = (
-        SELECT r.values[array_position(%(definitions)s::bigint[], l.definition_id)]
-        FROM features_row r
-        WHERE r.columns_id = %(block)s AND r.instrument_id = l.instrument_id AND r.ts = n.ts
-    )
+# store_extend: only the series that live in the block (their latest row says so) take the new bar.
+_EXTEND = """
+UPDATE features_latest l SET ts = w.ts, value = w.value
 FROM (
-    SELECT instrument_id, max(ts) AS ts FROM features_latest
-    WHERE instrument_id = ANY(%(instruments)s::int[]) AND definition_id = ANY(%(definitions)s::bigint[])
-      AND columns_id = %(block)s
-    GROUP BY instrument_id
-) n
-WHERE l.instrument_id = n.instrument_id AND l.definition_id = ANY(%(definitions)s::bigint[])
-  AND l.columns_id = %(block)s AND l.ts < n.ts
+    SELECT (%(instruments)s::int[])[(v.n - 1) / %(width)s + 1] AS instrument_id,
+           (%(definitions)s::bigint[])[(v.n - 1) %% %(width)s + 1] AS definition_id,
+           (%(newest)s::timestamptz[])[(v.n - 1) / %(width)s + 1] AS ts,
+           v.value
+    FROM unnest(%(values)s::float8[]) WITH ORDINALITY AS v(value, n)
+) w
+WHERE l.instrument_id = w.instrument_id AND l.definition_id = w.definition_id
+  AND l.columns_id = %(block)s AND w.ts >= l.ts
+  AND (l.ts, l.value) IS DISTINCT FROM (w.ts, w.value)
 """
 
 
@@ -81,10 +78,13 @@ def _newest_bars(by_instrument: Mapping[int, InstrumentValues]) -> tuple[list[in
     return ids, newest, np.concatenate(rows) if rows else np.empty(0)
 
 
-def latest_update(*, block: FeatureColumns, by_instrument: Mapping[int, InstrumentValues]) -> int:
+def latest_update(
+    *, block: FeatureColumns, by_instrument: Mapping[int, InstrumentValues], extend_only: bool = False
+) -> int:
     """Bring the latest values of `block`'s definitions up to date after `by_instrument` (the rows
-    store_write just wrote into the block, keyed by instrument id). Call it inside the write's
-    transaction, after the series point at the block (store_write does). Returns the rows changed."""
+    just written into the block, keyed by instrument id). Call it inside the write's transaction:
+    store_write does, and store_extend with `extend_only` (no series moves into the block). Returns
+    the rows inserted or changed."""
     instruments, newest, values = _newest_bars(by_instrument)
     if not instruments:
         return 0
@@ -97,7 +97,5 @@ def latest_update(*, block: FeatureColumns, by_instrument: Mapping[int, Instrume
         "values": values.tolist(),
     }
     with connection.cursor() as cursor:
-        cursor.execute(_UPSERT, params)
-        changed = cursor.rowcount
-        cursor.execute(_CATCH_UP, params)
-        return changed + cursor.rowcount
+        cursor.execute(_EXTEND if extend_only else _UPSERT, params)
+        return cursor.rowcount

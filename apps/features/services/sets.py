@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from ..models import FeatureDefinition, FeatureSet
+from ..models import FeatureSet
 from ..models.definitions import name_validator
-from ..selectors.definitions import definition_get, definition_latest
-
-_MEMBER = re.compile(r"^(?P<name>[a-z0-9_]{1,64})(?:@(?P<version>[1-9][0-9]{0,8}))?$")
-
-
-def _member(item: object) -> FeatureDefinition | None:
-    """ "name" -> its latest version, "name@3" -> version 3; None when there is no such definition."""
-    m = _MEMBER.match(item) if isinstance(item, str) else None
-    if m is None:
-        return None
-    if m["version"] is None:
-        return definition_latest(m["name"])
-    return definition_get(m["name"], int(m["version"]))
+from ..selectors.definitions import definition_by_label
 
 
 @transaction.atomic
@@ -40,7 +26,7 @@ def set_create(*, name: str, features: list[str], description: str = "", user=No
         raise ValidationError({"name": exc.messages}) from None
     if not isinstance(features, list | tuple) or not features:
         raise ValidationError({"features": ["give a list of one or more definitions (name or name@version)"]})
-    found = {item: _member(item) for item in dict.fromkeys(map(str, features))}
+    found = {item: definition_by_label(item) for item in dict.fromkeys(map(str, features))}
     unknown = [item for item, d in found.items() if d is None]
     if unknown:
         raise ValidationError({"features": [f"unknown definition: {', '.join(unknown)}"]})

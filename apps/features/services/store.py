@@ -130,6 +130,21 @@ def _orphans_delete(cursor, pairs: list[tuple[int, int]]) -> int:
     return cursor.rowcount
 
 
+def _locked(cursor, instruments: list[int]) -> None:
+    cursor.execute(
+        "SELECT pg_advisory_xact_lock(%s, i) FROM unnest(%s::int[]) AS i ORDER BY i",
+        [_LOCK_SPACE, instruments],
+    )
+
+
+def _checked(block: FeatureColumns, by_instrument: Mapping[int, InstrumentValues]) -> list[int]:
+    width = len(block.definition_ids)
+    for pk, iv in by_instrument.items():
+        if iv.values.shape != (len(iv.ts), width):
+            raise ValueError(f"instrument {pk}: values {iv.values.shape}, expected ({len(iv.ts)}, {width})")
+    return sorted(int(pk) for pk in by_instrument)
+
+
 def store_write(
     definitions: Sequence[FeatureDefinition], by_instrument: Mapping[int, InstrumentValues]
 ) -> int:
@@ -137,16 +152,9 @@ def store_write(
     marketdata instrument id): replaces the block's rows over each instrument's written range, points
     the series at the block, drops orphaned rows. Returns the number of rows written."""
     block = block_for(definitions)
-    width = len(block.definition_ids)
-    for pk, iv in by_instrument.items():
-        if iv.values.shape != (len(iv.ts), width):
-            raise ValueError(f"instrument {pk}: values {iv.values.shape}, expected ({len(iv.ts)}, {width})")
-    instruments = sorted(int(pk) for pk in by_instrument)
+    instruments = _checked(block, by_instrument)
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(%s, i) FROM unnest(%s::int[]) AS i ORDER BY i",
-            [_LOCK_SPACE, instruments],
-        )
+        _locked(cursor, instruments)
         cursor.execute(
             "SELECT DISTINCT columns_id, instrument_id FROM features_series "
             "WHERE definition_id = ANY(%s::int[]) AND instrument_id = ANY(%s::int[]) AND columns_id <> %s",
@@ -158,3 +166,31 @@ def store_write(
         _orphans_delete(cursor, moved_from)
         latest_update(block=block, by_instrument=by_instrument)
     return written
+
+
+def store_extend(block: FeatureColumns, by_instrument: Mapping[int, InstrumentValues]) -> int:
+    """Incremental write: new bars' rows of an existing block. Series that live in this block grow
+    to cover them; no series moves here (a definition that moved to another block keeps reading from
+    there, its value in these rows unread). Returns the number of rows written."""
+    instruments = _checked(block, by_instrument)
+    with transaction.atomic(), connection.cursor() as cursor:
+        _locked(cursor, instruments)
+        written = _replace_rows(cursor, block, by_instrument)
+        ids = [pk for pk, iv in by_instrument.items() if len(iv.ts)]
+        last = [str(np.datetime_as_string(by_instrument[pk].ts.max(), unit="us")) + "Z" for pk in ids]
+        cursor.execute(
+            "UPDATE features_series s SET last_ts = GREATEST(s.last_ts, w.hi), computed_at = %s "
+            "FROM unnest(%s::int[], %s::timestamptz[]) AS w(id, hi) "
+            "WHERE s.columns_id = %s AND s.instrument_id = w.id",
+            [timezone.now(), ids, last, block.pk],
+        )
+        latest_update(block=block, by_instrument=by_instrument, extend_only=True)
+    return written
+
+
+def store_analyze() -> None:
+    """Refresh the planner's statistics of the store's tables (after a compute job: a block written
+    since the last ANALYZE is estimated at one row, which can turn a read's index walk into a scan per
+    probe where autovacuum lags or is off)."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE features_row, features_series")

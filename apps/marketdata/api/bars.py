@@ -9,10 +9,11 @@ from django.conf import settings
 from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from apps.platform.negotiation import QueryFormatIsAField
 
 from ..selectors import bars as selectors
 from ..selectors.bars import BarsResult
@@ -51,15 +52,6 @@ CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "parquet": "application/vnd.a
 
 def max_rows() -> int:
     return settings.MARKETDATA_BARS_MAX_ROWS
-
-
-class QueryFormatIsAField(DefaultContentNegotiation):
-    """These views answer JSON (errors included) and build CSV/Parquet downloads themselves, so
-    `?format=` is a validated query field instead of DRF's renderer override, which would answer an
-    unknown format with a 404."""
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
 
 
 class ReadView(APIView):

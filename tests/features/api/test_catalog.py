@@ -1,10 +1,13 @@
-"""GET /api/features/catalog: the whole TA-Lib catalogue, as TA-Lib's own metadata describes it."""
+"""GET /api/features/catalog: the whole TA-Lib catalogue, as TA-Lib's own metadata describes it, then
+the beyond-TA-Lib kernels."""
 
 from __future__ import annotations
 
 import pytest
 import talib
 from talib import abstract
+
+from apps.features.kernels.extra import EXTRA_NAMES
 
 pytestmark = pytest.mark.django_db
 URL = "/api/features/catalog"
@@ -14,8 +17,14 @@ def test_every_talib_function_with_talibs_defaults(api_client):
     resp = api_client.get(URL)
     assert resp.status_code == 200, resp.content
     listed = {f["name"]: f for f in resp.json()}
-    assert set(listed) == set(talib.get_functions())
+    extras = {name: doc for name, doc in listed.items() if name not in talib.get_functions()}
+    assert set(listed) - set(extras) == set(talib.get_functions())
+    assert set(extras) == set(EXTRA_NAMES)  # then the beyond-TA-Lib kernels
+    assert extras["price_to_earnings"]["group"] == "Fundamentals"
+    assert extras["price_to_earnings"]["inputs"] == ["close", "fundamental:eps"]
     for name, doc in listed.items():
+        if name in extras:
+            continue
         info = abstract.Function(name).info
         assert doc["group"] == info["group"]
         assert doc["outputs"] == list(info["output_names"])

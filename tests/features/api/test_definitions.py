@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from apps.marketdata.services import instrument_create
+
 pytestmark = pytest.mark.django_db
 URL = "/api/features/definitions"
 
@@ -74,6 +76,51 @@ def test_every_bad_input_is_a_400_naming_the_field(api_client, body, field):
     resp = api_client.post(URL, body, format="json")
     assert resp.status_code == 400, resp.content
     assert field in resp.json(), resp.json()
+    assert api_client.get(URL).json() == []
+
+
+@pytest.fixture
+def spy(db):
+    instrument_create(symbol="SPY")
+    instrument_create(symbol="QQQ")
+
+
+def test_a_benchmark_for_the_functions_that_read_one(api_client, spy):
+    resp = api_client.post(
+        URL, {"name": "beta", "function": "rolling_beta", "benchmark": "spy"}, format="json"
+    )
+    assert resp.status_code == 201, resp.content
+    assert (resp.json()["benchmark"], resp.json()["version"]) == ("SPY", 1)
+    same = api_client.post(
+        URL, {"name": "beta", "function": "rolling_beta", "benchmark": "SPY"}, format="json"
+    )
+    assert same.status_code == 200 and same.json()["version"] == 1
+    other = api_client.post(
+        URL, {"name": "beta", "function": "rolling_beta", "benchmark": "QQQ"}, format="json"
+    )
+    assert other.status_code == 201 and other.json()["version"] == 2
+    rsi = api_client.post(URL, {"name": "rsi_14", "function": "RSI"}, format="json")
+    assert rsi.json()["benchmark"] == ""
+    history = api_client.get(f"{URL}/beta").json()["versions"]
+    assert [v["benchmark"] for v in history] == ["SPY", "QQQ"]
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        ({"function": "rolling_beta"}, "reads a benchmark"),
+        ({"function": "rolling_correlation", "benchmark": ""}, "reads a benchmark"),
+        ({"function": "rolling_beta", "benchmark": "NOPE"}, "unknown instrument"),
+        ({"function": "rolling_beta", "benchmark": "S" * 33}, "32"),
+        ({"function": "RSI", "benchmark": "SPY"}, "reads no benchmark"),
+        ({"function": "earnings_yield", "benchmark": "SPY"}, "reads no benchmark"),
+    ],
+)
+def test_a_bad_benchmark_is_a_400_naming_it(api_client, spy, body, says):
+    resp = api_client.post(URL, {"name": "f", **body}, format="json")
+    assert resp.status_code == 400, resp.content
+    assert list(resp.json()) == ["benchmark"], resp.json()
+    assert says in str(resp.json()["benchmark"])
     assert api_client.get(URL).json() == []
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import talib
+from django.db import connection
 
 from apps.features import facade
 from apps.features.api.serializers.online import online_json
@@ -122,3 +123,9 @@ def test_the_json_writer_nulls_non_finite_numbers_and_keeps_microseconds_when_th
             ["2024-01-02T00:00:00.000000Z", "2024-01-03T00:00:00.000000Z"],
         ],
     }
+
+
+def test_without_postgresql_the_endpoint_says_the_store_needs_it(api_client, monkeypatch):
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    resp = api_client.get(URL, {"set": "core", "symbols": "AAA"})
+    assert resp.status_code == 503 and "PostgreSQL" in resp.json()["detail"]

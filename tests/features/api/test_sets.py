@@ -17,16 +17,16 @@ def _define(client, **body):
 
 def test_a_set_keeps_the_versions_it_pinned(api_client):
     _define(api_client, name="rsi_14", function="RSI")
-    _define(api_client, name="beta_60", function="rolling_beta")
+    _define(api_client, name="adv_20", function="adv")
     resp = api_client.post(
-        URL, {"name": "core", "features": ["rsi_14", "beta_60@1"], "description": "x"}, format="json"
+        URL, {"name": "core", "features": ["rsi_14", "adv_20@1"], "description": "x"}, format="json"
     )
     assert resp.status_code == 201, resp.content
-    assert resp.json()["features"] == ["beta_60@1", "rsi_14@1"] and resp.json()["created_by"] == "alice"
+    assert resp.json()["features"] == ["adv_20@1", "rsi_14@1"] and resp.json()["created_by"] == "alice"
 
     assert _define(api_client, name="rsi_14", function="RSI", params={"timeperiod": 7})["version"] == 2
     detail = api_client.get(f"{URL}/core").json()
-    assert detail["features"] == ["beta_60@1", "rsi_14@1"]
+    assert detail["features"] == ["adv_20@1", "rsi_14@1"]
     assert {m["name"]: m["params"] for m in detail["members"]}["rsi_14"] == {"timeperiod": 14}
     assert [s["name"] for s in api_client.get(URL).json()] == ["core"]
 

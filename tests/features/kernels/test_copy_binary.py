@@ -10,6 +10,7 @@ from apps.features.kernels.copy_binary import (
     HEADER,
     PG_EPOCH_US,
     TRAILER,
+    entities_encode,
     rows_dtype,
     rows_encode,
     selection_decode,
@@ -61,3 +62,19 @@ def test_a_null_in_a_selection_is_refused():
     rec["values"]["len"] = -1
     with pytest.raises(ValueError, match="NULL"):
         selection_decode(HEADER + rec.tobytes() + TRAILER, 1)
+
+
+def test_an_entity_row_is_the_documented_bytes():
+    ts = np.array(["2000-01-02T00:00:00.000001", "1999-12-31T00:00:00"], dtype="datetime64[ns]")
+    payload = entities_encode(np.array([0, 70000]), np.array([5, 6]), ts.astype(np.int64))
+    assert payload.startswith(HEADER) and payload.endswith(TRAILER)
+    body = payload[len(HEADER) : -len(TRAILER)]
+    assert len(body) == 2 * (2 + 8 + 8 + 12)
+    first, second = body[:30], body[30:]
+    assert first[:2] == b"\x00\x03"  # three fields
+    assert first[2:10] == b"\x00\x00\x00\x04\x00\x00\x00\x00"  # row 0
+    assert first[10:18] == b"\x00\x00\x00\x04\x00\x00\x00\x05"  # instrument 5
+    assert first[18:22] == b"\x00\x00\x00\x08"
+    assert int.from_bytes(first[22:30], "big", signed=True) == 86_400_000_001  # µs after 2000-01-01
+    assert int.from_bytes(second[6:10], "big") == 70000
+    assert int.from_bytes(second[22:30], "big", signed=True) == -86_400_000_000  # before 2000: negative

@@ -144,10 +144,11 @@ def test_the_facade_resolves_sets_features_and_symbols_and_names_unknown_ones(sp
     got = facade.features_latest(
         ["aaa", "BBB", "AAA"], feature_set="core", features=["macd_signal", "sma_10"]
     )
-    assert got.symbols == ("AAA", "BBB") and got.features == ("rsi_14@1", "sma_10@1", "macd_signal@1")
+    assert got.symbols == ("AAA", "BBB")  # features first, then the set's members not already named
+    assert got.features == ("macd_signal@1", "sma_10@1", "rsi_14@1")
     ids = _ids(["AAA", "BBB"])
     np.testing.assert_array_equal(
-        got.values, latest_values(definitions=[rsi, sma, macd], instruments=ids).values
+        got.values, latest_values(definitions=[macd, sma, rsi], instruments=ids).values
     )
     with pytest.raises(facade.UnknownFeature, match="nope"):
         facade.features_latest(["AAA"], feature_set="nope")

@@ -10,6 +10,7 @@ from django.db import IntegrityError, connection, transaction
 
 from apps.features.models import FeatureDefinition
 from apps.features.services.definitions import definition_save
+from apps.marketdata.services import instrument_create
 
 pytestmark = pytest.mark.django_db
 
@@ -64,15 +65,41 @@ def test_output_of_a_multi_output_function():
         ({"function": "RSI", "interval": "2d"}, "interval", "1m, 5m"),
         ({"function": "RSI", "name": "RSI-14"}, "name", "lowercase"),
         ({"function": "RSI", "name": "x" * 65}, "name", "64"),
+        ({"function": "rolling_beta"}, "benchmark", "reads a benchmark"),
+        ({"function": "rolling_correlation", "benchmark": "  "}, "benchmark", "reads a benchmark"),
+        ({"function": "rolling_beta", "benchmark": "NOPE"}, "benchmark", "unknown instrument 'NOPE'"),
+        ({"function": "rolling_beta", "benchmark": 7}, "benchmark", "symbol"),
+        ({"function": "RSI", "benchmark": "SPY"}, "benchmark", "RSI reads no benchmark"),
+        ({"function": "price_to_earnings", "benchmark": "SPY"}, "benchmark", "reads no benchmark"),
     ],
 )
-def test_bad_input_names_the_field(kwargs, field, says):
+def test_bad_input_names_the_field(spy, kwargs, field, says):
     kwargs = {"name": "f", **kwargs}
     with pytest.raises(ValidationError) as err:
         definition_save(**kwargs)
     assert list(err.value.message_dict) == [field]
     assert says in " ".join(err.value.message_dict[field])
     assert not FeatureDefinition.objects.exists()
+
+
+@pytest.fixture
+def spy(db):
+    instrument_create(symbol="SPY")
+    instrument_create(symbol="QQQ")
+
+
+def test_the_benchmark_is_part_of_the_recipe(spy):
+    v1 = definition_save(name="beta", function="rolling_beta", benchmark="spy")
+    assert (v1.version, v1.benchmark, v1.params) == (1, "SPY", {"window": 60})
+    assert definition_save(name="beta", function="rolling_beta", benchmark=" SPY ").pk == v1.pk
+    v2 = definition_save(name="beta", function="rolling_beta", benchmark="QQQ")
+    assert (v2.version, v2.benchmark) == (2, "QQQ")
+    v1.refresh_from_db()
+    assert v1.benchmark == "SPY"
+    # Functions that read no benchmark store it blank, whether it was left out or given blank.
+    rsi = definition_save(name="rsi", function="RSI")
+    assert rsi.benchmark == "" and definition_save(name="rsi", function="RSI", benchmark="").pk == rsi.pk
+    assert definition_save(name="rsi", function="RSI", benchmark=None).pk == rsi.pk
 
 
 def test_the_database_refuses_a_duplicate_version():

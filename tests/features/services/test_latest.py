@@ -1,6 +1,7 @@
-"""The latest-value table, as store_write keeps it: each series' value at the newest bar of its block
-(TA-Lib's last value on the stored bars, or hand-written values), untouched by a backfill of an old
-window, moved with its series, rolled back with the write's transaction."""
+"""The latest-value table, as store_write and store_extend keep it: each series' value at the end of
+the range it covers in its block (TA-Lib's last value on the stored bars, or hand-written values),
+the last value stored_values reads for it; untouched by a backfill of an old window, moved with its
+series, advanced by an incremental bar, rolled back with the write's transaction."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ import talib
 from django.db import transaction
 
 from apps.features.models import FeatureLatest, FeatureSeries
+from apps.features.selectors.values import stored_values
 from apps.features.services.compute import compute_chunk
 from apps.features.services.definitions import definition_save
 from apps.features.services.latest import latest_update
-from apps.features.services.store import InstrumentValues, block_for, store_write
+from apps.features.services.store import InstrumentValues, block_for, store_extend, store_write
 from apps.marketdata import facade as marketdata
 from apps.marketdata.services import instrument_create
 
@@ -83,7 +85,7 @@ def test_hand_written_values_the_newest_bar_wins_and_a_new_bar_moves_it(db):
     assert np.isnan(FeatureLatest.objects.get(definition=b, instrument_id=inst).value)
 
 
-def test_a_series_moved_to_another_block_takes_the_newest_row_of_its_new_block(db):
+def test_a_series_moved_to_another_block_takes_the_end_of_its_range_there(db):
     a = definition_save(name="f_a", function="SMA", params={"timeperiod": 5})
     b = definition_save(name="f_b", function="SMA", params={"timeperiod": 6})
     inst = instrument_create(symbol="MOV").pk
@@ -109,22 +111,46 @@ def test_a_write_rolled_back_leaves_the_latest_values_as_they_were(db):
     assert (row.ts, row.value) == (pd.Timestamp("2024-03-01", tz="UTC"), 1.0)
 
 
-def test_a_series_moving_back_into_a_block_with_newer_rows_takes_the_blocks_newest_row(db):
+def test_a_series_moving_back_into_a_block_takes_its_own_range_not_rows_kept_for_others(db):
     a = definition_save(name="f_a", function="SMA", params={"timeperiod": 5})
     b = definition_save(name="f_b", function="SMA", params={"timeperiod": 6})
     inst = instrument_create(symbol="BCK").pk
     both = np.array([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0], [6.0, 7.0]])  # bars 0-3: a = 0,2,4,6; b = 1,3,5,7
     store_write([a, b], {inst: InstrumentValues(ts=_days(0, 1, 2, 3), values=both)})
     store_write([a], {inst: InstrumentValues(ts=_days(0, 1), values=np.array([[100.0], [101.0]]))})  # a moves
-    # [a, b] again over bars 0-1 only: a moves back; the block still holds bars 2-3 (b never left).
+    # [a, b] again over bars 0-1: a moves back and covers bars 0-1 there; bars 2-3 of the block were
+    # kept for b, they are not a's (stored_values does not read them for a either).
     store_write(
         [a, b], {inst: InstrumentValues(ts=_days(0, 1), values=np.array([[-1.0, -2.0], [-3.0, -4.0]]))}
     )
     row_a = FeatureLatest.objects.get(definition=a, instrument_id=inst)
     row_b = FeatureLatest.objects.get(definition=b, instrument_id=inst)
-    assert (row_a.ts, row_a.value) == (pd.Timestamp("2024-03-04", tz="UTC"), 6.0)  # bar 3 of the block
-    assert (row_b.ts, row_b.value) == (pd.Timestamp("2024-03-04", tz="UTC"), 7.0)
+    assert (row_a.ts, row_a.value) == (pd.Timestamp("2024-03-02", tz="UTC"), -3.0)
+    assert (row_b.ts, row_b.value) == (pd.Timestamp("2024-03-04", tz="UTC"), 7.0)  # b's range still ends at 3
     assert row_a.columns_id == row_b.columns_id == block_for([a, b]).pk
+    for d, row in ((a, row_a), (b, row_b)):
+        last = stored_values(definitions=[d], instruments={"BCK": inst}).dropna().iloc[-1]
+        assert (last["ts"], last[d.label]) == (row.ts, row.value)
+
+
+def test_an_incremental_bar_moves_the_series_living_in_the_block_and_no_other(db):
+    a = definition_save(name="f_a", function="SMA", params={"timeperiod": 5})
+    b = definition_save(name="f_b", function="SMA", params={"timeperiod": 6})
+    inst = instrument_create(symbol="INC").pk
+    store_write([a, b], {inst: InstrumentValues(ts=_days(0, 1), values=np.array([[1.0, 2.0], [3.0, 4.0]]))})
+    store_write([a], {inst: InstrumentValues(ts=_days(0, 1), values=np.array([[10.0], [30.0]]))})  # a moves
+    store_extend(block_for([a, b]), {inst: InstrumentValues(ts=_days(2), values=np.array([[5.0, 6.0]]))})
+    row_a = FeatureLatest.objects.get(definition=a, instrument_id=inst)
+    row_b = FeatureLatest.objects.get(definition=b, instrument_id=inst)
+    assert (row_b.ts, row_b.value) == (pd.Timestamp("2024-03-03", tz="UTC"), 6.0)  # the new bar
+    assert (row_a.ts, row_a.value, row_a.columns_id) == (
+        pd.Timestamp("2024-03-02", tz="UTC"),
+        30.0,
+        block_for([a]).pk,
+    )
+    for d, row in ((a, row_a), (b, row_b)):
+        last = stored_values(definitions=[d], instruments={"INC": inst}).dropna().iloc[-1]
+        assert (last["ts"], last[d.label]) == (row.ts, row.value)
 
 
 def test_unchanged_rows_are_not_rewritten_and_instruments_without_rows_get_none(db):

@@ -103,3 +103,15 @@ def test_reads_respect_the_row_cap(sp500_market, defs):
     assert len(stored_values(definitions=[defs["sma"]], instruments=_ids(["AAA"]), max_rows=300)) == 300
     with pytest.raises(TooManyRows):
         stored_values(definitions=[defs["sma"]], instruments=_ids(["AAA"]), max_rows=299)
+
+
+def test_a_series_is_read_only_inside_the_range_it_covers_in_its_block(sp500_market, defs):
+    """rsi leaves the (rsi, sma) block and comes back for a shorter window: the block's older rows
+    (kept alive by sma) hold rsi values from before the move, which are not read."""
+    ts = sp500_market["AAA"].index
+    compute_chunk(definitions=[defs["rsi"], defs["sma"]], symbols=["AAA"])
+    compute_chunk(definitions=[defs["rsi"]], symbols=["AAA"])
+    compute_chunk(definitions=[defs["rsi"], defs["sma"]], symbols=["AAA"], start=ts[200])
+    got = stored_values(definitions=[defs["rsi"], defs["sma"]], instruments=_ids(["AAA"]))
+    assert len(got) == 300 and got["sma_10@1"].notna().sum() == 300 - 9
+    assert got["rsi_14@1"].iloc[:200].isna().all() and got["rsi_14@1"].iloc[200:].notna().all()

@@ -159,3 +159,22 @@ def test_bad_arguments_are_value_errors(daily):
             facade.price_panel(["AAPL"], **kwargs)
     with pytest.raises(ValueError):
         facade.return_panel(["AAPL"], kind="arithmetic")
+
+
+@pytest.mark.parametrize(
+    ("interval", "ts", "closes"),
+    [
+        ("1d", ["2024-01-02", "2024-01-05T00:00:00Z"], ["2024-01-03", "2024-01-06"]),
+        ("1h", ["2024-01-02T14:00"], ["2024-01-02T15:00"]),
+        ("1w", ["2024-01-01"], ["2024-01-08"]),
+        ("1mo", ["2024-01-01", "2024-02-01", "2024-12-01"], ["2024-02-01", "2024-03-01", "2025-01-01"]),
+    ],
+)
+def test_bar_close_instants_are_the_bucket_ends(interval, ts, closes):
+    got = facade.bar_close_instants(ts, interval)
+    assert got.equals(pd.DatetimeIndex(closes, tz="UTC", name="close_at")), got
+
+
+def test_bar_close_instants_refuse_an_unknown_interval():
+    with pytest.raises(ValueError, match="7m"):
+        facade.bar_close_instants(["2024-01-01"], "7m")

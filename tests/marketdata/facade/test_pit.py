@@ -139,3 +139,34 @@ def test_unknown_series_is_a_value_error(gdp):
     with pytest.raises(facade.UnknownSeriesError) as err:
         facade.series_as_of("NOPE", "2024-01-01")
     assert isinstance(err.value, ValueError)
+
+
+def test_fundamentals_history_is_every_row_reported_by_until(eps):
+    rows = facade.fundamentals_history(["AAPL", "MSFT"], ["eps"], until="2024-08-01")
+    assert list(rows.columns) == ["symbol", "field", "period", "period_end", "reported_at", "value"]
+    # Every report and restatement published by Aug 1 (the Q2 restatement of Sep 1 is not), in order.
+    assert rows[["symbol", "period", "value"]].values.tolist() == [
+        ["AAPL", "Q1", 1.50],
+        ["AAPL", "Q2", 1.60],
+        ["AAPL", "Q1", 1.40],
+        ["MSFT", "Q1", 2.90],
+    ]
+    assert (rows["reported_at"] <= pd.Timestamp("2024-08-01", tz="UTC")).all()
+    everything = facade.fundamentals_history(["aapl"], ["eps", "revenue"])
+    assert sorted(everything["field"]) == ["eps"] * 4 + ["revenue"]
+    with pytest.raises(facade.UnknownSymbolError):
+        facade.fundamentals_history(["NOPE"], ["eps"])
+
+
+def test_the_as_of_rule_over_the_history_equals_fundamentals_as_of(eps):
+    """The history holds what fundamentals_as_of chooses from: the max (period_end, reported_at) of
+    the rows reported by any instant is its answer."""
+    history = facade.fundamentals_history(["AAPL", "MSFT"], ["eps"])
+    for as_of in pd.date_range("2024-04-01", "2024-10-01", freq="6D", tz="UTC"):
+        wide = facade.fundamentals_as_of(["AAPL", "MSFT"], ["eps"], as_of)
+        for sym in ("AAPL", "MSFT"):
+            known = history[(history.symbol == sym) & (history.reported_at <= as_of)]
+            expected = (
+                known.sort_values(["period_end", "reported_at"])["value"].iloc[-1] if len(known) else np.nan
+            )
+            np.testing.assert_equal(wide.loc[sym, "eps"], expected)

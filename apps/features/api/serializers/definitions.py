@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from apps.platform.fields import SymbolField
+
 from ...models import FeatureDefinition
 
 
@@ -22,6 +24,13 @@ class DefinitionWriteSerializer(serializers.Serializer):
         required=False, default="1d", help_text="A bar interval: 1m ... 1d, 1w, 1mo."
     )
     adjusted = serializers.BooleanField(required=False, default=True)
+    benchmark = SymbolField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The benchmark's symbol: required by rolling_beta and rolling_correlation, refused "
+        "for every other function.",
+    )
 
 
 class DefinitionSerializer(serializers.ModelSerializer):
@@ -37,6 +46,7 @@ class DefinitionSerializer(serializers.ModelSerializer):
             "output",
             "interval",
             "adjusted",
+            "benchmark",
             "created_by",
             "created_at",
         ]

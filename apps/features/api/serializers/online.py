@@ -33,7 +33,7 @@ class OnlineQuerySerializer(serializers.Serializer):
     features = serializers.CharField(
         required=False,
         help_text='Comma-separated features, "rsi_14" (its latest version) or "rsi_14@2"; with `set`, '
-        "added after its members.",
+        "its members follow.",
     )
     symbols = serializers.CharField(
         help_text="Comma-separated symbols (case-insensitive), at most FEATURES_MAX_SYMBOLS (1000)."

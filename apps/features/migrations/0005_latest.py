@@ -13,20 +13,16 @@ ALTER TABLE features_latest SET (fillfactor = 50),
     ADD COLUMN value_text text GENERATED ALWAYS AS (value::text) STORED
 """
 
-# Values already in the store: each series' value at the newest row of the block it lives in (fresh
-# statistics first, so that newest row is found through the primary key).
+# Values already in the store: each series' value at the end of the range it covers in its block
+# (fresh statistics first, so the rows are found through the primary key).
 BACKFILL = [
     "ANALYZE features_row",
     "ANALYZE features_series",
     """
 INSERT INTO features_latest (instrument_id, definition_id, columns_id, ts, value)
-SELECT s.instrument_id, s.definition_id, s.columns_id, n.ts, n.values[s.position]
+SELECT s.instrument_id, s.definition_id, s.columns_id, r.ts, r.values[s.position]
 FROM features_series s
-CROSS JOIN LATERAL (
-    SELECT r.ts, r.values FROM features_row r
-    WHERE r.columns_id = s.columns_id AND r.instrument_id = s.instrument_id
-    ORDER BY r.ts DESC LIMIT 1
-) n
+JOIN features_row r ON r.columns_id = s.columns_id AND r.instrument_id = s.instrument_id AND r.ts = s.last_ts
 """,
 ]
 
@@ -42,7 +38,7 @@ def _postgresql(*statements):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("features", "0002_store"),
+        ("features", "0004_definition_benchmark"),
     ]
 
     operations = [

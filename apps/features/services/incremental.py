@@ -1,0 +1,156 @@
+"""Incremental updates: new bars of some instruments update their stored features for the new bars
+only, and `features.values.{symbol}` tells subscribers.
+
+Per block of stored definitions (models/store.py) and the instruments whose series live in it, each
+definition is computed on a panel of every instrument's newest bars (kernels/tails.py): as many as
+`lookback_bars` says its value needs to equal the batch value over the whole history (to 1e-9
+relative; kernels/incremental.py), or the whole history where no window can promise that
+(accumulations, state machines, Hilbert-transform functions, index outputs); definitions with
+inputs other than bars (fundamental ratios, a benchmark's beta) by the store's own per-symbol
+computation over the whole history. The new rows go to the same block (`store_extend`); nothing else moves.
+
+A bar re-published for a time already stored (a correction) is not recomputed here: it is at or
+before the series' end. Recompute the instrument with POST /api/features/compute.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+from django.db import transaction
+
+from apps.marketdata import facade as marketdata
+
+from ..kernels.catalog import FunctionSpec
+from ..kernels.functions import feature_function, feature_params_resolve
+from ..kernels.incremental import Unclassified, lookback_bars
+from ..kernels.tails import columns_compute
+from ..kernels.talib_batch import INDEX_FUNCTIONS
+from ..models import FeatureDefinition
+from ..selectors.panels import BAR_FIELDS, symbol_feature_arrays
+from ..selectors.series import blocks_with_definitions, series_ends
+from ..selectors.values import known_at
+from .store import InstrumentValues, store_extend
+
+log = logging.getLogger(__name__)
+
+
+def _window(spec: FunctionSpec, params: dict) -> int | None:
+    """Bars the value at the newest bar needs; None: the whole history."""
+    if spec.name in INDEX_FUNCTIONS or any(f not in BAR_FIELDS for f in spec.inputs):
+        return None
+    try:
+        return lookback_bars(spec, params)
+    except Unclassified:
+        return None
+
+
+def _history(symbols: Sequence[str], interval: str, adjusted: bool) -> dict[str, pd.DataFrame]:
+    bars = marketdata.bars(list(symbols), interval=interval, adjusted=adjusted)
+    return {
+        str(s): rows.sort_values("ts").reset_index(drop=True)
+        for s, rows in bars.groupby("symbol", observed=True)
+    }
+
+
+def _block_values(
+    definitions: Sequence[FeatureDefinition],
+    symbols: list[str],
+    history: list[pd.DataFrame],
+    new_rows: np.ndarray,
+) -> np.ndarray:
+    """(K, N, width): each definition's values at the last K = max(new_rows) bars of every instrument.
+    Definitions on bar fields: one batched call each over the instruments' newest bars. The others
+    (fundamental ratios, a benchmark's beta): the store's own per-symbol computation over the whole
+    history (selectors/panels.py), which aligns their inputs, cut to the last K bars."""
+    k = int(new_rows.max())
+    out = np.full((k, len(history), len(definitions)), np.nan)
+    fields = {f: [h[f].to_numpy(dtype=float) for h in history] for f in BAR_FIELDS}
+    others = []
+    for col, d in enumerate(definitions):
+        spec = feature_function(d.function)
+        if any(f not in BAR_FIELDS for f in spec.inputs):
+            others.append(col)
+            continue
+        params = feature_params_resolve(spec, d.params)
+        window = _window(spec, params)
+        rows = None if window is None else window + k - 1
+        out[:, :, col] = np.column_stack(columns_compute(spec, params, d.output, fields, rows=rows, keep=k))
+    if others:
+        labels = {definitions[c].label: c for c in others}
+        computed = symbol_feature_arrays(definitions=[definitions[c] for c in others], symbols=symbols)
+        position = {s: j for j, s in enumerate(symbols)}
+        for symbol, _interval, _adjusted, _index, arrays in computed:
+            for label, col in labels.items():
+                out[:, position[symbol], col] = arrays[label][-k:]
+    return out
+
+
+def _publish(updates: dict[str, dict]) -> None:
+    from apps.platform import bus
+
+    for symbol, payload in updates.items():
+        bus.publish(f"features.values.{marketdata.symbol_segment(symbol)}", payload)
+
+
+def update_on_bars(items: Iterable[str]) -> dict:
+    """Items "SYMBOL|interval" (a coalesced burst of bar events): update every stored series of those
+    instruments at that interval for the bars after its end. Returns counts."""
+    by_interval: dict[str, set[str]] = {}
+    for item in items:
+        symbol, _, interval = str(item).partition("|")
+        by_interval.setdefault(interval or "1d", set()).add(symbol.upper())
+    rows_written, updates = 0, {}
+    for interval, symbols in by_interval.items():
+        infos = marketdata.instruments_by_symbols(sorted(symbols))
+        symbol_of = {i.id: s for s, i in infos.items()}
+        ends = series_ends(list(symbol_of), interval)
+        histories: dict[bool, dict[str, pd.DataFrame]] = {}
+        for block, definitions in blocks_with_definitions(list(ends)):
+            if block.adjusted not in histories:
+                histories[block.adjusted] = _history(sorted(infos), interval, block.adjusted)
+            history = histories[block.adjusted]
+            members = [
+                (i, symbol_of[i], last) for i, last in ends[block.pk].items() if symbol_of[i] in history
+            ]
+            new = np.array([int((history[s]["ts"] > last).sum()) for _, s, last in members], dtype=np.int64)
+            members = [m for m, n in zip(members, new, strict=True) if n > 0]
+            new = new[new > 0]
+            if not members:
+                continue
+            symbols_here = [s for _, s, _ in members]
+            values = _block_values(definitions, symbols_here, [history[s] for s in symbols_here], new)
+            by_instrument = {}
+            for j, ((inst, symbol, _), n) in enumerate(zip(members, new, strict=True)):
+                ts = history[symbol]["ts"].iloc[-n:]
+                matrix = values[-n:, j, :]
+                by_instrument[inst] = InstrumentValues(
+                    ts=ts.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[ns]"),
+                    values=matrix,
+                )
+                event = updates.setdefault(
+                    symbol,
+                    {
+                        "symbol": symbol,
+                        "interval": interval,
+                        "ts": ts.iloc[-1].isoformat().replace("+00:00", "Z"),
+                        "known_at": known_at([ts.iloc[-1]], interval)
+                        .iloc[0]
+                        .isoformat()
+                        .replace("+00:00", "Z"),
+                        "bars": int(n),
+                        "values": {},
+                    },
+                )
+                event["values"].update(
+                    {
+                        d.label: (None if not np.isfinite(v) else float(v))
+                        for d, v in zip(definitions, matrix[-1], strict=True)
+                    }
+                )
+            rows_written += store_extend(block, by_instrument)
+    transaction.on_commit(lambda: _publish(updates))
+    return {"instruments": len(updates), "rows": rows_written}

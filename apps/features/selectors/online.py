@@ -1,8 +1,8 @@
 """Online retrieval: the latest stored value of many features for many instruments, in one query.
 
-Read from the latest-value table (models/latest.py), which `store_write` keeps in its own
-transaction: each series' value at the newest bar of the block it lives in, the last row a read of
-`stored_values` gives for that series. The matching rows come back aggregated into one bytea of
+Read from the latest-value table (models/latest.py), which the store's writes keep in their own
+transaction: each series' value at the end of the range it covers in its block, the last value a
+read of `stored_values` gives for that series. The matching rows come back aggregated into one bytea of
 28-byte records (the table's generated `packed` column) that numpy decodes with one `frombuffer`;
 fetched row by row, 5,000 rows cost 10-25 ms in Python objects (timestamps most).
 

@@ -4,10 +4,10 @@ online retrieval (selectors/online.py).
 
 Kept in step by `store_write` and `store_extend` inside their transaction (services/latest.py), so a
 reader sees the latest values of exactly the rows it could read from `features_row`: never a value
-from a write that has not committed, never one a newer bar has replaced. PostgreSQL rather than Redis: measured for
-100 symbols x 50 features, this table read in one query answers as fast as a Redis read of the same
-values (figures in selectors/online.py), without a second store to keep consistent or to fall back
-from.
+from a write that has not committed, never one a newer bar has replaced. PostgreSQL rather than
+Redis: measured for 100 symbols x 50 features, this table read in one query answers as fast as a
+Redis read of the same values (figures in selectors/online.py), without a second store to keep
+consistent or to fall back from.
 
 The primary key leads with the instrument: a read asks for a few hundred instruments and all their
 asked definitions. On PostgreSQL (migration 0003, outside the model):

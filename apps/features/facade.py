@@ -2,9 +2,10 @@
 
 `feature_panel` gives feature values per symbol, computed from the stored bars on request (the
 feature store will serve the same answer from storage). `features_as_of` reads the store point in
-time: for entity rows (symbol, ts), each feature's value as it was known at ts. Features are named
-as in a feature set: "rsi_14" (its latest version) or "rsi_14@2" (that version); a feature set names
-pinned versions.
+time: for entity rows (symbol, ts), each feature's value as it was known at ts. `features_latest`
+gives the latest stored value of each feature for many symbols in one read (online retrieval,
+from the store's latest-value table). Features are named as in a feature set: "rsi_14" (its
+latest version) or "rsi_14@2" (that version); a feature set names pinned versions.
 """
 
 from __future__ import annotations
@@ -16,15 +17,33 @@ from django.core.exceptions import ValidationError
 
 from .selectors.definitions import definition_get, definition_latest
 from .selectors.historical import point_in_time
+from .selectors.lookups import normalize_symbol, online_names_resolve
+from .selectors.online import LatestValues, latest_values
 from .selectors.panels import FeatureNotComputable, feature_values
 from .selectors.requests import definitions_requested
 from .selectors.sets import set_get
 
-__all__ = ["FeatureNotComputable", "UnknownFeature", "feature_panel", "features_as_of"]
+__all__ = [
+    "FeatureNotComputable",
+    "LatestValues",
+    "UnknownFeature",
+    "UnknownSymbol",
+    "feature_panel",
+    "features_as_of",
+    "features_latest",
+]
 
 
 class UnknownFeature(LookupError):
     """A feature name, version or feature set that does not exist."""
+
+
+class UnknownSymbol(LookupError):
+    """Symbols no instrument has (`.symbols` lists them)."""
+
+    def __init__(self, symbols: Sequence[str]):
+        self.symbols = list(symbols)
+        super().__init__(f"unknown symbols: {', '.join(self.symbols)}")
 
 
 def _definition(item: str):
@@ -83,3 +102,23 @@ def features_as_of(
     if not definitions:
         raise UnknownFeature(f"the feature set {feature_set!r} has no members")
     return point_in_time(definitions, entities, ttl, with_known_at=with_known_at)
+
+
+def features_latest(
+    symbols: Sequence[str], feature_set: str | None = None, features: Sequence[str] = ()
+) -> LatestValues:
+    """The latest stored value of each feature (`features`, as "name" or "name@version", then the
+    members of `feature_set`) for each symbol: `.values` (symbols x features, NaN where nothing is
+    stored), `.known_at` (when each value became known: its bar's close), `.frame()`. One query; names
+    are resolved through a process cache (selectors/lookups.py). Raises UnknownFeature (a set or
+    feature) and UnknownSymbol."""
+    definitions, instruments, errors = online_names_resolve(
+        symbols=symbols, feature_set=feature_set, features=features
+    )
+    if "set" in errors or "features" in errors:
+        raise UnknownFeature("; ".join(errors[k] for k in ("features", "set") if k in errors))
+    if "symbols" in errors:
+        raise UnknownSymbol(
+            [s for s in dict.fromkeys(map(normalize_symbol, symbols)) if s not in instruments]
+        )
+    return latest_values(definitions=definitions, instruments=instruments)

@@ -7,6 +7,7 @@ from .api.catalog import CatalogView
 from .api.compute import ComputeView
 from .api.definitions import DefinitionDetail, DefinitionListCreate
 from .api.historical import HistoricalView
+from .api.online import OnlineView
 from .api.sets import SetDetail, SetListCreate
 from .api.values import ValuesView
 
@@ -20,4 +21,5 @@ urlpatterns = [
     path("compute", ComputeView.as_view(), name="compute"),
     path("values", ValuesView.as_view(), name="values"),
     path("historical", HistoricalView.as_view(), name="historical"),
+    path("online", OnlineView.as_view(), name="online"),
 ]

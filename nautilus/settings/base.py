@@ -211,6 +211,8 @@ FEATURES_TTL_BARS = env.int("FEATURES_TTL_BARS", default=5)
 # Entity rows of one point-in-time request (a Parquet upload; a JSON body is capped lower, see
 # apps/features/api/serializers/historical.py).
 FEATURES_MAX_ENTITY_ROWS = env.int("FEATURES_MAX_ENTITY_ROWS", default=1_000_000)
+# GET /api/features/online: symbols per request (a longer list is a 400 naming `symbols`).
+FEATURES_MAX_SYMBOLS = env.int("FEATURES_MAX_SYMBOLS", default=1000)
 
 # --- Value ranges the API accepts (apps/platform/fields.py, pagination.py, parsers.py) ------------
 # Every timestamp or date taken in (query, body, upload) must lie in [MIN, MAX] UTC; keep both inside

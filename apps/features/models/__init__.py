@@ -2,6 +2,7 @@
 
 from .computations import FeatureComputation
 from .definitions import FeatureDefinition
+from .latest import FeatureLatest
 from .sets import FeatureSet
 from .store import BLOCK_WIDTH, FeatureColumns, FeatureRow, FeatureSeries
 
@@ -10,6 +11,7 @@ __all__ = [
     "FeatureColumns",
     "FeatureComputation",
     "FeatureDefinition",
+    "FeatureLatest",
     "FeatureRow",
     "FeatureSeries",
     "FeatureSet",

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from ..kernels.copy_binary import rows_encode
 from ..models import BLOCK_WIDTH, FeatureColumns, FeatureDefinition
+from .latest import latest_update
 
 # pg_advisory_xact_lock(int, int): the first key names the lock space so other engines' locks on
 # small integers never collide with ours.
@@ -163,6 +164,7 @@ def store_write(
         written = _replace_rows(cursor, block, by_instrument)
         _point_series(cursor, block, by_instrument)
         _orphans_delete(cursor, moved_from)
+        latest_update(block=block, by_instrument=by_instrument)
     return written
 
 
@@ -182,6 +184,7 @@ def store_extend(block: FeatureColumns, by_instrument: Mapping[int, InstrumentVa
             "WHERE s.columns_id = %s AND s.instrument_id = w.id",
             [timezone.now(), ids, last, block.pk],
         )
+        latest_update(block=block, by_instrument=by_instrument, extend_only=True)
     return written
 
 

@@ -13,7 +13,7 @@ from apps.features.models import FeatureColumns, FeatureDefinition, FeatureRow
 from apps.marketdata.models import Instrument
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the online part serves the data from a uvicorn process
 def test_features_bench_reports_every_figure_and_cleans_up(fresh_bus):
     out = StringIO()
     call_command("bench", "features", "--quick", "--json", "--no-progress", stdout=out)
@@ -27,6 +27,8 @@ def test_features_bench_reports_every_figure_and_cleans_up(fresh_bus):
         "store_write_values_per_s",
         "incremental_update_ms",
         "historical_join_rows_per_s",
+        "online_facade_p99_ms",
+        "online_api_test_client_p99_ms",
     }
     assert all(f["value"] > 0 for f in figures.values())
     assert figures["catalogue_seconds"]["baseline"] > 0

@@ -45,7 +45,9 @@ class FeatureColumns(models.Model):
 
 class FeatureRow(models.Model):
     pk = models.CompositePrimaryKey("columns_id", "instrument_id", "ts")
-    columns = models.ForeignKey(FeatureColumns, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the primary key (columns_id, instrument_id, ts) starts with it, and a second
+    # index costs every write and misleads the planner while a new block has no statistics.
+    columns = models.ForeignKey(FeatureColumns, on_delete=models.CASCADE, related_name="+", db_index=False)
     instrument_id = models.IntegerField()
     ts = models.DateTimeField(help_text="Start of the bar, UTC.")
     values = ArrayField(models.FloatField())

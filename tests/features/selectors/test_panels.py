@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import talib
-from arch.data import sp500
 
 from apps.features import facade
 from apps.features.kernels.relative import rolling_beta, rolling_correlation
@@ -19,36 +18,16 @@ from apps.features.services.definitions import definition_save
 from apps.features.services.sets import set_create
 from apps.marketdata import facade as marketdata
 from apps.marketdata.models import Fundamental
-from apps.marketdata.services import instrument_create
-from apps.marketdata.services.storage import bars_upsert
+from tests.features.conftest import SP500_ROWS
 
 pytestmark = pytest.mark.django_db
-ROWS = 300
+ROWS = SP500_ROWS
 
 
 @pytest.fixture
-def market(db):
+def market(sp500_market):
     """AAA: the S&P 500's last 300 days; BBB: the same scaled, with every 7th bar missing."""
-    data = sp500.load().iloc[-ROWS:]
-    ts = pd.date_range("2024-01-01", periods=ROWS, freq="D", tz="UTC")
-    frames = {}
-    for symbol, scale, keep in (("AAA", 1.0, np.ones(ROWS, bool)), ("BBB", 0.5, np.arange(ROWS) % 7 != 3)):
-        inst = instrument_create(symbol=symbol)
-        f = pd.DataFrame(
-            {
-                "instrument_id": inst.pk,
-                "ts": ts,
-                "open": data["Open"].to_numpy() * scale,
-                "high": data["High"].to_numpy() * scale,
-                "low": data["Low"].to_numpy() * scale,
-                "close": data["Close"].to_numpy() * scale,
-                "volume": data["Volume"].to_numpy(dtype=float),
-            }
-        )[keep]
-        f["adj_close"] = f["close"]
-        bars_upsert(f, interval="1d")
-        frames[symbol] = f.set_index("ts")
-    return frames
+    return sp500_market
 
 
 def test_values_equal_talib_on_each_symbols_own_bars(market):

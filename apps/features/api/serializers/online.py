@@ -63,15 +63,21 @@ class OnlineQuerySerializer(serializers.Serializer):
 class OnlineValuesSerializer(serializers.Serializer):
     """The answer's shape (for the schema; online_json writes it)."""
 
-    features = serializers.ListField(child=serializers.CharField(), help_text='Columns: "name@version".')
-    symbols = serializers.ListField(child=serializers.CharField(), help_text="Rows, in the order asked.")
+    features = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text='Columns: "name@version".'
+    )
+    symbols = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="Rows, in the order asked."
+    )
     values = serializers.ListField(
         child=serializers.ListField(child=serializers.FloatField(allow_null=True)),
+        read_only=True,
         help_text="values[i][j]: feature j of symbol i at its newest stored bar; null when nothing is "
         "stored, or the value is not a finite number (warm-up).",
     )
     known_at = serializers.ListField(
         child=serializers.ListField(child=serializers.DateTimeField(allow_null=True)),
+        read_only=True,
         help_text="known_at[i][j]: when values[i][j] became known (its bar's close), UTC; null with "
         "no value stored.",
     )

@@ -15,7 +15,6 @@ before the series' end. Recompute the instrument with POST /api/features/compute
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -35,8 +34,6 @@ from ..selectors.series import blocks_with_definitions, series_ends
 from ..selectors.values import intervals_before, known_at
 from .store import InstrumentValues, store_extend
 
-log = logging.getLogger(__name__)
-
 
 def _window(spec: FunctionSpec, params: dict) -> int | None:
     """Bars the value at the newest bar needs; None: the whole history."""
@@ -50,8 +47,6 @@ def _window(spec: FunctionSpec, params: dict) -> int | None:
 
 def _definition_window(d: FeatureDefinition) -> int | None:
     spec = feature_function(d.function)
-    if any(f not in BAR_FIELDS for f in spec.inputs):
-        return None
     return _window(spec, feature_params_resolve(spec, d.params))
 
 

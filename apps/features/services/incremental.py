@@ -122,6 +122,24 @@ def _publish(updates: dict[str, dict]) -> None:
         bus.publish(f"features.values.{marketdata.symbol_segment(symbol)}", payload)
 
 
+def _history_for(blocks, ends, symbol_of, interval: str, adjusted: bool) -> dict[str, pd.DataFrame]:
+    """The bars every block at `adjusted` needs: back as far as its longest window (the whole history
+    if any definition needs it) from each symbol's oldest series end."""
+    same = [(b, ds) for b, ds in blocks if b.adjusted == adjusted]
+    windows = [_definition_window(d) for _b, ds in same for d in ds]
+    window = None if any(w is None for w in windows) else max(windows)
+    oldest: dict[str, pd.Timestamp] = {}
+    for b, _ds in same:
+        for inst, last in ends[b.pk].items():
+            sym = symbol_of[inst]
+            oldest[sym] = min(last, oldest.get(sym, last))
+    return _history(sorted(symbol_of.values()), interval, adjusted, window=window, ends=oldest)
+
+
+def _iso(ts: pd.Timestamp) -> str:
+    return ts.isoformat().replace("+00:00", "Z")
+
+
 def update_on_bars(items: Iterable[str]) -> dict:
     """Items "SYMBOL|interval" (a coalesced burst of bar events): update every stored series of those
     instruments at that interval for the bars after its end. Returns counts."""
@@ -131,25 +149,13 @@ def update_on_bars(items: Iterable[str]) -> dict:
         by_interval.setdefault(interval or "1d", set()).add(symbol.upper())
     rows_written, updates = 0, {}
     for interval, symbols in by_interval.items():
-        infos = marketdata.instruments_by_symbols(sorted(symbols))
-        symbol_of = {i.id: s for s, i in infos.items()}
+        symbol_of = {i.id: s for s, i in marketdata.instruments_by_symbols(sorted(symbols)).items()}
         ends = series_ends(list(symbol_of), interval)
-        histories: dict[bool, dict[str, pd.DataFrame]] = {}
         blocks = blocks_with_definitions(list(ends))
+        histories: dict[bool, dict[str, pd.DataFrame]] = {}
         for block, definitions in blocks:
             if block.adjusted not in histories:
-                same = [d for b, ds in blocks if b.adjusted == block.adjusted for d in ds]
-                windows = [_definition_window(d) for d in same]
-                window = None if any(w is None for w in windows) else max(windows)
-                oldest = {}
-                for b, _ds in blocks:
-                    if b.adjusted == block.adjusted:
-                        for inst, last in ends[b.pk].items():
-                            sym = symbol_of[inst]
-                            oldest[sym] = min(last, oldest.get(sym, last))
-                histories[block.adjusted] = _history(
-                    sorted(infos), interval, block.adjusted, window=window, ends=oldest
-                )
+                histories[block.adjusted] = _history_for(blocks, ends, symbol_of, interval, block.adjusted)
             history = histories[block.adjusted]
             members = [
                 (i, symbol_of[i], last) for i, last in ends[block.pk].items() if symbol_of[i] in history
@@ -174,18 +180,15 @@ def update_on_bars(items: Iterable[str]) -> dict:
                     {
                         "symbol": symbol,
                         "interval": interval,
-                        "ts": ts.iloc[-1].isoformat().replace("+00:00", "Z"),
-                        "known_at": known_at([ts.iloc[-1]], interval)
-                        .iloc[0]
-                        .isoformat()
-                        .replace("+00:00", "Z"),
+                        "ts": _iso(ts.iloc[-1]),
+                        "known_at": _iso(known_at([ts.iloc[-1]], interval).iloc[0]),
                         "bars": int(n),
                         "values": {},
                     },
                 )
                 event["values"].update(
                     {
-                        d.label: (None if not np.isfinite(v) else float(v))
+                        d.label: (float(v) if np.isfinite(v) else None)
                         for d, v in zip(definitions, matrix[-1], strict=True)
                     }
                 )

@@ -18,7 +18,8 @@ from django.core.exceptions import ValidationError
 from .selectors.definitions import definition_get, definition_latest
 from .selectors.historical import point_in_time
 from .selectors.lookups import normalize_symbol, online_names_resolve
-from .selectors.online import LatestValues, latest_values
+from .selectors.online import LatestValues
+from .selectors.online_cache import latest_values_cached
 from .selectors.panels import FeatureNotComputable, feature_values
 from .selectors.requests import definitions_requested
 from .selectors.sets import set_get
@@ -109,7 +110,8 @@ def features_latest(
 ) -> LatestValues:
     """The latest stored value of each feature (`features`, as "name" or "name@version", then the
     members of `feature_set`) for each symbol: `.values` (symbols x features, NaN where nothing is
-    stored), `.known_at` (when each value became known: its bar's close), `.frame()`. One query; names
+    stored), `.known_at` (when each value became known: its bar's close), `.frame()`. At most one query,
+    none when the process cache is current (selectors/online_cache.py); names
     are resolved through a process cache (selectors/lookups.py). Raises UnknownFeature (a set or
     feature) and UnknownSymbol."""
     definitions, instruments, errors = online_names_resolve(
@@ -121,4 +123,4 @@ def features_latest(
         raise UnknownSymbol(
             [s for s in dict.fromkeys(map(normalize_symbol, symbols)) if s not in instruments]
         )
-    return latest_values(definitions=definitions, instruments=instruments)
+    return latest_values_cached(definitions=definitions, instruments=instruments)

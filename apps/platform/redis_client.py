@@ -31,3 +31,9 @@ def _client(url: str) -> redis.Redis:
 def broker_redis() -> redis.Redis:
     """The Redis the Celery broker uses: queue lists live there."""
     return _client(settings.CELERY_BROKER_URL)
+
+
+def platform_redis() -> redis.Redis:
+    """The Redis of the platform's own state (REDIS_URL: cache, bus): the same short timeouts, so a
+    caller that can do without it (a cache check) learns within PROBE_TIMEOUT_SECONDS that it must."""
+    return _client(settings.REDIS_URL)

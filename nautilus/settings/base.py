@@ -66,6 +66,8 @@ MIDDLEWARE = [
 ROOT_URLCONF = "nautilus.urls"
 WSGI_APPLICATION = "nautilus.wsgi.application"
 ASGI_APPLICATION = "nautilus.asgi.application"
+# Threads of a web process serving HTTP (nautilus/asgi.py): requests beyond this many wait for one.
+WEB_THREADS = env.int("WEB_THREADS", default=8)
 
 TEMPLATES = [
     {
@@ -213,6 +215,11 @@ FEATURES_TTL_BARS = env.int("FEATURES_TTL_BARS", default=5)
 FEATURES_MAX_ENTITY_ROWS = env.int("FEATURES_MAX_ENTITY_ROWS", default=1_000_000)
 # GET /api/features/online: symbols per request (a longer list is a 400 naming `symbols`).
 FEATURES_MAX_SYMBOLS = env.int("FEATURES_MAX_SYMBOLS", default=1000)
+# Online reads: the web process keeps the latest values it read (selectors/online_cache.py), checked
+# against per-instrument versions in Redis on every read; none is served older than this (it covers a
+# version bump lost while Redis was down), and at most this many definition lists are kept.
+FEATURES_ONLINE_CACHE_MAX_AGE_S = env.float("FEATURES_ONLINE_CACHE_MAX_AGE_S", default=1.0)
+FEATURES_ONLINE_CACHE_LISTS = env.int("FEATURES_ONLINE_CACHE_LISTS", default=32)
 
 # --- Value ranges the API accepts (apps/platform/fields.py, pagination.py, parsers.py) ------------
 # Every timestamp or date taken in (query, body, upload) must lie in [MIN, MAX] UTC; keep both inside

@@ -17,3 +17,6 @@ JOB_SYNC_WAIT_SECONDS = env.float("JOB_SYNC_WAIT_SECONDS", default=2.0)
 # Async tests touch the DB from worker threads; persistent connections there would keep the test
 # database open and block its teardown.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# Tests write and read in one transaction, whose on-commit version bumps never run: every online read
+# goes to the table unless a test turns the cache on (tests/features/selectors/test_online_cache.py).
+FEATURES_ONLINE_CACHE_MAX_AGE_S = 0.0

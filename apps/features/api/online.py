@@ -18,7 +18,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
 from ..selectors.lookups import online_names_resolve
-from ..selectors.online import latest_values
+from ..selectors.online_cache import latest_values_cached
 from .serializers.online import OnlineQuerySerializer, OnlineValuesSerializer, online_json
 from .store_backend import store_required
 
@@ -46,5 +46,5 @@ class OnlineView(APIView):
         )
         if errors:
             raise ValidationError({field: [message] for field, message in errors.items()})
-        latest = latest_values(definitions=definitions, instruments=instruments, number_text=True)
+        latest = latest_values_cached(definitions=definitions, instruments=instruments, number_text=True)
         return HttpResponse(online_json(latest), content_type="application/json")

@@ -128,7 +128,7 @@ def _bar_length(interval: str) -> np.timedelta64 | None:
     return np.timedelta64(int(m.group(1)), _NUMPY_UNITS[m.group(2)]) if m else None
 
 
-def _known_at(ts: np.ndarray, definitions: Sequence[FeatureDefinition]) -> np.ndarray:
+def known_at_columns(ts: np.ndarray, definitions: Sequence[FeatureDefinition]) -> np.ndarray:
     """`ts` + each column's definition interval (the bar's close); NaT stays NaT. Fixed-length
     intervals add in numpy; months (calendar lengths) go through `values.known_at`."""
     out = np.full(ts.shape, np.datetime64("NaT"), dtype="datetime64[us]")
@@ -176,6 +176,6 @@ def latest_values(
         features=tuple(d.label for d in definitions),
         values=values,
         ts=ts,
-        known_at=_known_at(ts, definitions),
+        known_at=known_at_columns(ts, definitions),
         value_text=text,
     )

@@ -23,13 +23,15 @@ rewritten.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
-from django.db import connection
+from django.db import connection, transaction
 
 from ..models import FeatureColumns
+from ..selectors.online_cache import versions_bump
 
 if TYPE_CHECKING:
     from .store import InstrumentValues
@@ -98,4 +100,8 @@ def latest_update(
     }
     with connection.cursor() as cursor:
         cursor.execute(_EXTEND if extend_only else _UPSERT, params)
-        return cursor.rowcount
+        changed = cursor.rowcount
+    # Web processes cache what they read of this table; they re-read these instruments once the
+    # write is visible (selectors/online_cache.py).
+    transaction.on_commit(functools.partial(versions_bump, instruments))
+    return changed

@@ -51,43 +51,51 @@ def ts_resi(x, window):
     return finite_or_nan(x - mean - slope * (window - 1) / 2.0)
 
 
-def _co_moments(x: np.ndarray, y: np.ndarray, window: int):
-    """Centered sums over each window: S_xy, S_xx, S_yy, with a pair counted only if both are
-    present (two passes: the window means from pandas, then the deviations)."""
+def _pairwise(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """x and y with NaN wherever either is NaN: a pair counts only when both are present."""
     both = np.isnan(x) | np.isnan(y)
-    x = np.where(both, np.nan, x)
-    y = np.where(both, np.nan, y)
+    return np.where(both, np.nan, x), np.where(both, np.nan, y)
+
+
+def _co_deviation_sum(x: np.ndarray, y: np.ndarray, window: int) -> np.ndarray:
+    """sum over the window of (x - mean x)(y - mean y), rows window-1..T-1.
+
+    Two passes (the window means from pandas, then the deviations), which keeps its accuracy
+    where pandas' one-pass mean(xy) - mean(x) mean(y) cancels (large means, small co-movement).
+    """
     mean_x = rolled(rolling(x, window).mean())[window - 1 :]
     mean_y = rolled(rolling(y, window).mean())[window - 1 :]
-    sxy, sxx, syy = (np.zeros_like(mean_x) for _ in range(3))
+    total = np.zeros_like(mean_x)
+    dx, dy = np.empty_like(mean_x), np.empty_like(mean_x)
     for (_, xs), (_, ys) in zip(window_offsets(x, window), window_offsets(y, window), strict=True):
-        dx, dy = xs - mean_x, ys - mean_y
-        sxy += dx * dy
-        sxx += dx * dx
-        syy += dy * dy
-    return x, y, sxy, sxx, syy
+        # in place: this loop is the operator's whole cost
+        np.subtract(xs, mean_x, out=dx)
+        np.subtract(ys, mean_y, out=dy)
+        np.multiply(dx, dy, out=dx)
+        total += dx
+    return total
 
 
 def ts_cov(x, y, window):
     if window > x.shape[0]:
         return all_nan(x)
-    *_, sxy, _, _ = _co_moments(x, y, window)
+    x, y = _pairwise(x, y)
     with np.errstate(all="ignore"):
-        return full_from_windows(sxy / (window - 1), x.shape[0], window)
+        return full_from_windows(_co_deviation_sum(x, y, window) / (window - 1), x.shape[0], window)
 
 
 def ts_corr(x, y, window):
     if window > x.shape[0]:
         return all_nan(x)
-    x, y, sxy, sxx, syy = _co_moments(x, y, window)
+    x, y = _pairwise(x, y)
+    # pandas' rolling var is exactly 0 on a constant window (it tracks runs of equal values),
+    # so a constant window divides by zero and becomes NaN rather than a ratio of rounding noise.
+    var_x = rolled(rolling(x, window).var(ddof=1))[window - 1 :]
+    var_y = rolled(rolling(y, window).var(ddof=1))[window - 1 :]
     with np.errstate(all="ignore"):
-        corr = np.clip(sxy / np.sqrt(sxx * syy), -1.0, 1.0)
-    # A constant window has no correlation; its centered sums can be rounding noise, so test
-    # constancy exactly (max == min) rather than sxx == 0.
-    for z in (x, y):
-        constant = rolled(rolling(z, window).max()) == rolled(rolling(z, window).min())
-        corr[constant[window - 1 :]] = np.nan
-    return full_from_windows(corr, x.shape[0], window)
+        corr = _co_deviation_sum(x, y, window) / ((window - 1) * np.sqrt(var_x * var_y))
+        corr[(var_x == 0.0) | (var_y == 0.0)] = np.nan
+        return full_from_windows(np.clip(corr, -1.0, 1.0), x.shape[0], window)
 
 
 def _spec(name, kernel, args, what, aliases):

@@ -58,9 +58,10 @@ def ts_mad(x, window):
     if window > x.shape[0]:
         return all_nan(x)
     mean = rolled(rolling(x, window).mean())[window - 1 :]
-    deviation = np.zeros_like(mean)
+    deviation, step = np.zeros_like(mean), np.empty_like(mean)
     for _, rows in window_offsets(x, window):
-        deviation += np.abs(rows - mean)
+        np.subtract(rows, mean, out=step)
+        deviation += np.abs(step, out=step)
     deviation /= window
     deviation[window_has_nan(x, window)] = np.nan
     return full_from_windows(deviation, x.shape[0], window)

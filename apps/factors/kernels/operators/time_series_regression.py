@@ -9,8 +9,9 @@ pairwise rolling cov/corr).
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
-from .panels import all_nan, finite_or_nan, full_from_windows, rolled, rolling, window_offsets
+from .panels import all_nan, finite_or_nan, rolled, rolling
 from .spec import Arg, OperatorSpec, window_minus_one
 from .time_series import WINDOW_SEMANTICS
 from .time_series_window import weighted_window_sum
@@ -51,51 +52,20 @@ def ts_resi(x, window):
     return finite_or_nan(x - mean - slope * (window - 1) / 2.0)
 
 
-def _pairwise(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """x and y with NaN wherever either is NaN: a pair counts only when both are present."""
-    both = np.isnan(x) | np.isnan(y)
-    return np.where(both, np.nan, x), np.where(both, np.nan, y)
-
-
-def _co_deviation_sum(x: np.ndarray, y: np.ndarray, window: int) -> np.ndarray:
-    """sum over the window of (x - mean x)(y - mean y), rows window-1..T-1.
-
-    Two passes (the window means from pandas, then the deviations), which keeps its accuracy
-    where pandas' one-pass mean(xy) - mean(x) mean(y) cancels (large means, small co-movement).
-    """
-    mean_x = rolled(rolling(x, window).mean())[window - 1 :]
-    mean_y = rolled(rolling(y, window).mean())[window - 1 :]
-    total = np.zeros_like(mean_x)
-    dx, dy = np.empty_like(mean_x), np.empty_like(mean_x)
-    for (_, xs), (_, ys) in zip(window_offsets(x, window), window_offsets(y, window), strict=True):
-        # in place: this loop is the operator's whole cost
-        np.subtract(xs, mean_x, out=dx)
-        np.subtract(ys, mean_y, out=dy)
-        np.multiply(dx, dy, out=dx)
-        total += dx
-    return total
+def _pandas_pair(x: np.ndarray, y: np.ndarray, window: int, statistic: str):
+    """pandas' rolling cov/corr of x with y column by column (Cython roll_cov / roll_corr: an
+    online co-moment, accurate on large levels; a pair counts only when both are present)."""
+    other = pd.DataFrame(y, copy=False)
+    return getattr(rolling(x, window), statistic)(other, ddof=1)
 
 
 def ts_cov(x, y, window):
-    if window > x.shape[0]:
-        return all_nan(x)
-    x, y = _pairwise(x, y)
-    with np.errstate(all="ignore"):
-        return full_from_windows(_co_deviation_sum(x, y, window) / (window - 1), x.shape[0], window)
+    return rolled(_pandas_pair(x, y, window, "cov"))
 
 
 def ts_corr(x, y, window):
-    if window > x.shape[0]:
-        return all_nan(x)
-    x, y = _pairwise(x, y)
-    # pandas' rolling var is exactly 0 on a constant window (it tracks runs of equal values),
-    # so a constant window divides by zero and becomes NaN rather than a ratio of rounding noise.
-    var_x = rolled(rolling(x, window).var(ddof=1))[window - 1 :]
-    var_y = rolled(rolling(y, window).var(ddof=1))[window - 1 :]
-    with np.errstate(all="ignore"):
-        corr = _co_deviation_sum(x, y, window) / ((window - 1) * np.sqrt(var_x * var_y))
-        corr[(var_x == 0.0) | (var_y == 0.0)] = np.nan
-        return full_from_windows(np.clip(corr, -1.0, 1.0), x.shape[0], window)
+    # pandas gives NaN for a constant window; the clip only removes rounding beyond ±1.
+    return np.clip(rolled(_pandas_pair(x, y, window, "corr")), -1.0, 1.0)
 
 
 def _spec(name, kernel, args, what, aliases):

@@ -247,3 +247,11 @@ def test_window_longer_than_history_is_all_nan(name):
 def test_ts_quantile_rejects_q_outside_unit_interval():
     with pytest.raises(ValueError, match="q must be between 0 and 1"):
         call("ts_quantile", P, q=1.5)
+
+
+@pytest.mark.parametrize("name", ["ts_cov", "ts_corr"])
+def test_cov_and_corr_do_not_cancel_on_large_levels(name, random_panels):
+    # A level of 1e6 (a price in cents, a volume) does not change a covariance; a one-pass
+    # mean(xy) - mean(x) mean(y) would cancel most of its digits.
+    x, y = random_panels
+    np.testing.assert_allclose(call(name, x + 1e6, y + 1e6, window=5), call(name, x, y, window=5), rtol=1e-6)

@@ -71,7 +71,9 @@ def _cs_residual(y: np.ndarray, *xs: np.ndarray) -> np.ndarray:
     return rest - np.nanmean(rest, axis=1, keepdims=True)
 
 
-def _spec(name: str, category: str, args: tuple[Arg, ...], kernel, lookback=no_lookback, **extra) -> OperatorSpec:
+def _spec(
+    name: str, category: str, args: tuple[Arg, ...], kernel, lookback=no_lookback, **extra
+) -> OperatorSpec:
     return OperatorSpec(name=name, category=category, args=args, kernel=kernel, lookback=lookback, **extra)
 
 

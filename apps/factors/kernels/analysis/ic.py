@@ -1,0 +1,126 @@
+"""Information coefficient: per-date cross-sectional correlation of a factor with forward returns.
+
+`information_coefficient` is alphalens's `factor_information_coefficient` (scipy `spearmanr` per
+date) computed for every date and horizon at once; `ic_summary` is the tear sheet's
+"Information Analysis" table (`plotting.plot_information_table`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from scipy import stats
+
+from apps.factors.kernels.analysis.forward_returns import complete_cases, forward_returns
+from apps.factors.kernels.analysis.panel_stats import demean_rows, rank_rows, row_pearson
+
+Method = Literal["rank", "pearson"]
+
+
+def information_coefficient(
+    factor: np.ndarray,
+    fwd: np.ndarray,
+    *,
+    method: Method = "rank",
+    min_names: int = 2,
+    group_adjust: bool = False,
+    groups: np.ndarray | None = None,
+) -> np.ndarray:
+    """Per-date IC: (H, T) from factor (T, N) and fwd (H, T, N).
+
+    For each horizon and date, over the instruments where both the factor and that horizon's
+    return are present (pairwise-complete): Spearman (method="rank": Pearson of average ranks, ties
+    averaged, ranks taken over those instruments only) or Pearson. NaN where fewer than min_names
+    (>= 2) instruments or where either side is constant on the date.
+
+    group_adjust: subtract each (date, group) mean return first (alphalens group_adjust; needs
+    groups (T, N) int labels, -1 = unknown, whose cells are left out).
+
+    Unlike alphalens, a cell missing one horizon still counts for the others; mask the factor with
+    `complete_cases` / `clean_factor` to get alphalens's numbers exactly.
+    """
+    factor = np.where(np.isfinite(factor), factor, np.nan)
+    both = ~np.isnan(factor)[None] & ~np.isnan(fwd)
+    y = np.where(both, fwd, np.nan)
+    if group_adjust:
+        if groups is None:
+            raise ValueError("group_adjust needs groups")
+        # the (date, group) mean over the cells this horizon's IC uses, as alphalens demeans its
+        # cleaned rows; unknown groups (-1) drop out
+        y = demean_rows(y, groups)
+        both &= ~np.isnan(y)
+    x = np.where(both, factor[None], np.nan)
+    if method == "rank":
+        x, y = rank_rows(x), rank_rows(y)
+    elif method != "pearson":
+        raise ValueError(f"unknown method {method!r}")
+    return row_pearson(x, y, min_count=min_names)
+
+
+@dataclass(frozen=True)
+class ICSummary:
+    """Per-horizon statistics of an IC series, each an (H,) array; NaN dates are skipped.
+
+    mean, std (ddof=1), risk_adjusted (mean / std: alphalens "Risk-Adjusted IC", a.k.a. ICIR, per
+    period, not annualized), t_stat and p_value (scipy `ttest_1samp` against 0, two-sided),
+    skew and kurtosis (scipy defaults: biased, excess kurtosis — alphalens's "IC Skew" and
+    "IC Kurtosis"), hit_rate (share of dates with IC > 0) and n_dates.
+    """
+
+    mean: np.ndarray
+    std: np.ndarray
+    risk_adjusted: np.ndarray
+    t_stat: np.ndarray
+    p_value: np.ndarray
+    skew: np.ndarray
+    kurtosis: np.ndarray
+    hit_rate: np.ndarray
+    n_dates: np.ndarray
+
+
+def ic_summary(ic: np.ndarray) -> ICSummary:
+    """alphalens's IC summary table of ic (H, T) (or (T,) for one horizon)."""
+    ic = np.atleast_2d(np.asarray(ic, dtype=float))
+    present = ~np.isnan(ic)
+    n = present.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(present, ic, 0.0).sum(axis=1) / n
+        std = np.sqrt(np.where(present, (ic - mean[:, None]) ** 2, 0.0).sum(axis=1) / (n - 1))
+        hit = (ic > 0).sum(axis=1) / n
+    mean = np.where(n > 0, mean, np.nan)
+    std = np.where(n > 1, std, np.nan)
+    # scipy's masked-array path ("omit") is the vectorized twin of alphalens's dropna per column
+    t = stats.ttest_1samp(ic, 0.0, axis=1, nan_policy="omit")
+    enough = n >= 2
+    t_stat = np.where(enough, np.asarray(t.statistic, dtype=float), np.nan)
+    p_value = np.where(enough, np.asarray(t.pvalue, dtype=float), np.nan)
+    skew = np.where(n > 0, np.asarray(stats.skew(ic, axis=1, nan_policy="omit"), dtype=float), np.nan)
+    kurt = np.where(n > 0, np.asarray(stats.kurtosis(ic, axis=1, nan_policy="omit"), dtype=float), np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        risk_adjusted = mean / std
+    return ICSummary(mean, std, risk_adjusted, t_stat, p_value, skew, kurt, np.where(n > 0, hit, np.nan), n)
+
+
+def ic_decay(
+    factor: np.ndarray,
+    prices: np.ndarray,
+    horizons: Sequence[int] = tuple(range(1, 11)),
+    *,
+    method: Method = "rank",
+    min_names: int = 2,
+    common_sample: bool = True,
+) -> np.ndarray:
+    """Mean IC per horizon, (H,): how fast the factor's predictive power fades with the horizon.
+
+    common_sample=True uses only the cells where every horizon's return exists (alphalens's
+    sample when given these periods, so the horizons are compared on the same dates); False lets
+    each horizon use all its own dates.
+    """
+    fwd = forward_returns(prices, horizons)
+    if common_sample:
+        factor = np.where(complete_cases(factor, fwd), factor, np.nan)
+    ic = information_coefficient(factor, fwd, method=method, min_names=min_names)
+    return ic_summary(ic).mean

@@ -1,1 +1,1 @@
-"""The factors engine's maths: pure numpy/pandas functions, no Django. None yet."""
+"""The factors engine's maths: pure numpy/pandas/scipy functions, no Django (correlation, orthogonalize, synthesis)."""

@@ -368,3 +368,12 @@ def bar_close_instants(ts, interval: str) -> pd.DatetimeIndex:
     if interval not in RESAMPLE_INTERVALS:
         raise ValueError(f"unknown interval {interval!r}; use one of {', '.join(RESAMPLE_INTERVALS)}")
     return from_ns(bucket_end_ns(to_ns(_utc_index(ts)), interval)).rename("close_at")
+
+
+def interval_length(interval: str) -> pd.Timedelta:
+    """An interval's nominal length (a month counts 30 days): for sizing a window of so many bars,
+    not for calendar arithmetic (added with the factors engine: look-back history before a window).
+    ValueError for an unknown interval."""
+    from .models.ticks import interval_seconds
+
+    return pd.Timedelta(interval_seconds(interval), "s")

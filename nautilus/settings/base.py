@@ -221,6 +221,9 @@ FEATURES_MAX_SYMBOLS = env.int("FEATURES_MAX_SYMBOLS", default=1000)
 FEATURES_ONLINE_CACHE_MAX_AGE_S = env.float("FEATURES_ONLINE_CACHE_MAX_AGE_S", default=1.0)
 FEATURES_ONLINE_CACHE_LISTS = env.int("FEATURES_ONLINE_CACHE_LISTS", default=32)
 
+# Factors: the process cache of evaluated sub-expressions (apps/factors/selectors/evaluation.py).
+FACTORS_CACHE_BYTES = env.int("FACTORS_CACHE_BYTES", default=1 << 30)
+
 # --- Value ranges the API accepts (apps/platform/fields.py, pagination.py, parsers.py) ------------
 # Every timestamp or date taken in (query, body, upload) must lie in [MIN, MAX] UTC; keep both inside
 # pandas' nanosecond range (1677-09-22 .. 2262-04-11), where every engine computes.

@@ -1,1 +1,6 @@
-"""Models of the factors engine: none yet."""
+"""Models of the factors engine."""
+
+from .analyses import FactorAnalysis
+from .definitions import FactorDefinition
+
+__all__ = ["FactorAnalysis", "FactorDefinition"]

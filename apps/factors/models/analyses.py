@@ -62,4 +62,6 @@ class FactorAnalysis(models.Model):
         indexes = [models.Index(fields=["definition", "-created_at"], name="factors_analysis_recent")]
 
     def __str__(self) -> str:
-        return f"{self.definition} over {len(self.symbols)} symbols [{self.start:%Y-%m-%d}, {self.end:%Y-%m-%d})"
+        return (
+            f"{self.definition} over {len(self.symbols)} symbols [{self.start:%Y-%m-%d}, {self.end:%Y-%m-%d})"
+        )

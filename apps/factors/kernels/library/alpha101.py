@@ -22,8 +22,18 @@ Translation (the paper's function -> ours):
   signed_power only a number: it is written out as `sign(x) * (abs(x) ^ e)`.
 
 Formulas below are written with two macros, expanded at import: `returns` and `adv{d}`.
-Windows need full history (NaN until the window is full, NaN while it holds a NaN): the longest
-alphas (19, 32, 39, 48, 52) need ~250 rows before their first value.
+
+Where our semantics make a value differ from a loose reading of the paper:
+- Full windows: NaN until the window is full and while it holds a NaN; the longest alphas
+  (19, 32, 39, 48, 52) need ~250 rows before their first value.
+- A correlation over a window where either input is constant is NaN (not 0), and the NaN then
+  empties every full window downstream. Correlations of slowly moving ranks (rank of a price
+  level, ts_rank of a smooth adv) hit this often: alphas 15, 27, 50, 68, 75, 78, 81, 92 are NaN
+  on a sizeable share of rows, and 96 and 97 (a short correlation of ts_rank(adv60, ..) under
+  three more full windows) on most of them.
+- adv{d} is dollar volume, so `adv20 < volume` (alpha 7) and `volume / adv20 >= 1` (alpha 21)
+  compare dollars with shares: at prices above ~1 they are never true and those alphas take a
+  constant branch. Implementations that read adv as share volume get the other branches.
 """
 
 from __future__ import annotations

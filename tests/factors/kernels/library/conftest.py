@@ -1,8 +1,11 @@
-"""A synthetic market shared by the library tests: 400 dates x 12 instruments.
+"""A synthetic market shared by the library tests: 400 dates x 30 instruments.
 
-Prices are positive random walks with a realistic bar: low < open, close < high, vwap strictly
-inside (low, high); volumes are whole shares; $cap is close x a fixed share count. Groups: 3
-sectors (4 names each), 4 industries (3 each), 6 subindustries (2 each). Instrument GAP has no
+Prices are positive random walks from close starting levels (40..60) with a realistic bar:
+low < open, close < high, vwap strictly inside (low, high); volumes are whole shares; $cap is
+close x a fixed share count. 30 names rather than a dozen, so that cross-sectional ranks move
+from day to day: with few names far apart, rank(open) is constant for weeks and every rank
+correlation over it is NaN. Groups, nested: 3 sectors (i % 3), 6 industries (i % 6), 12
+subindustries (i % 12, 2 or 3 names each). Instrument GAP has no
 bars at rows 150..154 (every series field NaN), so windows crossing the gap must be NaN.
 400 rows: the longest 101-alphas windows (sum of returns over 250 days, correlation over 250 of
 deltas) need ~252 rows before their first value.

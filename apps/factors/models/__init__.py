@@ -2,5 +2,6 @@
 
 from .analyses import FactorAnalysis
 from .definitions import FactorDefinition
+from .values import FactorRow, FactorSeries
 
-__all__ = ["FactorAnalysis", "FactorDefinition"]
+__all__ = ["FactorAnalysis", "FactorDefinition", "FactorRow", "FactorSeries"]

@@ -1,0 +1,42 @@
+"""Reads of stored factor values (models/values.py)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..models import FactorDefinition, FactorRow, FactorSeries
+
+
+def universe_digest(instrument_ids: Sequence[int]) -> str:
+    """The key of a universe: its instruments in order."""
+    return hashlib.sha1(",".join(str(int(i)) for i in instrument_ids).encode()).hexdigest()
+
+
+def series_get(definition: FactorDefinition, instrument_ids: Sequence[int]) -> FactorSeries | None:
+    return FactorSeries.objects.filter(
+        definition=definition, universe=universe_digest(instrument_ids)
+    ).first()
+
+
+def stored_values(series: FactorSeries, start=None, end=None) -> pd.DataFrame:
+    """The series' stored rows in [start, end) (None: open): dates x symbols, NaN where undefined."""
+    rows = FactorRow.objects.filter(series=series).order_by("ts")
+    if start is not None:
+        rows = rows.filter(ts__gte=start)
+    if end is not None:
+        rows = rows.filter(ts__lt=end)
+    ts, blobs = [], []
+    for stamp, blob in rows.values_list("ts", "values"):
+        ts.append(stamp)
+        blobs.append(bytes(blob))
+    width = len(series.instrument_ids)
+    values = (
+        np.frombuffer(b"".join(blobs), dtype="<f8").reshape(len(blobs), width)
+        if blobs
+        else np.empty((0, width))
+    )
+    return pd.DataFrame(values, index=pd.DatetimeIndex(ts, name="ts"), columns=list(series.symbols))

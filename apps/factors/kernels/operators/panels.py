@@ -24,21 +24,60 @@ def finite_or_nan(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def rolling(x: np.ndarray, window: int):
-    """pandas' rolling over axis 0 of the whole panel: vectorized over columns in Cython.
+class _PanelRolling:
+    """pandas' rolling statistics of every column of a (T, N) panel in ONE Cython call.
 
-    min_periods=window: the output is NaN until `window` rows exist and whenever the window
-    holds a NaN.
+    A DataFrame's rolling runs its Cython routine once per column from Python (~0.1 ms each: 10 ms
+    for 100 columns, whatever their length), which dominated small panels. Here the columns are laid
+    end to end in one 1-D series, each followed by `window` NaN rows: no window spans two columns,
+    and pandas' accumulators reset when a window holds no value (nobs == 0), so each column starts
+    afresh as if alone. Measured on random panels with levels from 1 to 1e8 and NaNs: results equal
+    to DataFrame.rolling bit for bit, except mean and sum within one ulp (their compensated sums
+    carry across the separator). The output is (T, N) float64, C order.
+
+    min_periods=window: NaN until `window` rows exist and whenever the window holds a NaN.
     """
-    return pd.DataFrame(x, copy=False).rolling(window, min_periods=window)
+
+    def __init__(self, x: np.ndarray, window: int) -> None:
+        self.shape = x.shape
+        self.window = window
+        self._series = pd.Series(self._flat(x), copy=False)
+
+    def _flat(self, x: np.ndarray) -> np.ndarray:
+        rows, columns = self.shape
+        buffer = np.empty((columns, rows + self.window))
+        buffer[:, :rows] = np.asarray(x, dtype=np.float64).T
+        buffer[:, rows:] = np.nan
+        return buffer.ravel()
+
+    def _back(self, values: np.ndarray) -> np.ndarray:
+        rows, columns = self.shape
+        return np.ascontiguousarray(values.reshape(columns, rows + self.window)[:, :rows].T)
+
+    def __getattr__(self, statistic: str):
+        def apply(*args, **kwargs) -> np.ndarray:
+            if args and isinstance(args[0], np.ndarray):  # cov / corr with another panel
+                args = (pd.Series(self._flat(args[0]), copy=False), *args[1:])
+            roll = self._series.rolling(self.window, min_periods=self.window)
+            return self._back(getattr(roll, statistic)(*args, **kwargs).to_numpy(dtype=np.float64))
+
+        return apply
+
+
+def rolling(x: np.ndarray, window: int) -> _PanelRolling:
+    """pandas' rolling over axis 0 of the whole panel (one Cython call, see _PanelRolling); its
+    statistics (mean, std(ddof=1), rank(pct=True), cov(other_panel), ...) answer (T, N) arrays."""
+    return _PanelRolling(x, window)
 
 
 def rolled(result) -> np.ndarray:
-    """The float64 array of a pandas rolling result, ±inf -> NaN, in C (row-major) order.
+    """A rolling statistic as a float64 (T, N) array in C (row-major) order, ±inf -> NaN.
 
     pandas stores a frame column-major; mixing that layout with the row-major input panels in
     one numpy expression makes every element access a cache miss (a 10x slowdown).
     """
+    if isinstance(result, np.ndarray):
+        return finite_or_nan(result)
     return finite_or_nan(np.array(result.to_numpy(dtype=np.float64), order="C"))
 
 

@@ -86,8 +86,7 @@ def ts_rank(x, window):
 
 
 def ts_count(x, window):
-    present = pd.DataFrame(~np.isnan(x), dtype=np.float64)
-    return rolled(present.rolling(window, min_periods=window).sum())
+    return rolled(rolling((~np.isnan(x)).astype(np.float64), window).sum())
 
 
 def ema(x, span):

@@ -9,7 +9,6 @@ pairwise rolling cov/corr).
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from .panels import all_nan, finite_or_nan, rolled, rolling
 from .spec import Arg, OperatorSpec, window_minus_one
@@ -55,8 +54,7 @@ def ts_resi(x, window):
 def _pandas_pair(x: np.ndarray, y: np.ndarray, window: int, statistic: str):
     """pandas' rolling cov/corr of x with y column by column (Cython roll_cov / roll_corr: an
     online co-moment, accurate on large levels; a pair counts only when both are present)."""
-    other = pd.DataFrame(y, copy=False)
-    return getattr(rolling(x, window), statistic)(other, ddof=1)
+    return getattr(rolling(x, window), statistic)(y, ddof=1)
 
 
 def ts_cov(x, y, window):

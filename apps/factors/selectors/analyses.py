@@ -67,3 +67,12 @@ def analysis_document(analysis: FactorAnalysis, *, with_results: bool = True) ->
     if with_results:
         doc["results"] = analysis.results
     return doc
+
+
+def analyses_of(definition) -> list[FactorAnalysis]:
+    """A definition's analyses, newest first."""
+    return list(
+        FactorAnalysis.objects.select_related("definition")
+        .filter(definition=definition)
+        .order_by("-created_at", "-pk")
+    )

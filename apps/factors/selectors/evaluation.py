@@ -61,6 +61,9 @@ class FactorValues:
     symbols: tuple[str, ...]
     values: tuple[np.ndarray, ...]
     fingerprint: str
+    # Per formula, the fingerprint of the fields that formula reads alone: what a stored result of
+    # one formula is keyed by, whatever other formulas were evaluated in the same call.
+    fingerprints: tuple[str, ...] = ()
 
     def frame(self, k: int = 0) -> pd.DataFrame:
         return pd.DataFrame(self.values[k], index=self.dates, columns=list(self.symbols))
@@ -95,8 +98,10 @@ def factor_values(
 def _evaluated(
     formulas: Sequence[Checked], panels: FieldPanels, *, interval: str, adjusted: bool
 ) -> FactorValues:
-    names = sorted(set().union(*(fields_used(f) for f in formulas)))
+    used = [frozenset(fields_used(f)) for f in formulas]
+    names = sorted(set().union(*used))
     fingerprint = panels.fingerprint(names)
+    by_fields = {fields: panels.fingerprint(sorted(fields)) for fields in set(used)}  # one hash per field set
     context = f"{fingerprint}|{interval}|{'adj' if adjusted else 'raw'}"
     results = evaluate(
         formulas, fields=panels.panel, shape=panels.shape, cache=panel_cache(), context=context
@@ -107,6 +112,7 @@ def _evaluated(
         symbols=panels.symbols,
         values=tuple(r[window] for r in results),
         fingerprint=fingerprint,
+        fingerprints=tuple(by_fields[fields] for fields in used),
     )
 
 

@@ -52,7 +52,9 @@ class _PanelRolling:
 
     def _back(self, values: np.ndarray) -> np.ndarray:
         rows, columns = self.shape
-        return np.ascontiguousarray(values.reshape(columns, rows + self.window)[:, :rows].T)
+        # A copy, always: with one column the slice is already contiguous, and pandas may hand out
+        # its result read-only (copy-on-write); callers own what they get.
+        return np.array(values.reshape(columns, rows + self.window)[:, :rows].T, order="C")
 
     def __getattr__(self, statistic: str):
         def apply(*args, **kwargs) -> np.ndarray:

@@ -4,6 +4,7 @@ loop (numpy / scipy) on a random 60 x 5 panel, look-backs and the no-look-ahead 
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
@@ -255,3 +256,16 @@ def test_cov_and_corr_do_not_cancel_on_large_levels(name, random_panels):
     # mean(xy) - mean(x) mean(y) would cancel most of its digits.
     x, y = random_panels
     np.testing.assert_allclose(call(name, x + 1e6, y + 1e6, window=5), call(name, x, y, window=5), rtol=1e-6)
+
+
+def test_a_single_instrument_panel_gives_a_fresh_writable_array():
+    # One column: the rolling result's slice is contiguous already; it must still be the caller's own.
+    from apps.factors.kernels.operators.time_series import ts_mean, ts_std
+
+    x = np.arange(10.0).reshape(10, 1)
+    for kernel in (ts_mean, ts_std):
+        out = kernel(x, 3)
+        assert out.flags.writeable and out.flags.c_contiguous and out.shape == (10, 1)
+        np.testing.assert_allclose(
+            out[2:, 0], pd.Series(x[:, 0]).rolling(3).agg(kernel.__name__[3:]).to_numpy()[2:]
+        )

@@ -223,6 +223,16 @@ def series_as_of(code: str, as_of, start=None, end=None) -> pd.Series:
     )
 
 
+def series_history(code: str, until=None) -> pd.DataFrame:
+    """Every version of every observation of an economic series published at or before `until`
+    (None: all): rows (date, known_at, value) in publication order. For a reader that applies the
+    `series_as_of` rule at many instants from one query (added with the factors engine's `$econ.`
+    fields). UnknownSeriesError for an unknown code."""
+    from .selectors.series import series_history as history
+
+    return history(code=code, until=None if until is None else utc(until))
+
+
 def fx_rate(base: str, quote: str, at=None) -> float:
     """Units of `quote` per one unit of `base` at `at` (default now): the latest rate at or before
     `at` from the stored pair, else its inverse (the later of the two wins when both exist), else

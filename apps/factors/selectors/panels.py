@@ -11,6 +11,8 @@ Fields (FIELD_KINDS; a formula writes them with `$`):
 - `$f.<feature>`: a feature of the feature store by name (its latest version) through the features
   facade, aligned on the bar dates; point-in-time fundamentals are features there (`$f.pe_ratio` once
   such a definition exists).
+- `$econ.<code>`: an economic series, broadcast to every instrument, point in time at each bar's
+  close (kernels/economic.py).
 
 The calendar is the union of the universe's bar dates: a name without a bar on a date is NaN there,
 and time-series operators count rows of this calendar.
@@ -28,9 +30,12 @@ import pandas as pd
 from apps.features import facade as features
 from apps.marketdata import facade as marketdata
 
+from ..kernels.economic import known_values
+
 BAR_FIELDS = ("open", "high", "low", "close", "volume", "vwap")
 GROUP_FIELDS = ("sector", "industry")
 FEATURE_PREFIX = "f."
+ECONOMIC_PREFIX = "econ."
 FIELD_DOCS = {
     "open": "the bar's open",
     "high": "the bar's high",
@@ -41,6 +46,8 @@ FIELD_DOCS = {
     "sector": "group: the instrument's sector",
     "industry": "group: the instrument's industry",
     "f.<feature>": "a feature-store feature by name (its latest version), e.g. $f.rsi_14",
+    "econ.<code>": "an economic series (e.g. $econ.DGS10), the same for every instrument: at each bar "
+    "the newest observation published by the bar's close, in its latest version published by then",
 }
 
 
@@ -53,15 +60,16 @@ class FieldKinds(Mapping):
     def __getitem__(self, name: str) -> str:
         if name in self._fixed:
             return self._fixed[name]
-        if name.startswith(FEATURE_PREFIX) and len(name) > len(FEATURE_PREFIX):
-            return "series"
+        for prefix in (FEATURE_PREFIX, ECONOMIC_PREFIX):
+            if name.startswith(prefix) and len(name) > len(prefix):
+                return "series"
         raise KeyError(name)
 
     def __iter__(self) -> Iterator[str]:
-        return iter([*self._fixed, "f.<feature>"])
+        return iter([*self._fixed, "f.<feature>", "econ.<code>"])
 
     def __len__(self) -> int:
-        return len(self._fixed) + 1
+        return len(self._fixed) + 2
 
 
 FIELD_KINDS = FieldKinds()
@@ -109,7 +117,23 @@ class FieldPanels:
             return np.broadcast_to(row, self.shape)
         if name.startswith(FEATURE_PREFIX):
             return self._feature(name[len(FEATURE_PREFIX) :], name)
+        if name.startswith(ECONOMIC_PREFIX):
+            return self._economic(name[len(ECONOMIC_PREFIX) :], name)
         raise UnknownFieldData(name, "not a field")
+
+    def _economic(self, code: str, name: str) -> np.ndarray:
+        closes = marketdata.bar_close_instants(self.dates, self.interval)
+        try:
+            rows = marketdata.series_history(code, until=closes[-1])
+        except marketdata.UnknownSeriesError as exc:
+            raise UnknownFieldData(name, str(exc)) from None
+        values = known_values(
+            rows["date"].to_numpy("datetime64[ns]").astype(np.int64),
+            rows["known_at"].to_numpy("datetime64[ns]").astype(np.int64),
+            rows["value"].to_numpy(np.float64),
+            closes.tz_convert("UTC").tz_localize(None).to_numpy("datetime64[ns]").astype(np.int64),
+        )
+        return np.broadcast_to(values[:, None], self.shape)
 
     def _feature(self, feature: str, name: str) -> np.ndarray:
         try:

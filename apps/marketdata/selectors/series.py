@@ -31,3 +31,21 @@ def series_as_of(
     return pd.Series(
         frame["value"].to_numpy(dtype=np.float64, na_value=np.nan), index=index, name=series.code
     )
+
+
+def series_history(*, code: str, until: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Every version of every observation of the series known at or before `until` (None: all):
+    rows (date, known_at, value) ordered by known_at then date, `date` as UTC midnight. For a reader
+    applying the `series_as_of` rule at many instants (one per bar) from one query."""
+    series = EconomicSeries.objects.filter(code__iexact=(code or "").strip()).first()
+    if series is None:
+        raise UnknownSeriesError(f"unknown economic series {code!r}")
+    qs = SeriesObservation.objects.filter(series=series)
+    if until is not None:
+        qs = qs.filter(known_at__lte=until.to_pydatetime())
+    rows = list(qs.order_by("known_at", "date").values_list("date", "known_at", "value"))
+    frame = pd.DataFrame.from_records(rows, columns=["date", "known_at", "value"])
+    frame["date"] = pd.to_datetime(frame["date"]).dt.tz_localize("UTC")
+    frame["known_at"] = pd.to_datetime(frame["known_at"], utc=True)
+    frame["value"] = frame["value"].astype(np.float64)
+    return frame

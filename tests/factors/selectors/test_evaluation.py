@@ -98,3 +98,37 @@ def test_equal_data_is_served_from_the_cache_and_a_corrected_bar_is_not(factor_m
     changed = factor_values([formula], **ask)
     assert changed.fingerprint != first.fingerprint
     assert not np.array_equal(changed.values[0], first.values[0], equal_nan=True)
+
+
+def test_an_economic_series_is_the_value_published_by_each_bars_close_for_every_instrument(factor_market):
+    from apps.marketdata.models import EconomicSeries, SeriesObservation
+
+    dates = factor_market["AAA"].index
+    series = EconomicSeries.objects.create(code="DGS10")
+    day = pd.Timedelta(days=1)
+    SeriesObservation.objects.bulk_create(
+        [  # the observation of dates[2] is published during dates[3], then revised during dates[6]
+            SeriesObservation(
+                series=series, date=dates[2].date(), known_at=dates[3] + pd.Timedelta(hours=12), value=4.0
+            ),
+            SeriesObservation(
+                series=series, date=dates[2].date(), known_at=dates[6] + pd.Timedelta(hours=12), value=4.2
+            ),
+            SeriesObservation(series=series, date=dates[7].date(), known_at=dates[8] + day * 3, value=3.9),
+        ]
+    )
+    got = factor_values(
+        [formula_compile("$econ.DGS10 - 4")], symbols=["AAA", "BBB"], start=dates[0], end=dates[15]
+    ).frame()
+    # Known at a bar's close (the next day): dates[3]'s bar closes after the noon release.
+    expected = pd.Series(np.nan, index=dates[:15])
+    expected[dates[3] : dates[5]] = 0.0
+    expected[dates[6] :] = 0.2
+    expected[
+        dates[11] - day :
+    ] = -0.1  # published 3 days after dates[8], visible from the bar closing after it
+    assert (got["AAA"] == got["BBB"]).sum() == np.isfinite(expected).sum()
+    got_a = got["AAA"]
+    np.testing.assert_allclose(got_a.to_numpy(), expected.reindex(got_a.index).to_numpy(), rtol=1e-12)
+    with pytest.raises(Exception, match="DGS99"):
+        factor_values([formula_compile("$econ.DGS99")], symbols=["AAA"], start=dates[0], end=dates[5])

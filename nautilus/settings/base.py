@@ -223,6 +223,11 @@ FEATURES_ONLINE_CACHE_LISTS = env.int("FEATURES_ONLINE_CACHE_LISTS", default=32)
 
 # Factors: the process cache of evaluated sub-expressions (apps/factors/selectors/evaluation.py).
 FACTORS_CACHE_BYTES = env.int("FACTORS_CACHE_BYTES", default=1 << 30)
+# POST /api/factors/calculate: a request of more cells (dates x symbols x factors) runs as a job whose
+# result is a Parquet file; above these caps a request is a 400.
+FACTORS_SYNC_MAX_CELLS = env.int("FACTORS_SYNC_MAX_CELLS", default=2_000_000)
+FACTORS_MAX_SYMBOLS = env.int("FACTORS_MAX_SYMBOLS", default=3_000)
+FACTORS_MAX_FORMULAS = env.int("FACTORS_MAX_FORMULAS", default=200)
 
 # --- Value ranges the API accepts (apps/platform/fields.py, pagination.py, parsers.py) ------------
 # Every timestamp or date taken in (query, body, upload) must lie in [MIN, MAX] UTC; keep both inside

@@ -12,7 +12,7 @@ from ..services.definitions import formula_error_detail
 
 
 class FormulaInvalid(exceptions.ValidationError):
-    def __init__(self, detail: dict) -> None:  # noqa: D107 - no super().__init__: it would stringify
+    def __init__(self, detail: dict) -> None:  # no super().__init__(): it would stringify the leaves
         self.detail = detail
 
 

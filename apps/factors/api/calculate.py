@@ -38,7 +38,7 @@ from ..selectors.evaluation import FactorValues
 from ..services.calculate import CALCULATE_FILES, PARQUET
 from ..tasks.calculate import CALCULATE
 from .formulas import FormulaInvalid
-from .serializers.calculate import CalculatedValuesSerializer, CalculateSerializer
+from .serializers.calculate import FactorCalculateSerializer, FactorValuesSerializer
 
 
 def _iso(dates) -> list[str]:
@@ -86,16 +86,16 @@ class CalculateView(APIView):
         summary="Factor values for symbols over a window (JSON, CSV or Parquet; a job when large)",
         description=__doc__,
         tags=["factors"],
-        request=CalculateSerializer,
+        request=FactorCalculateSerializer,
         responses={
-            (200, "application/json"): CalculatedValuesSerializer,
+            (200, "application/json"): FactorValuesSerializer,
             (200, "text/csv"): str,
             (200, PARQUET): bytes,
             202: OpenApiResponse(JobSerializer, description="Too large to answer at once: the job."),
         },
     )
     def post(self, request):
-        body = CalculateSerializer(data=request.data)
+        body = FactorCalculateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
         fmt = data.pop("format")

@@ -16,10 +16,10 @@ from ..selectors.definitions import definition_versions, definitions_latest
 from ..services.definitions import definition_save
 from .formulas import formula_checked
 from .serializers.definitions import (
-    DefinitionHistorySerializer,
-    DefinitionQuerySerializer,
-    DefinitionSerializer,
-    DefinitionWriteSerializer,
+    FactorDefinitionHistorySerializer,
+    FactorDefinitionQuerySerializer,
+    FactorDefinitionSerializer,
+    FactorDefinitionWriteSerializer,
 )
 
 
@@ -29,35 +29,35 @@ class DefinitionListCreate(APIView):
     @extend_schema(
         summary="Factor definitions: the latest version of each, by name",
         tags=["factors"],
-        parameters=[DefinitionQuerySerializer],
-        responses={200: DefinitionSerializer(many=True)},
+        parameters=[FactorDefinitionQuerySerializer],
+        responses={200: FactorDefinitionSerializer(many=True)},
     )
     def get(self, request):
-        query = DefinitionQuerySerializer(data=request.query_params)
+        query = FactorDefinitionQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         rows = definitions_latest(
             library=query.validated_data.get("library"), search=query.validated_data.get("search")
         )
-        return Response(DefinitionSerializer(rows, many=True).data)
+        return Response(FactorDefinitionSerializer(rows, many=True).data)
 
     @extend_schema(
         summary="Save a factor definition (a new version only when what it computes changed)",
         tags=["factors"],
-        request=DefinitionWriteSerializer,
+        request=FactorDefinitionWriteSerializer,
         responses={
-            201: OpenApiResponse(DefinitionSerializer, description="A new version was created."),
-            200: OpenApiResponse(DefinitionSerializer, description="Unchanged: the latest version."),
+            201: OpenApiResponse(FactorDefinitionSerializer, description="A new version was created."),
+            200: OpenApiResponse(FactorDefinitionSerializer, description="Unchanged: the latest version."),
         },
     )
     def post(self, request):
-        body = DefinitionWriteSerializer(data=request.data)
+        body = FactorDefinitionWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
         formula_checked(data["formula"])
         before = {d.pk for d in definition_versions(data["name"])}
         saved = definition_save(**data, user=request.user)
         return Response(
-            DefinitionSerializer(saved).data,
+            FactorDefinitionSerializer(saved).data,
             status=status.HTTP_200_OK if saved.pk in before else status.HTTP_201_CREATED,
         )
 
@@ -68,10 +68,10 @@ class DefinitionDetail(APIView):
     @extend_schema(
         summary="A factor definition with all its versions",
         tags=["factors"],
-        responses={200: DefinitionHistorySerializer},
+        responses={200: FactorDefinitionHistorySerializer},
     )
     def get(self, request, name: str):
         versions = definition_versions(name)
         if not versions:
             raise NotFound(f"No factor definition {name!r}.")
-        return Response(DefinitionHistorySerializer({"name": name, "versions": versions}).data)
+        return Response(FactorDefinitionHistorySerializer({"name": name, "versions": versions}).data)

@@ -9,7 +9,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ..selectors.reference import fields_reference, operators_reference
-from .serializers.reference import FieldSerializer, OperatorSerializer, OperatorsQuerySerializer
+from .serializers.reference import (
+    FactorFieldSerializer,
+    FactorOperatorSerializer,
+    FactorOperatorsQuerySerializer,
+)
 
 
 class OperatorsView(APIView):
@@ -18,16 +22,16 @@ class OperatorsView(APIView):
     @extend_schema(
         summary="Every operator of the factor language: names, aliases, arguments, defaults and docs",
         tags=["factors"],
-        parameters=[OperatorsQuerySerializer],
-        responses={200: OperatorSerializer(many=True)},
+        parameters=[FactorOperatorsQuerySerializer],
+        responses={200: FactorOperatorSerializer(many=True)},
     )
     def get(self, request):
-        query = OperatorsQuerySerializer(data=request.query_params)
+        query = FactorOperatorsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         rows = operators_reference(
             category=query.validated_data.get("category"), name=query.validated_data.get("name")
         )
-        return Response(OperatorSerializer(rows, many=True).data)
+        return Response(FactorOperatorSerializer(rows, many=True).data)
 
 
 class FieldsView(APIView):
@@ -36,7 +40,7 @@ class FieldsView(APIView):
     @extend_schema(
         summary="Every field a factor formula may read ($close, $sector, $f.<feature>, ...)",
         tags=["factors"],
-        responses={200: FieldSerializer(many=True)},
+        responses={200: FactorFieldSerializer(many=True)},
     )
     def get(self, request):
-        return Response(FieldSerializer(fields_reference(), many=True).data)
+        return Response(FactorFieldSerializer(fields_reference(), many=True).data)

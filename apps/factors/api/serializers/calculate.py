@@ -12,7 +12,7 @@ from .definitions import FORMULA_MAX
 FORMATS = ("json", "csv", "parquet")
 
 
-class CalculateSerializer(serializers.Serializer):
+class FactorCalculateSerializer(serializers.Serializer):
     formula = serializers.CharField(
         required=False, max_length=FORMULA_MAX, help_text="One formula, e.g. Mean($close, 20)/$close."
     )
@@ -39,7 +39,7 @@ class CalculateSerializer(serializers.Serializer):
     )
 
 
-class CalculatedFactorSerializer(serializers.Serializer):
+class FactorValuesFactorSerializer(serializers.Serializer):
     label = serializers.CharField(read_only=True, help_text='"name@version", or the formula as written.')
     formula = serializers.CharField(read_only=True, help_text="As written.")
     canonical = serializers.CharField(read_only=True, help_text="Aliases resolved, one spelling.")
@@ -50,10 +50,10 @@ class CalculatedFactorSerializer(serializers.Serializer):
     )
 
 
-class CalculatedValuesSerializer(serializers.Serializer):
+class FactorValuesSerializer(serializers.Serializer):
     dates = serializers.ListField(child=serializers.CharField(), read_only=True, help_text="Bar starts, UTC.")
     symbols = serializers.ListField(child=serializers.CharField(), read_only=True)
-    factors = CalculatedFactorSerializer(many=True, read_only=True)
+    factors = FactorValuesFactorSerializer(many=True, read_only=True)
     fingerprint = serializers.CharField(
         read_only=True, help_text="Of the data read: equal data, equal value."
     )

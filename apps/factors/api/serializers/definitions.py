@@ -9,7 +9,7 @@ from ...models import FactorDefinition
 FORMULA_MAX = 4000
 
 
-class DefinitionQuerySerializer(serializers.Serializer):
+class FactorDefinitionQuerySerializer(serializers.Serializer):
     library = serializers.CharField(
         required=False, allow_blank=True, max_length=32, help_text='"alpha158", ...; empty: users\' own.'
     )
@@ -18,7 +18,7 @@ class DefinitionQuerySerializer(serializers.Serializer):
     )
 
 
-class DefinitionWriteSerializer(serializers.Serializer):
+class FactorDefinitionWriteSerializer(serializers.Serializer):
     """Shape only; the service checks the name's characters, the formula and the interval."""
 
     name = serializers.CharField(max_length=96, help_text="Letters, digits, _ and . (e.g. mom_20).")
@@ -29,7 +29,7 @@ class DefinitionWriteSerializer(serializers.Serializer):
     adjusted = serializers.BooleanField(required=False, default=True)
 
 
-class DefinitionSerializer(serializers.ModelSerializer):
+class FactorDefinitionSerializer(serializers.ModelSerializer):
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
@@ -51,6 +51,6 @@ class DefinitionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DefinitionHistorySerializer(serializers.Serializer):
+class FactorDefinitionHistorySerializer(serializers.Serializer):
     name = serializers.CharField(read_only=True)
-    versions = DefinitionSerializer(many=True, read_only=True, help_text="Every version, oldest first.")
+    versions = FactorDefinitionSerializer(many=True, read_only=True, help_text="Every version, oldest first.")

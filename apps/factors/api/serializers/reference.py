@@ -8,14 +8,14 @@ from rest_framework import serializers
 from ...selectors.reference import CATEGORY_ORDER
 
 
-class OperatorsQuerySerializer(serializers.Serializer):
+class FactorOperatorsQuerySerializer(serializers.Serializer):
     category = serializers.ChoiceField(choices=CATEGORY_ORDER, required=False)
     name = serializers.CharField(
         required=False, max_length=64, help_text="Part of a name or alias, any case, e.g. 'corr'."
     )
 
 
-class OperatorArgSerializer(serializers.Serializer):
+class FactorOperatorArgSerializer(serializers.Serializer):
     name = serializers.CharField(read_only=True)
     kind = serializers.CharField(
         read_only=True,
@@ -25,18 +25,18 @@ class OperatorArgSerializer(serializers.Serializer):
     default = serializers.FloatField(read_only=True, allow_null=True, help_text="null: required.")
 
 
-class OperatorSerializer(serializers.Serializer):
+class FactorOperatorSerializer(serializers.Serializer):
     name = serializers.CharField(read_only=True, help_text="Canonical name, used in stored formulas.")
     aliases = serializers.ListField(
         child=serializers.CharField(), read_only=True, help_text="Other spellings (Qlib's, the 101 alphas')."
     )
     category = serializers.CharField(read_only=True)
-    args = OperatorArgSerializer(many=True, read_only=True)
+    args = FactorOperatorArgSerializer(many=True, read_only=True)
     variadic = serializers.BooleanField(read_only=True, help_text="The last argument may repeat.")
     doc = serializers.CharField(read_only=True, help_text="What it computes; its NaN and window semantics.")
 
 
-class FieldSerializer(serializers.Serializer):
+class FactorFieldSerializer(serializers.Serializer):
     name = serializers.CharField(read_only=True, help_text="Written with a $ in formulas: $close.")
     kind = serializers.CharField(read_only=True, help_text="series or group")
     doc = serializers.CharField(read_only=True)

@@ -225,8 +225,11 @@ FEATURES_ONLINE_CACHE_LISTS = env.int("FEATURES_ONLINE_CACHE_LISTS", default=32)
 FACTORS_CACHE_BYTES = env.int("FACTORS_CACHE_BYTES", default=1 << 30)
 # Factors: new bars within this many ms extend the stored factors in one run (tasks/incremental.py).
 FACTORS_BAR_COALESCE_MS = env.int("FACTORS_BAR_COALESCE_MS", default=200)
-# POST /api/factors/analyze: factors x dates x symbols above this run as a job on the factors queue.
+# POST /api/factors/calculate and /analyze: a request of more cells (dates x symbols x factors) runs as
+# a job (calculate's result is a Parquet file); above these caps a calculate request is a 400.
 FACTORS_SYNC_MAX_CELLS = env.int("FACTORS_SYNC_MAX_CELLS", default=2_000_000)
+FACTORS_MAX_SYMBOLS = env.int("FACTORS_MAX_SYMBOLS", default=3_000)
+FACTORS_MAX_FORMULAS = env.int("FACTORS_MAX_FORMULAS", default=200)
 
 # --- Value ranges the API accepts (apps/platform/fields.py, pagination.py, parsers.py) ------------
 # Every timestamp or date taken in (query, body, upload) must lie in [MIN, MAX] UTC; keep both inside

@@ -80,6 +80,7 @@ def seed() -> Seeded:
         "/api/analytics/reports/{job_id}/download": {"job_id": str(job.pk)},
         "/api/analytics/reports/{portfolio}": code,
         "/api/engines/{engine}/health": {"engine": "risk"},
+        "/api/factors/definitions/{name}": {"name": "demo.mom_20"},
         "/api/engines/{engine}/selftest": {"engine": "risk"},
         "/api/jobs/{id}": {"id": str(job.pk)},
         "/api/marketdata/feeds/{id}/": {"id": str(feed.pk)},

@@ -1,1 +1,6 @@
-"""`python manage.py bench factors`: nothing to measure yet (no `run`, so the command does not list it)."""
+"""`python manage.py bench factors`: correlation against numpy and pandas, the Alpha158-style
+formula mix against pandas rolling, in memory and over stored bars (suite.py)."""
+
+from .suite import run
+
+__all__ = ["run"]

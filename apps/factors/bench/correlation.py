@@ -1,16 +1,15 @@
-"""Timing of `kernels.correlation.correlation_matrix` next to `numpy.corrcoef` and
-`pandas.DataFrame.corr` at 1,000 series x 2,520 observations (ten years of daily data), in one run.
+"""Correlation between factor series over time: `kernels.correlation.correlation_matrix` next to
+`numpy.corrcoef` (complete series only: it has no notion of a gap) and `pandas.DataFrame.corr` (its
+O(K² T) pairwise-complete loop, the reference the kernel equals), in one run, at K series x T
+observations (default 1,000 x 2,520: ten years of daily data for a thousand factors).
 
-Not a test (no assertion) and not yet part of `manage.py bench factors`; run it from the repository
-root: `python -m apps.factors.bench.correlation`. Cases: complete series (the fast path), every
-series with 2% random gaps (the masked path at its worst: all products masked), and 10% of the
-series starting a year late (only those need masked products). Each figure is the median of
-REPEATS runs after one warm-up; pandas runs once per case (its loop takes seconds).
-"""
+Cases: complete series (the fast path), every series with 2% random gaps (the masked path at its
+worst: all products masked), and 10% of the series starting a year late (only those need masked
+products). Each figure is the median of `repeats` runs after one warm-up; pandas runs once per case
+(its loop takes seconds). Before timing, the kernel's answer is checked against pandas' (notes)."""
 
 from __future__ import annotations
 
-import os
 import statistics
 import time
 from collections.abc import Callable
@@ -18,12 +17,15 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from apps.platform.bench.figures import figure
+
 from ..kernels.correlation import correlation_matrix
 
-K, T, REPEATS = 1000, 2520, 5
+FULL = {"corr_series": 1000, "corr_observations": 2520, "corr_repeats": 5}
+QUICK = {"corr_series": 40, "corr_observations": 200, "corr_repeats": 1}
 
 
-def timed(fn: Callable[[], object], repeats: int = REPEATS) -> float:
+def timed_ms(fn: Callable[[], object], repeats: int) -> float:
     fn()
     runs = []
     for _ in range(repeats):
@@ -33,30 +35,40 @@ def timed(fn: Callable[[], object], repeats: int = REPEATS) -> float:
     return statistics.median(runs) * 1e3
 
 
-def cases(rng: np.random.Generator) -> dict[str, np.ndarray]:
-    complete = rng.standard_normal((K, T)) + 0.3 * rng.standard_normal((1, T))
+def cases(rng: np.random.Generator, k: int, t: int) -> dict[str, np.ndarray]:
+    complete = rng.standard_normal((k, t)) + 0.3 * rng.standard_normal((1, t))
     random_gaps = complete.copy()
     random_gaps[rng.random(complete.shape) < 0.02] = np.nan
     late_starts = complete.copy()
-    late_starts[: K // 10, :252] = np.nan
-    return {
-        "complete": complete,
-        "2% random gaps, all series": random_gaps,
-        "10% series start late": late_starts,
-    }
+    late_starts[: max(1, k // 10), : t // 10] = np.nan
+    return {"complete": complete, "gaps_2pct": random_gaps, "late_starts_10pct": late_starts}
 
 
-def main() -> None:
-    print(f"correlation_matrix, K={K} series x T={T}; cpus={os.cpu_count()}, load average {os.getloadavg()}")
-    for name, x in cases(np.random.default_rng(0)).items():
-        ours = timed(lambda x=x: correlation_matrix(x))
-        line = f"  {name:28s} kernel {ours:8.1f} ms"
-        if np.isfinite(x).all():
-            line += f" | np.corrcoef {timed(lambda x=x: np.corrcoef(x)):8.1f} ms"
+def measure(sizes: dict, progress: bool = False) -> tuple[list[dict], list[str]]:
+    k, t, repeats = sizes["corr_series"], sizes["corr_observations"], sizes["corr_repeats"]
+    figures, notes = [], []
+    for name, x in cases(np.random.default_rng(0), k, t).items():
         frame = pd.DataFrame(x.T)
-        line += f" | DataFrame.corr {timed(frame.corr, repeats=1):8.1f} ms"
-        print(line)
-
-
-if __name__ == "__main__":
-    main()
+        start = time.perf_counter()
+        reference = frame.corr().to_numpy()
+        pandas_ms = (time.perf_counter() - start) * 1e3
+        ours = correlation_matrix(x)
+        worst = float(np.nanmax(np.abs(ours - reference)))
+        notes.append(f"correlation {name}: largest difference from DataFrame.corr {worst:.1e}")
+        kernel_ms = timed_ms(lambda x=x: correlation_matrix(x), repeats)
+        figures.append(figure(f"correlation_ms[{name}]", kernel_ms, "ms", pandas_ms))
+        if np.isfinite(x).all():
+            figures.append(
+                figure(
+                    f"correlation_ms[{name}, numpy baseline]",
+                    kernel_ms,
+                    "ms",
+                    timed_ms(lambda x=x: np.corrcoef(x), repeats),
+                )
+            )
+    notes.append(
+        f"correlation: {k} series x {t} observations; baseline pandas DataFrame.corr (one run) or "
+        "np.corrcoef (complete series only); kernel the median of "
+        f"{repeats} runs after a warm-up"
+    )
+    return figures, notes

@@ -159,7 +159,12 @@ class FieldPanels:
 
 def _pivot(frame: pd.DataFrame, symbols: Sequence[str]) -> tuple[pd.DatetimeIndex, dict[str, np.ndarray]]:
     """Long bars -> the union calendar and one (dates, symbols) array per bar field."""
-    ts = frame["ts"].to_numpy()
+    # As datetime64, not the object array of Timestamps a tz-aware column gives: np.unique and
+    # searchsorted over a million objects took ~9 s of a 500 x 2,520 read.
+    stamps = pd.DatetimeIndex(frame["ts"])
+    if stamps.tz is not None:
+        stamps = stamps.tz_convert("UTC").tz_localize(None)
+    ts = stamps.as_unit("ns").to_numpy()
     dates = np.unique(ts)
     rows = np.searchsorted(dates, ts)
     columns = pd.Categorical(frame["symbol"], categories=list(symbols)).codes

@@ -25,6 +25,8 @@ _SPACE = re.compile(r"\s+")
 _OPERATORS = ("<=", ">=", "==", "!=", "&&", "||", "+", "-", "*", "/", "^", "<", ">", "!", "?", ":")
 _PUNCTUATION = {"(": "(", ")": ")", ",": ","}
 _HINTS = {"&": "&&", "|": "||", "=": "=="}
+_DIGITS = frozenset("0123456789")
+_NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 
 
 @dataclass(frozen=True)
@@ -48,11 +50,12 @@ def tokenize(text: str) -> list[Token]:
             i = m.end()
             continue
         ch = text[i]
-        if ch.isdigit() or (ch == "." and i + 1 < n and text[i + 1].isdigit()):
+        # ASCII only: str.isdigit/isalpha also accept '²' or 'Á', which no token pattern matches.
+        if ch in _DIGITS or (ch == "." and i + 1 < n and text[i + 1] in _DIGITS):
             tokens.append(_number(text, i))
         elif ch == "$":
             tokens.append(_field(text, i))
-        elif ch.isalpha() or ch == "_":
+        elif ch in _NAME_START:
             tokens.append(_identifier(text, i))
         elif ch in _PUNCTUATION:
             tokens.append(Token(_PUNCTUATION[ch], ch, i, i + 1))  # type: ignore[arg-type]

@@ -84,3 +84,10 @@ def test_errors_point_at_the_offending_characters(text, position, length, fragme
     assert (raised.value.position, raised.value.length) == (position, length)
     assert fragment in raised.value.message
     assert raised.value.formula == text
+
+
+@pytest.mark.parametrize(("text", "position"), [("Ábc", 0), ("x + ²", 4), ("1 + ٣", 4), ("$close * µ", 9)])
+def test_non_ascii_letters_and_digits_are_an_unexpected_character_not_a_crash(text, position):
+    with pytest.raises(FormulaError, match="unexpected character") as err:
+        tokenize(text)
+    assert err.value.position == position

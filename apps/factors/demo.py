@@ -1,12 +1,13 @@
-"""This engine's part of `manage.py load_demo`: a handful of factor definitions (Alpha158-style and
-a 101-alphas one) to list, calculate and analyse. Idempotent: `definition_save` keeps the version of
-an unchanged formula."""
+"""This engine's part of `manage.py load_demo`: a handful of factor definitions to list, calculate
+and analyse, and the library's sets (Alpha158, the 101 alphas that read only fields the platform has)
+as definitions named "alpha158.KMID", "alpha101.alpha001"... Idempotent: `definition_save` keeps the
+version of an unchanged formula."""
 
 from __future__ import annotations
 
 from django.core.management.base import OutputWrapper
 
-from .services.definitions import definition_save
+from .services.definitions import definition_save, library_install
 
 # name, formula, library, description
 DEFINITIONS = (
@@ -26,5 +27,13 @@ def seed(*, stdout: OutputWrapper | None = None) -> None:
         definition_save(name=name, formula=formula, library=library, description=description)
         for name, formula, library, description in DEFINITIONS
     ]
+    installed = {library: library_install(library) for library in ("alpha158", "alpha101")}
     if stdout is not None:
         stdout.write(f"factors: {len(saved)} demo factor definitions ({', '.join(d.label for d in saved)})")
+        for library, (done, skipped) in installed.items():
+            why = (
+                f"; skipped {len(skipped)} reading fields the platform lacks ({', '.join(skipped)})"
+                if skipped
+                else ""
+            )
+            stdout.write(f"factors: {len(done)} {library} definitions{why}")

@@ -11,6 +11,7 @@ from .api.definitions import DefinitionDetail, DefinitionListCreate
 from .api.ranking import RankingView
 from .api.reference import FieldsView, OperatorsView
 from .api.screening import ScreenView
+from .api.series import SeriesListCreate, SeriesValuesView
 from .api.synthesis import SynthesizeView
 
 app_name = "factors"
@@ -28,4 +29,6 @@ urlpatterns = [
     path("correlation/<int:factor_id>", FactorCorrelationView.as_view(), name="correlation"),
     path("synthesize", SynthesizeView.as_view(), name="synthesize"),
     path("screen", ScreenView.as_view(), name="screen"),
+    path("series", SeriesListCreate.as_view(), name="series"),
+    path("series/<int:series_id>/values", SeriesValuesView.as_view(), name="series-values"),
 ]

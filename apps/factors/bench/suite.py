@@ -1,15 +1,16 @@
 """`python manage.py bench factors`: correlation of many factor series (correlation.py), the formula
-mix evaluated in memory next to pandas (evaluation.py), and the same over stored bars (stored.py).
+mix evaluated in memory next to pandas (evaluation.py), the same over stored bars (stored.py), the
+whole Alpha158 set and screening throughput (library.py).
 Sizes: FULL by default, QUICK with --quick, any of them with --set (e.g. --set eval_instruments=100)."""
 
 from __future__ import annotations
 
-from . import correlation, evaluation, stored
+from . import correlation, evaluation, library, stored
 
 
 def run(*, quick: bool = False, progress: bool = True, **params) -> dict:
-    full = {**correlation.FULL, **evaluation.FULL}
-    sizes = {**({**correlation.QUICK, **evaluation.QUICK} if quick else full)}
+    full = {**correlation.FULL, **evaluation.FULL, **library.FULL}
+    sizes = {**({**correlation.QUICK, **evaluation.QUICK, **library.QUICK} if quick else full)}
     sizes.update({k: int(v) for k, v in params.items() if k in full})
     corr_figures, corr_notes = correlation.measure(sizes, progress)
     eval_figures, eval_notes, panels = evaluation.measure(sizes, progress)
@@ -17,9 +18,10 @@ def run(*, quick: bool = False, progress: bool = True, **params) -> dict:
     stored_figures, stored_notes = stored.measure(
         panels, pandas_per_s=pandas_per_s, repeats=sizes["eval_repeats"], progress=progress
     )
+    library_figures, library_notes = library.measure(sizes, progress)
     return {
         "engine": "factors",
         "sizes": sizes,
-        "notes": corr_notes + eval_notes + stored_notes,
-        "figures": corr_figures + eval_figures + stored_figures,
+        "notes": corr_notes + eval_notes + stored_notes + library_notes,
+        "figures": corr_figures + eval_figures + stored_figures + library_figures,
     }

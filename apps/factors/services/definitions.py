@@ -86,3 +86,21 @@ def definition_save(
         created_by=user,
         **wanted,
     )
+
+
+def library_install(library: str, *, user=None) -> tuple[list[FactorDefinition], dict[str, str]]:
+    """Save every factor of a library set ("alpha158", "alpha101") as a definition named
+    "<library>.<factor>" (library=<library>), idempotent like definition_save. A factor that reads a
+    field the platform does not have (the 101 alphas' $cap or $subindustry) is skipped with the
+    reason. Returns (saved, skipped)."""
+    from ..kernels.library import LIBRARY
+
+    saved, skipped = [], {}
+    for factor, formula in LIBRARY[library].items():
+        try:
+            saved.append(
+                definition_save(name=f"{library}.{factor}", formula=formula, library=library, user=user)
+            )
+        except ValidationError as exc:
+            skipped[factor] = "; ".join(exc.message_dict.get("formula", exc.messages))
+    return saved, skipped

@@ -1,4 +1,5 @@
-"""`manage.py bench factors --quick` runs and reports every figure next to its same-run baseline,
+"""`manage.py bench factors --quick` runs and reports every figure (next to its same-run baseline where
+it has one),
 its formula mix agrees with the pandas versions, and it leaves no bench instrument behind. The
 pandas versions themselves are checked on a hand-worked case (they are the bench's reference)."""
 
@@ -32,9 +33,21 @@ def test_factors_bench_reports_every_figure_with_a_baseline_and_cleans_up():
         "formula_values_per_s[cold]",
         "stored_formulas_per_s[cold]",
         "stored_formulas_per_s[warm, cache hits]",
+        "alpha158_s[cold]",
+        "alpha158_s[warm, cache hits]",
+        "screening_factors_per_s",
+        "screening_compile_per_s",
     }
-    for f in figures.values():
-        assert f["value"] > 0 and f["baseline"] > 0 and f["ratio"] > 0, f
+    unbaselined = {
+        "alpha158_s[cold]",
+        "alpha158_s[warm, cache hits]",
+        "screening_factors_per_s",
+        "screening_compile_per_s",
+    }
+    for name, f in figures.items():
+        assert f["value"] > 0, f
+        if name not in unbaselined:  # Alpha158 is compared with Qlib's published figure (README)
+            assert f["baseline"] > 0 and f["ratio"] > 0, f
     assert "formulas vs pandas: every formula agrees" in result["notes"]
     assert not Instrument.objects.filter(symbol__startswith="BENCHFACT").exists()
     assert not Bar.objects.exists()

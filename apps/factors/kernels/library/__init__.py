@@ -15,8 +15,6 @@ value differ from the original (full windows instead of Qlib's partial ones, NaN
 from .alpha101 import ALPHA101, ALPHA101_FIELDS
 from .alpha158 import ALPHA158
 from .fields import GROUP_FIELDS, fields_of
-
-LIBRARY: dict[str, dict[str, str]] = {"alpha158": ALPHA158, "alpha101": ALPHA101}
-"""Every factor set by name: set name -> (factor name -> formula)."""
+from .sets import LIBRARY
 
 __all__ = ["ALPHA101", "ALPHA101_FIELDS", "ALPHA158", "GROUP_FIELDS", "LIBRARY", "fields_of"]

@@ -10,8 +10,11 @@ trailing run takes everything still pending, so the last state is never lost. Ke
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+
+import redis
 
 from apps.platform.bus import connection
 
@@ -65,3 +68,30 @@ def _drain(r, pending: str) -> tuple[str, ...]:
     pipe.delete(pending)
     members = pipe.execute()[0]
     return tuple(sorted(m.decode() if isinstance(m, bytes) else m for m in members))
+
+
+def coalesced_run(
+    coalescer: Coalescer, item: str, *, run: Callable[[Iterable[str]], dict], trailing_task, log_name: str
+) -> dict:
+    """The body of a coalesced event task: offer `item`; run now over the window's items, or schedule
+    the one trailing run (`trailing_task.apply_async(countdown=...)`), or leave it to the run already
+    scheduled. Without Redis the item runs at once, alone (nothing is lost, only batching)."""
+    try:
+        offer = coalescer.offer(items=[item])
+    except redis.RedisError:
+        logging.getLogger(log_name).warning("coalescing unavailable (Redis); running %s directly", item)
+        return run([item])
+    if offer.run_now:
+        return run(offer.items)
+    if offer.trailing_delay is not None:
+        trailing_task.apply_async(countdown=offer.trailing_delay)
+    return {"deferred": item}
+
+
+def bar_event_item(event: dict) -> str | None:
+    """A `market.data.bars.*` event as "SYMBOL|interval" (None without a symbol): the item engines
+    coalesce bar updates over."""
+    payload = event.get("payload") or {}
+    if not payload.get("symbol"):
+        return None
+    return f"{str(payload['symbol']).upper()}|{payload.get('interval') or '1d'}"

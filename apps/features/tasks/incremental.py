@@ -4,17 +4,12 @@ workers) so a bar for 500 instruments is a few batched runs, not 500 tasks' wort
 
 from __future__ import annotations
 
-import logging
-
-import redis
 from celery import shared_task
 from django.conf import settings
 
-from apps.platform.coalescer import Coalescer
+from apps.platform.coalescer import Coalescer, bar_event_item, coalesced_run
 
 from ..services.incremental import update_on_bars
-
-log = logging.getLogger(__name__)
 
 ON_BAR = "apps.features.tasks.incremental.update_on_bar"
 TRAILING = "apps.features.tasks.incremental.update_trailing"
@@ -26,20 +21,12 @@ def _coalescer() -> Coalescer:
 
 @shared_task(name=ON_BAR, ignore_result=True)
 def update_on_bar(event: dict) -> dict:
-    payload = event.get("payload") or {}
-    if not payload.get("symbol"):
+    item = bar_event_item(event)
+    if item is None:
         return {"skipped": "no symbol"}
-    item = f"{str(payload['symbol']).upper()}|{payload.get('interval') or '1d'}"
-    try:
-        offer = _coalescer().offer(items=[item])
-    except redis.RedisError:
-        log.warning("feature update coalescing unavailable (Redis); updating %s directly", item)
-        return update_on_bars([item])
-    if offer.run_now:
-        return update_on_bars(offer.items)
-    if offer.trailing_delay is not None:
-        update_trailing.apply_async(countdown=offer.trailing_delay)
-    return {"deferred": item}
+    return coalesced_run(
+        _coalescer(), item, run=update_on_bars, trailing_task=update_trailing, log_name=__name__
+    )
 
 
 @shared_task(name=TRAILING, ignore_result=True)

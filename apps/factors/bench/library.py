@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
+
 from apps.platform.bench.figures import figure, progress_steps
 
 from ..kernels.analysis import forward_returns
-from ..kernels.analysis.ic import ic_summary, information_coefficient
+from ..kernels.analysis.ic import ic_summary, rank_ic_many
 from ..kernels.expressions import PanelCache, evaluate
 from ..kernels.generated import generated
 from ..kernels.library import LIBRARY
@@ -68,8 +70,7 @@ def _screening(sizes: dict, steps) -> tuple[list[dict], list[str]]:
     t0 = time.perf_counter()
     for k in range(0, count, 200):
         values = evaluate(trees[k : k + 200], fields=panels.__getitem__, shape=(t, n))
-        for factor in values:
-            ic_summary(information_coefficient(factor, fwd, method="rank"))
+        ic_summary(rank_ic_many(np.stack(values), fwd[0]))
     scored = time.perf_counter() - t0
     steps.update(1)
     figures = [
@@ -78,7 +79,7 @@ def _screening(sizes: dict, steps) -> tuple[list[dict], list[str]]:
     ]
     return figures, [
         f"screening: the first {count} generated factors over {n} instruments x {t} days, each evaluated "
-        "and scored by its daily rank IC (batches of 200, shared sub-expressions once per batch)"
+        "and scored by its daily rank IC (batches of 200: shared sub-expressions once, the batch's ICs in one pass)"
     ]
 
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..kernels.analysis import benjamini_hochberg, deflated_best_mean, forward_returns
-from ..kernels.analysis.ic import ic_summary, information_coefficient
+from ..kernels.analysis.ic import ic_summary, rank_ic_many
 from ..kernels.expressions import FormulaError, evaluate, history_rows, require_history
 from ..kernels.generated import generated
 from ..kernels.library import LIBRARY
@@ -106,34 +106,34 @@ def factors_screen(
             cache=panel_cache(),
             context=context,
         )
-        for (name, formula, _), factor in zip(batch, values, strict=True):
-            ic = information_coefficient(factor[window], fwd, method="rank")
-            summary = ic_summary(ic)
-            scores.append((name, formula, ic[0], summary))
+        ics = rank_ic_many(np.stack([v[window] for v in values]), fwd[0])
+        summary = ic_summary(ics)  # every factor of the batch at once
+        for j, (name, formula, _) in enumerate(batch):
+            scores.append((name, formula, ics[j], summary, j))
         if progress is not None:
             progress(min(k + BATCH, len(usable)), len(usable))
     elapsed = time.perf_counter() - started
-    p_values = np.array([s.p_value[0] for _, _, _, s in scores], dtype=np.float64)
+    p_values = np.array([s.p_value[j] for _, _, _, s, j in scores], dtype=np.float64)
     adjusted = benjamini_hochberg(p_values) if len(p_values) else p_values
     rows = [
         Screened(
             name=name,
             formula=formula,
-            mean_ic=_finite(s.mean[0]),
-            icir=_finite(s.risk_adjusted[0]),
-            t_stat=_finite(s.t_stat[0]),
+            mean_ic=_finite(s.mean[j]),
+            icir=_finite(s.risk_adjusted[j]),
+            t_stat=_finite(s.t_stat[j]),
             p_value=_finite(p),
             p_value_adjusted=_finite(a),
-            n_dates=int(s.n_dates[0]),
+            n_dates=int(s.n_dates[j]),
         )
-        for (name, formula, _, s), p, a in zip(scores, p_values, adjusted, strict=True)
+        for (name, formula, _, s, j), p, a in zip(scores, p_values, adjusted, strict=True)
     ]
     order = sorted(
         range(len(rows)), key=lambda i: -abs(rows[i].t_stat) if np.isfinite(rows[i].t_stat) else 0.0
     )
     lucky = deflated_p = None
     if len(scores) >= 2:
-        signed = np.array([np.sign(np.nanmean(ic)) * ic for _, _, ic, _ in scores])
+        signed = np.array([np.sign(np.nanmean(ic)) * ic for _, _, ic, _, _ in scores])
         best = deflated_best_mean(signed)
         deflated_p = _finite(best.p_value)
         lucky = bool(not (deflated_p <= 0.05))

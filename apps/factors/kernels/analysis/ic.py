@@ -7,6 +7,7 @@ date) computed for every date and horizon at once; `ic_summary` is the tear shee
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -60,6 +61,17 @@ def information_coefficient(
     return row_pearson(x, y, min_count=min_names)
 
 
+def rank_ic_many(factors: np.ndarray, fwd: np.ndarray, *, min_names: int = 2) -> np.ndarray:
+    """Per-date rank IC of K factors (K, T, N) against one return panel fwd (T, N): (K, T), equal to
+    `information_coefficient(factors[k], fwd[None])[0]` for each k, in two rank calls and one
+    correlation for all K (screening scores thousands of factors this way)."""
+    factors = np.where(np.isfinite(factors), factors, np.nan)
+    both = ~np.isnan(factors) & ~np.isnan(fwd)[None]
+    x = rank_rows(np.where(both, factors, np.nan))
+    y = rank_rows(np.where(both, fwd[None], np.nan))
+    return row_pearson(x, y, min_count=min_names)
+
+
 @dataclass(frozen=True)
 class ICSummary:
     """Per-horizon statistics of an IC series, each an (H,) array; NaN dates are skipped.
@@ -92,13 +104,18 @@ def ic_summary(ic: np.ndarray) -> ICSummary:
         hit = (ic > 0).sum(axis=1) / n
     mean = np.where(n > 0, mean, np.nan)
     std = np.where(n > 1, std, np.nan)
-    # scipy's masked-array path ("omit") is the vectorized twin of alphalens's dropna per column
-    t = stats.ttest_1samp(ic, 0.0, axis=1, nan_policy="omit")
+    # scipy's masked-array path ("omit") is the vectorized twin of alphalens's dropna per column;
+    # a series with too few dates is NaN below, so scipy's warning about it says nothing new
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        t = stats.ttest_1samp(ic, 0.0, axis=1, nan_policy="omit")
+        skew_all = stats.skew(ic, axis=1, nan_policy="omit")
+        kurt_all = stats.kurtosis(ic, axis=1, nan_policy="omit")
     enough = n >= 2
     t_stat = np.where(enough, np.asarray(t.statistic, dtype=float), np.nan)
     p_value = np.where(enough, np.asarray(t.pvalue, dtype=float), np.nan)
-    skew = np.where(n > 0, np.asarray(stats.skew(ic, axis=1, nan_policy="omit"), dtype=float), np.nan)
-    kurt = np.where(n > 0, np.asarray(stats.kurtosis(ic, axis=1, nan_policy="omit"), dtype=float), np.nan)
+    skew = np.where(n > 0, np.asarray(skew_all, dtype=float), np.nan)
+    kurt = np.where(n > 0, np.asarray(kurt_all, dtype=float), np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
         risk_adjusted = mean / std
     return ICSummary(mean, std, risk_adjusted, t_stat, p_value, skew, kurt, np.where(n > 0, hit, np.nan), n)

@@ -18,6 +18,7 @@ from apps.factors.kernels.analysis import (
     ic_summary,
     information_coefficient,
 )
+from apps.factors.kernels.analysis.ic import rank_ic_many
 from tests.factors.kernels.analysis.conftest import HORIZONS, TIED_DATE, alphalens_factor_data
 
 RTOL = 1e-10
@@ -151,3 +152,17 @@ def test_ic_decay_equals_alphalens_mean_ic(panel):
     # ic_decay does not bucket, so it keeps the tied date: close to alphalens, not equal
     assert np.abs(ours - theirs).max() < 0.02 and np.abs(ours - theirs).max() > 0
     assert ours[3] > ours[0]  # the signal is a 5-day one
+
+
+def test_rank_ic_of_many_factors_at_once_equals_each_alone():
+    rng = np.random.default_rng(5)
+    fwd = rng.normal(size=(60, 15))
+    fwd[rng.random(fwd.shape) < 0.05] = np.nan
+    factors = rng.normal(size=(4, 60, 15)) + 0.3 * np.nan_to_num(fwd)[None]
+    factors[1, :, 3] = np.nan  # a name missing from one factor only
+    factors[2, 10] = 1.0  # a constant date: NaN
+    factors[3, rng.random((60, 15)) < 0.1] = np.inf  # not finite: missing
+    many = rank_ic_many(factors, fwd)
+    for k in range(4):
+        np.testing.assert_array_equal(many[k], information_coefficient(factors[k], fwd[None])[0])
+    assert np.isnan(many[2, 10])

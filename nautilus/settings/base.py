@@ -145,7 +145,7 @@ CHANNEL_LAYERS = {
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "apps.platform.cache.SharedRedisCache",  # one client per process (cache.py)
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "nautilus",
     }

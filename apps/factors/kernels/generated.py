@@ -11,6 +11,9 @@ Families (sizes in FAMILY_SIZES):
 - pair: a rolling correlation / covariance / ratio of means / ratio of deviations between two
   inputs over one window;
 - cross: the ratio of one statistic over a short and a long window of one input (a "crossover");
+- econ: an instrument's rolling correlation of its daily return with an economic series' level,
+  change or percent change (ECONOMIC: common FRED codes; a series the database does not hold is
+  reported as such when evaluated);
 each wrapped in one of NORMALIZATIONS (raw, divided by the close, cross-sectional rank or z-score,
 time-series z-score over the same window). Inputs are bar fields and a few derived series (returns,
 log volume, range, body). Windows are the same ladder for every template.
@@ -47,6 +50,18 @@ UNARY = (
 )  # fmt: skip
 PAIR = ("ts_corr", "ts_cov", "mean_ratio", "std_ratio")
 CROSS = ("mean", "std", "max", "min")
+# Economic series (FRED codes, loaded through marketdata's series adapters): each instrument's
+# sensitivity to a transform of the series, the rolling correlation of its daily return with it.
+ECONOMIC = (
+    "DGS10", "DGS2", "DGS3MO", "T10Y2Y", "T10Y3M", "FEDFUNDS", "BAMLH0A0HYM2", "BAMLC0A0CM", "VIXCLS",
+    "DTWEXBGS", "DCOILWTICO", "UNRATE", "CPIAUCSL", "INDPRO", "PAYEMS", "UMCSENT", "HOUST", "M2SL",
+    "T5YIE", "NFCI",
+)  # fmt: skip
+ECONOMIC_TRANSFORMS = {
+    "level": "$econ.{code}",
+    "chg": "delta($econ.{code},1)",
+    "pct": "($econ.{code}/delay($econ.{code},1)-1)",
+}
 WINDOWS = (
     3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 20, 22, 24, 26, 28, 30, 33, 36, 40, 44, 48,
     52, 56, 60, 66, 72, 80, 90, 100, 110, 120, 130, 140, 150, 160, 180, 200, 220, 240, 250,
@@ -61,7 +76,9 @@ FAMILY_SIZES = {
     "unary": len(UNARY) * len(_INPUT_NAMES) * len(WINDOWS) * len(NORMALIZATIONS),
     "pair": len(PAIR) * len(_PAIRS) * len(WINDOWS) * len(NORMALIZATIONS),
     "cross": len(CROSS) * len(_INPUT_NAMES) * len(_CROSSES) * len(NORMALIZATIONS),
+    "econ": len(ECONOMIC) * len(ECONOMIC_TRANSFORMS) * len(WINDOWS) * len(NORMALIZATIONS),
 }
+_TRANSFORMS = tuple(ECONOMIC_TRANSFORMS)
 GENERATED_COUNT = sum(FAMILY_SIZES.values())
 _FAMILIES = tuple(FAMILY_SIZES)
 _FAMILY_STARTS = tuple(sum(list(FAMILY_SIZES.values())[:k]) for k in range(len(FAMILY_SIZES)))
@@ -122,6 +139,12 @@ def generated(index: int) -> Generated:
         else:
             inner = f"{op}({INPUTS[a]},{INPUTS[b]},{window})"
         name = f"gen.{op}.{a}.{b}.w{window}.{how}"
+    elif family == "econ":
+        c, f, w, n = _split(offset, (len(ECONOMIC), len(_TRANSFORMS), len(WINDOWS), len(NORMALIZATIONS)))
+        code, transform, window, how = ECONOMIC[c], _TRANSFORMS[f], WINDOWS[w], NORMALIZATIONS[n]
+        series = ECONOMIC_TRANSFORMS[transform].format(code=code)
+        inner = f"ts_corr({INPUTS['ret']},{series},{window})"
+        name = f"gen.econ_corr.{code}.{transform}.w{window}.{how}"
     else:
         o, i, c, n = _split(offset, (len(CROSS), len(_INPUT_NAMES), len(_CROSSES), len(NORMALIZATIONS)))
         stat, field, (short, long), how = CROSS[o], _INPUT_NAMES[i], _CROSSES[c], NORMALIZATIONS[n]
@@ -140,7 +163,12 @@ def generated_named(name: str) -> Generated:
             raise ValueError
         n = NORMALIZATIONS.index(parts[-1])
         head = parts[1]
-        if head.startswith("cross_"):
+        if head == "econ_corr":
+            _, code, transform, window, _ = parts[1:]
+            digits = (ECONOMIC.index(code), _TRANSFORMS.index(transform), WINDOWS.index(int(window[1:])), n)
+            sizes = (len(ECONOMIC), len(_TRANSFORMS), len(WINDOWS), len(NORMALIZATIONS))
+            base = FAMILY_SIZES["unary"] + FAMILY_SIZES["pair"] + FAMILY_SIZES["cross"]
+        elif head.startswith("cross_"):
             _, field, short, long, _ = parts[1:]
             digits = (
                 CROSS.index(head.removeprefix("cross_")),

@@ -9,11 +9,14 @@ import pandas as pd
 import pytest
 
 from apps.factors.kernels.expressions import compile_formula, evaluate
-from apps.factors.kernels.generated import FAMILY_SIZES, GENERATED_COUNT, generated, generated_named
+from apps.factors.kernels.generated import ECONOMIC, FAMILY_SIZES, GENERATED_COUNT, generated, generated_named
 from apps.factors.kernels.operators import OPERATORS, operator_named
 
 NAMES = tuple(n for s in OPERATORS.values() for n in s.names())
-FIELDS = {k: "series" for k in ("open", "high", "low", "close", "volume", "vwap")}
+FIELDS = {
+    **{k: "series" for k in ("open", "high", "low", "close", "volume", "vwap")},
+    **{f"econ.{code}": "series" for code in ECONOMIC},
+}
 
 
 def _compile(formula: str):
@@ -28,6 +31,10 @@ def panel():
     open_ = close * np.exp(rng.normal(0, 0.003, (T, N)))
     high = np.maximum(open_, close) * (1 + np.abs(rng.normal(0, 0.004, (T, N))))
     low = np.minimum(open_, close) * (1 - np.abs(rng.normal(0, 0.004, (T, N))))
+    econ = {  # one value per date, the same for every instrument (as the field is broadcast)
+        f"econ.{code}": np.repeat(3 + np.cumsum(rng.normal(0, 0.05, (T, 1)), axis=0), N, axis=1)
+        for code in ECONOMIC
+    }
     return {
         "open": open_,
         "high": high,
@@ -35,6 +42,7 @@ def panel():
         "close": close,
         "volume": rng.lognormal(12, 0.4, (T, N)),
         "vwap": (high + low + close) / 3,
+        **econ,
     }
 
 
@@ -82,6 +90,9 @@ def test_entries_mean_what_their_names_say(panel):
         "gen.ts_mean.close.w20.ts_z": (mean20 - mean20.rolling(20).mean()) / mean20.rolling(20).std(),
         "gen.ts_corr.close.volume.w10.raw": close.rolling(10).corr(volume),
         "gen.cross_mean.close.w5.w20.raw": close.rolling(5).mean() / mean20 - 1,
+        "gen.econ_corr.DGS10.chg.w20.raw": (close / close.shift(1) - 1)
+        .rolling(20)
+        .corr(pd.DataFrame(panel["econ.DGS10"]).diff()),
     }
     checked = [_compile(generated_named(name).formula) for name in cases]
     results = evaluate(checked, fields=lambda n: panel[n], shape=panel["close"].shape)

@@ -26,6 +26,7 @@ from apps.platform.timestamps import iso_utc
 from ..selectors.analyses import analysis_document, analysis_get
 from ..selectors.requested import definitions_requested, symbols_requested, window_requested
 from ..services.analyses import analysis_run, horizons_checked
+from ..services.definitions import generated_materialize
 from ..tasks.analyze import ANALYZE
 from .serializers.analyses import AnalysisSerializer, AnalyzeResponseSerializer, AnalyzeSerializer
 
@@ -48,6 +49,7 @@ class AnalyzeView(APIView):
         body = AnalyzeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
+        generated_materialize(data["factors"])
         definitions = definitions_requested(data["factors"])
         symbols = symbols_requested(data.get("symbols"), data.get("universe"))
         start, end = window_requested(data["start"], data["end"])

@@ -36,6 +36,7 @@ from ..selectors.calculate import (
 )
 from ..selectors.evaluation import FactorValues
 from ..services.calculate import CALCULATE_FILES, PARQUET
+from ..services.definitions import generated_materialize
 from ..tasks.calculate import CALCULATE
 from .formulas import FormulaInvalid
 from .serializers.calculate import FactorCalculateSerializer, FactorValuesSerializer
@@ -99,6 +100,7 @@ class CalculateView(APIView):
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
         fmt = data.pop("format")
+        generated_materialize(data.get("factors") or ())
         try:
             calc = calculation_resolve(**data)
             if calc.cells_estimate() > settings.FACTORS_SYNC_MAX_CELLS:

@@ -17,6 +17,7 @@ from ..models import FactorDefinition
 from ..selectors.analyses import analyses_of
 from ..selectors.correlation import factor_correlation, factors_correlation_matrix
 from ..selectors.requested import definitions_requested, symbols_requested, window_requested
+from ..services.definitions import generated_materialize
 from .serializers.correlation import (
     CorrelationMatrixResponseSerializer,
     CorrelationMatrixSerializer,
@@ -41,6 +42,7 @@ class FactorCorrelationView(APIView):
         query = CorrelationQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         q = query.validated_data
+        generated_materialize(q["against"])
         against = definitions_requested(q["against"], field="against")
         symbols, start, end = q.get("symbols"), q.get("start"), q.get("end")
         if not (symbols and start and end):
@@ -74,6 +76,7 @@ class CorrelationMatrixView(APIView):
         body = CorrelationMatrixSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
+        generated_materialize(data["factors"])
         definitions = definitions_requested(data["factors"])
         symbols = symbols_requested(data.get("symbols"), data.get("universe"))
         start, end = window_requested(data["start"], data["end"])

@@ -28,6 +28,7 @@ from ..selectors.evaluation import NoData
 from ..selectors.panels import UnknownFieldData
 from ..selectors.requested import definitions_requested, symbols_requested, window_requested
 from ..selectors.values import stored_values
+from ..services.definitions import generated_materialize
 from ..services.values import factor_store
 from .serializers.series import (
     SeriesCreateSerializer,
@@ -78,6 +79,7 @@ class SeriesListCreate(APIView):
         body = SeriesCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
+        generated_materialize([data["factor"]])
         (definition,) = _checked(lambda: definitions_requested([data["factor"]], field="factor"))
         symbols = _checked(lambda: symbols_requested(data.get("symbols"), data.get("universe")))
         start, end = _checked(lambda: window_requested(data["start"], data["end"]))

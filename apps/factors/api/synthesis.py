@@ -13,6 +13,7 @@ from apps.marketdata import facade as marketdata
 from apps.platform.timestamps import iso_utc
 
 from ..selectors.requested import definitions_requested, symbols_requested, window_requested
+from ..services.definitions import generated_materialize
 from ..services.synthesis import composite_synthesize
 from .serializers.synthesis import SynthesizeResponseSerializer, SynthesizeSerializer
 
@@ -30,6 +31,7 @@ class SynthesizeView(APIView):
         body = SynthesizeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
+        generated_materialize(data["factors"])
         definitions = definitions_requested(data["factors"])
         symbols = symbols_requested(data.get("symbols"), data.get("universe"))
         start, end = window_requested(data["start"], data["end"])

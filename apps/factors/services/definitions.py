@@ -104,3 +104,25 @@ def library_install(library: str, *, user=None) -> tuple[list[FactorDefinition],
         except ValidationError as exc:
             skipped[factor] = "; ".join(exc.message_dict.get("formula", exc.messages))
     return saved, skipped
+
+
+def generated_materialize(references) -> list[FactorDefinition]:
+    """Save each generated catalogue entry named in `references` ("gen.ts_mean.close.w20.rank", no
+    "@version") that is not a definition yet, so requests can name any of the catalogue's factors
+    like a stored one (library "generated"); the catalogue itself stays rows-free until a factor is
+    used. Other references are left alone (the request's own resolution reports unknown ones)."""
+    from ..kernels.generated import generated_named
+    from ..models import FactorDefinition as Definition
+
+    saved = []
+    for reference in dict.fromkeys(str(r).strip() for r in (references or ())):
+        if not reference.startswith("gen.") or "@" in reference:
+            continue
+        if Definition.objects.filter(name=reference).exists():
+            continue
+        try:
+            entry = generated_named(reference)
+        except KeyError:
+            continue
+        saved.append(definition_save(name=entry.name, formula=entry.formula, library="generated"))
+    return saved

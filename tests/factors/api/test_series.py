@@ -62,3 +62,25 @@ def test_a_window_too_large_to_store_at_once_is_refused(
 
 def test_an_unknown_series_is_a_404(api_client, db):
     assert api_client.get(f"{URL}/999999/values").status_code == 404
+
+
+def test_a_generated_catalogue_factor_is_named_like_a_stored_one(api_client, factor_market, window):
+    from apps.factors.kernels.generated import generated_named
+    from apps.factors.models import FactorDefinition
+
+    name = "gen.ts_mean.close.w20.by_close"
+    calc = api_client.post(
+        "/api/factors/calculate", {"factors": [name], "symbols": ["AAA", "BBB"], **window}, format="json"
+    )
+    assert calc.status_code == 200, calc.content
+    saved = FactorDefinition.objects.get(name=name)
+    assert saved.library == "generated" and saved.formula == generated_named(name).formula
+    analysed = api_client.post(
+        "/api/factors/analyze", {"factors": [name], "symbols": ["AAA", "BBB", "CCC"], **window}, format="json"
+    )
+    assert analysed.status_code == 200, analysed.content
+    assert FactorDefinition.objects.filter(name=name).count() == 1  # saved once, then found
+    unknown = api_client.post(
+        "/api/factors/analyze", {"factors": ["gen.nope"], "symbols": ["AAA"], **window}, format="json"
+    )
+    assert unknown.status_code == 400 and "gen.nope" in unknown.json()["factors"][0]

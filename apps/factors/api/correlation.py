@@ -13,10 +13,14 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..models import FactorDefinition
 from ..selectors.analyses import analyses_of
 from ..selectors.correlation import factor_correlation, factors_correlation_matrix
-from ..selectors.requested import definitions_requested, symbols_requested, window_requested
+from ..selectors.requested import (
+    definition_by_reference,
+    definitions_requested,
+    symbols_requested,
+    window_requested,
+)
 from ..services.definitions import generated_materialize
 from .serializers.correlation import (
     CorrelationMatrixResponseSerializer,
@@ -36,7 +40,7 @@ class FactorCorrelationView(APIView):
         responses={200: FactorCorrelationSerializer},
     )
     def get(self, request, factor_id: int):
-        definition = FactorDefinition.objects.filter(pk=factor_id).first()
+        definition = definition_by_reference(factor_id)
         if definition is None:
             raise Http404("No factor with this id.")
         query = CorrelationQuerySerializer(data=request.query_params)

@@ -23,11 +23,10 @@ from apps.platform.numbers import json_safe
 from apps.platform.timestamps import iso_utc
 
 from ..kernels.expressions import FormulaError
-from ..models import FactorRow, FactorSeries
 from ..selectors.evaluation import NoData
 from ..selectors.panels import UnknownFieldData
 from ..selectors.requested import definitions_requested, symbols_requested, window_requested
-from ..selectors.values import stored_values
+from ..selectors.values import series_by_id, series_document, series_recent, stored_values
 from ..services.definitions import generated_materialize
 from ..services.values import factor_store
 from .serializers.series import (
@@ -36,17 +35,6 @@ from .serializers.series import (
     SeriesValuesQuerySerializer,
     SeriesValuesSerializer,
 )
-
-
-def _document(series: FactorSeries) -> dict:
-    return {
-        "id": series.pk,
-        "factor": series.definition.label,
-        "symbols": series.symbols,
-        "first_ts": series.first_ts,
-        "last_ts": series.last_ts,
-        "rows": FactorRow.objects.filter(series=series).count(),
-    }
 
 
 def _checked(fn):
@@ -66,8 +54,7 @@ class SeriesListCreate(APIView):
 
     @extend_schema(summary="Stored factors", tags=["factors"], responses={200: SeriesSerializer(many=True)})
     def get(self, request):
-        rows = FactorSeries.objects.select_related("definition").order_by("-updated_at")[:500]
-        return Response([_document(s) for s in rows])
+        return Response([series_document(s) for s in series_recent()])
 
     @extend_schema(
         summary="Compute one factor over a universe and window and store it (extended on new bars)",
@@ -90,7 +77,7 @@ class SeriesListCreate(APIView):
                          f"({settings.FACTORS_SYNC_MAX_CELLS:,}) to store at once: store the window in parts"]}
             )  # fmt: skip
         series = _checked(lambda: factor_store(definition=definition, symbols=symbols, start=start, end=end))
-        return Response(_document(series), status=status.HTTP_201_CREATED)
+        return Response(series_document(series), status=status.HTTP_201_CREATED)
 
 
 class SeriesValuesView(APIView):
@@ -103,7 +90,7 @@ class SeriesValuesView(APIView):
         responses={200: SeriesValuesSerializer},
     )
     def get(self, request, series_id: int):
-        series = FactorSeries.objects.filter(pk=series_id).first()
+        series = series_by_id(series_id)
         if series is None:
             raise Http404("No stored factor with this id.")
         query = SeriesValuesQuerySerializer(data=request.query_params)

@@ -40,3 +40,24 @@ def stored_values(series: FactorSeries, start=None, end=None) -> pd.DataFrame:
         else np.empty((0, width))
     )
     return pd.DataFrame(values, index=pd.DatetimeIndex(ts, name="ts"), columns=list(series.symbols))
+
+
+def series_by_id(series_id: int) -> FactorSeries | None:
+    return FactorSeries.objects.select_related("definition").filter(pk=series_id).first()
+
+
+def series_recent(limit: int = 500) -> list[FactorSeries]:
+    """Stored factors, the most recently written first."""
+    return list(FactorSeries.objects.select_related("definition").order_by("-updated_at")[:limit])
+
+
+def series_document(series: FactorSeries) -> dict:
+    """What the API answers about a stored factor."""
+    return {
+        "id": series.pk,
+        "factor": series.definition.label,
+        "symbols": series.symbols,
+        "first_ts": series.first_ts,
+        "last_ts": series.last_ts,
+        "rows": FactorRow.objects.filter(series=series).count(),
+    }

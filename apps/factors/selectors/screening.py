@@ -20,11 +20,11 @@ import pandas as pd
 
 from ..kernels.analysis import benjamini_hochberg, deflated_best_mean, forward_returns
 from ..kernels.analysis.ic import ic_summary, rank_ic_many
-from ..kernels.expressions import FormulaError, evaluate, history_rows, require_history
+from ..kernels.expressions import FormulaError, evaluate, fields_used, history_rows, require_history
 from ..kernels.generated import generated
 from ..kernels.library import LIBRARY
 from .evaluation import NoData, formula_compile, panel_cache
-from .panels import field_panels
+from .panels import UnknownFieldData, field_panels
 
 BATCH = 200
 
@@ -61,6 +61,17 @@ def screening_candidates(*, library: str, first: int = 0, count: int = 1000) -> 
     return list(LIBRARY[library].items())[first : first + count]
 
 
+def _unloadable(panels, field: str, missing: dict[str, str]) -> bool:
+    """Whether `field` cannot be loaded (its reason kept in `missing`, each field tried once)."""
+    if field not in missing:
+        try:
+            panels.panel(field)
+            missing[field] = ""
+        except UnknownFieldData as exc:
+            missing[field] = str(exc)
+    return bool(missing[field])
+
+
 def _finite(x: float) -> float:
     return float(x) if np.isfinite(x) else float("nan")
 
@@ -88,15 +99,23 @@ def factors_screen(
     window = slice(panels.history, None)
     close = panels.panel("close")[window]
     fwd = forward_returns(close, [horizon])
-    usable = []
+    usable, missing = [], {}
     for name, formula, checked in compiled:
         try:
             require_history([checked], panels.shape[0])
-            usable.append((name, formula, checked))
         except FormulaError as exc:
             failed[name] = exc.message
+            continue
+        absent = [f for f in sorted(fields_used(checked)) if _unloadable(panels, f, missing)]
+        if absent:  # e.g. an economic series the database does not hold
+            failed[name] = "; ".join(missing[f] for f in absent)
+            continue
+        usable.append((name, formula, checked))
     scores, started = [], time.perf_counter()
-    context = f"screen|{panels.fingerprint(['open', 'high', 'low', 'close', 'volume', 'vwap'])}"
+    # Cached results are keyed by every field the screen reads (bars, features, economic series), so
+    # a revised series or corrected bar is never answered from an older screen's values.
+    read = sorted(set().union(*(fields_used(c) for _, _, c in usable))) if usable else []
+    context = f"screen|{panels.fingerprint(read)}"
     for k in range(0, len(usable), BATCH):
         batch = usable[k : k + BATCH]
         values = evaluate(

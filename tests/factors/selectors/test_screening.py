@@ -5,7 +5,9 @@ the data reported per candidate rather than failing the screen."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
+from django.db import models
 from statsmodels.stats.multitest import multipletests
 
 from apps.factors.selectors.evaluation import factor_values, formula_compile
@@ -56,3 +58,35 @@ def test_scores_equal_pandas_and_p_values_are_adjusted_over_everything_screened(
 def test_library_candidates_are_listed_in_order():
     got = screening_candidates(library="alpha158", first=0, count=3)
     assert [name for name, _ in got] == ["KMID", "KLEN", "KMID2"]
+
+
+def test_a_factor_reading_a_series_the_database_lacks_is_reported_and_the_cache_sees_every_field(
+    factor_market,
+):
+    from apps.marketdata.models import EconomicSeries, SeriesObservation
+
+    dates = factor_market["AAA"].index
+    candidates = [
+        ("econ_missing", "ts_corr($close/delay($close,1)-1, $econ.NOPE, 20)"),
+        ("econ_known", "ts_corr($close/delay($close,1)-1, delta($econ.DGS10, 1), 20)"),
+        ("momentum", "$close/Ref($close, 5) - 1"),
+    ]
+    series = EconomicSeries.objects.create(code="DGS10")
+    SeriesObservation.objects.bulk_create(
+        [
+            SeriesObservation(
+                series=series, date=d.date(), known_at=d + pd.Timedelta(hours=12), value=4 + 0.01 * k
+            )
+            for k, d in enumerate(dates[::3])
+        ]
+    )
+    first = factors_screen(candidates, symbols=SYMBOLS, start=dates[40], end=dates[-1])
+    assert set(first.failed) == {"econ_missing"} and "NOPE" in first.failed["econ_missing"]
+    assert first.screened == 2
+    # A revision of the series changes the screen's answer: nothing is served from the first screen's cache.
+    SeriesObservation.objects.filter(series=series).update(value=models.F("value") * -1)
+    second = factors_screen(candidates, symbols=SYMBOLS, start=dates[40], end=dates[-1])
+    before = {r.name: r.mean_ic for r in first.rows}
+    after = {r.name: r.mean_ic for r in second.rows}
+    assert after["momentum"] == before["momentum"]
+    assert after["econ_known"] == pytest.approx(-before["econ_known"], rel=1e-9)

@@ -245,7 +245,7 @@ API_JSON_MAX_DEPTH = env.int("API_JSON_MAX_DEPTH", default=64)
 # --- DRF / OpenAPI --------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "apps.platform.authentication.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -264,8 +264,8 @@ REST_FRAMEWORK = {
     # drf-spectacular's AutoSchema plus the error answers (400/401/403/404/413/429) of every operation.
     "DEFAULT_SCHEMA_CLASS": "apps.platform.schema.NautilusAutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "apps.platform.throttling.AnonThrottle",
+        "apps.platform.throttling.UserThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", default="60/min"),
@@ -338,6 +338,10 @@ RISK_ALERT_EMAIL_FROM = env.str("RISK_ALERT_EMAIL_FROM", default="risk@nautilus.
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+
+# API tokens are cached per web process and dropped by any token or user save (apps/platform/
+# authentication.py); a change that bypasses model signals (queryset update, SQL) counts after this long.
+AUTH_CACHE_MAX_AGE_S = env.float("AUTH_CACHE_MAX_AGE_S", default=60.0)
 
 # POST /api/auth/token: attempts per client IP (DRF rate syntax), against password guessing.
 AUTH_TOKEN_THROTTLE_RATE = env.str("AUTH_TOKEN_THROTTLE_RATE", default="10/min")

@@ -20,3 +20,6 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 # Tests write and read in one transaction, whose on-commit version bumps never run: every online read
 # goes to the table unless a test turns the cache on (tests/features/selectors/test_online_cache.py).
 FEATURES_ONLINE_CACHE_MAX_AGE_S = 0.0
+# The same for cached API tokens: a test that deletes a token in its transaction sees it at once
+# (tests/platform/test_authentication.py turns the cache on).
+AUTH_CACHE_MAX_AGE_S = 0.0

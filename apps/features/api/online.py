@@ -3,7 +3,8 @@ stored value of each feature for each symbol, one matrix (api/serializers/online
 
 Kept lean for its latency target (p99 < 5 ms for 100 symbols x 50 features): names resolve through
 the process cache of selectors/lookups.py (no ORM on a warm path), the values are one query
-(selectors/online.py) and the JSON is written from the arrays without a serializer pass. Bad input is
+(selectors/online.py), and the JSON is joined from each row's text, kept with the process cache's
+rows (selectors/online_cache.py) so an unchanged row is not formatted again. Bad input is
 a 400 keyed by field: an unknown set (`set`), feature (`features`) or symbol (`symbols`), more than
 FEATURES_MAX_SYMBOLS symbols (`symbols`). On a database other than PostgreSQL the store is not
 there: 503 (store_backend.py).
@@ -19,7 +20,7 @@ from rest_framework.views import APIView
 
 from ..selectors.lookups import online_names_resolve
 from ..selectors.online_cache import latest_values_cached
-from .serializers.online import OnlineQuerySerializer, OnlineValuesSerializer, online_json
+from .serializers.online import OnlineQuerySerializer, OnlineValuesSerializer, online_json, online_rows
 from .store_backend import store_required
 
 
@@ -46,5 +47,7 @@ class OnlineView(APIView):
         )
         if errors:
             raise ValidationError({field: [message] for field, message in errors.items()})
-        latest = latest_values_cached(definitions=definitions, instruments=instruments, number_text=True)
+        latest = latest_values_cached(
+            definitions=definitions, instruments=instruments, number_text=True, render=online_rows
+        )
         return HttpResponse(online_json(latest), content_type="application/json")

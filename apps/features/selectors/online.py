@@ -83,6 +83,7 @@ class LatestValues:
     ts: np.ndarray
     known_at: np.ndarray
     value_text: np.ndarray | None = None  # asked with number_text=True: (symbols, features) object array
+    rendered: tuple | None = None  # asked with a renderer (online_cache.py): what it made of each row
 
     def frame(self) -> pd.DataFrame:
         """The values, indexed by symbol, one column per feature."""

@@ -18,17 +18,19 @@ process may answer from memory, provided it learns of every change at once:
   the read goes to the table, uncached.
 
 Entries are per definition list (a feature set asked again and again), least recently used first
-out beyond FEATURES_ONLINE_CACHE_LISTS lists.
+out beyond FEATURES_ONLINE_CACHE_LISTS lists. A caller may also keep its own rendering of each row
+(`render`: the API keeps each row's JSON, so an unchanged row is not formatted again).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,16 +58,21 @@ class _Row:
     values: np.ndarray  # (definitions,) float64
     ts: np.ndarray  # (definitions,) datetime64[us]
     text: np.ndarray | None  # (definitions,) object: JSON number texts
+    rendered: object = None  # what the caller's `render` made of this row
 
 
 _lock = threading.Lock()
-_lists: OrderedDict[tuple[int, ...], dict[int, _Row]] = OrderedDict()
+_lists: OrderedDict[tuple, dict[int, _Row]] = OrderedDict()
+# Per list, the last answer and the rows it was built from: asked again with every row unchanged (the
+# same objects), it is the answer (its arrays are read-only, so no caller can change it for the next).
+_answers: dict[tuple, tuple[tuple[str, ...], tuple[_Row, ...], LatestValues]] = {}
 
 
 def online_cache_clear() -> None:
     """Forget every cached row (tests)."""
     with _lock:
         _lists.clear()
+        _answers.clear()
 
 
 def versions_read(instrument_ids: Sequence[int]) -> tuple[bytes, list[int]] | None:
@@ -100,7 +107,9 @@ def versions_bump(instrument_ids: Sequence[int]) -> None:
         log.warning("online cache: could not bump %d versions (%s)", len(instrument_ids), exc)
 
 
-def _rows_of(read: LatestValues, i: int, epoch: bytes, version: int, now: float) -> _Row:
+def _rows_of(
+    read: LatestValues, i: int, epoch: bytes, version: int, now: float, rendered: Sequence | None
+) -> _Row:
     return _Row(
         epoch=epoch,
         version=version,
@@ -108,21 +117,35 @@ def _rows_of(read: LatestValues, i: int, epoch: bytes, version: int, now: float)
         values=read.values[i],
         ts=read.ts[i],
         text=read.value_text[i] if read.value_text is not None else None,
+        rendered=rendered[i] if rendered is not None else None,
     )
 
 
+def _rendered(read: LatestValues, render: Callable[[LatestValues], Sequence] | None) -> LatestValues:
+    if render is None:
+        return read
+    return dataclasses.replace(read, rendered=tuple(render(read)))
+
+
 def latest_values_cached(
-    *, definitions: Sequence[FeatureDefinition], instruments: Mapping[str, int], number_text: bool = False
+    *,
+    definitions: Sequence[FeatureDefinition],
+    instruments: Mapping[str, int],
+    number_text: bool = False,
+    render: Callable[[LatestValues], Sequence] | None = None,
 ) -> LatestValues:
     """`latest_values` answered from the process cache where nothing changed since it was read (see
-    the module's docstring); the same answer, value for value."""
+    the module's docstring); the same answer, value for value. `render(read)`, given, returns one
+    object per row of a fresh read; it is kept with the row and the answer's `rendered` holds each
+    row's. Entries are kept per (definition list, renderer)."""
     definitions = list({d.pk: d for d in definitions}.values())
     ids = list(instruments.values())
     versions = versions_read(ids) if ids and definitions else None
     if versions is None:
-        return latest_values(definitions=definitions, instruments=instruments, number_text=number_text)
+        read = latest_values(definitions=definitions, instruments=instruments, number_text=number_text)
+        return _rendered(read, render)
     epoch, numbers = versions
-    key = tuple(d.pk for d in definitions)
+    key = (tuple(d.pk for d in definitions), getattr(render, "__qualname__", None))
     now = time.monotonic()
     oldest = now - settings.FEATURES_ONLINE_CACHE_MAX_AGE_S
     with _lock:
@@ -130,7 +153,7 @@ def latest_values_cached(
         if cached is None:
             cached = _lists[key] = {}
             while len(_lists) > settings.FEATURES_ONLINE_CACHE_LISTS:
-                _lists.popitem(last=False)
+                _answers.pop(_lists.popitem(last=False)[0], None)
         else:
             _lists.move_to_end(key)
         rows = [cached.get(pk) for pk in ids]
@@ -145,17 +168,37 @@ def latest_values_cached(
     }
     if stale:
         read = latest_values(definitions=definitions, instruments=stale, number_text=number_text)
+        made = render(read) if render is not None else None
         version_of = dict(zip(ids, numbers, strict=True))
-        fresh = {pk: _rows_of(read, i, epoch, version_of[pk], now) for i, pk in enumerate(stale.values())}
+        fresh = {
+            pk: _rows_of(read, i, epoch, version_of[pk], now, made) for i, pk in enumerate(stale.values())
+        }
         with _lock:
             cached.update(fresh)
         rows = [fresh.get(pk, row) for pk, row in zip(ids, rows, strict=True)]
+    symbols = tuple(instruments)
+    last = _answers.get(key)
+    if (
+        last is not None
+        and last[0] == symbols
+        and len(last[1]) == len(rows)
+        and all(a is b for a, b in zip(last[1], rows, strict=True))
+    ):
+        return last[2]
     ts = np.stack([row.ts for row in rows])
-    return LatestValues(
-        symbols=tuple(instruments),
+    answer = LatestValues(
+        symbols=symbols,
         features=tuple(d.label for d in definitions),
         values=np.stack([row.values for row in rows]),
         ts=ts,
         known_at=known_at_columns(ts, definitions),
         value_text=np.stack([row.text for row in rows]) if number_text else None,
+        rendered=tuple(row.rendered for row in rows) if render is not None else None,
     )
+    for array in (answer.values, answer.ts, answer.known_at, answer.value_text):
+        if array is not None:
+            array.flags.writeable = False
+    with _lock:
+        if key in _lists:
+            _answers[key] = (symbols, tuple(rows), answer)
+    return answer

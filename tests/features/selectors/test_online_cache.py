@@ -137,3 +137,33 @@ def test_without_redis_the_read_goes_to_the_table(book, monkeypatch, django_capt
     with CaptureQueriesContext(connection) as queries:
         got = _read(defs, ids)
     assert len(queries) == 1 and got.values[0].tolist() == [3.0, 3.0, 3.0]
+
+
+def test_a_renderer_runs_once_per_row_read_and_an_unchanged_answer_is_the_same_object(
+    book, django_capture_on_commit_callbacks
+):
+    defs, ids = book
+    rendered = []
+
+    def render(read):
+        rendered.extend(read.symbols)
+        return [f"{s}:{read.values[i, 0]}" for i, s in enumerate(read.symbols)]
+
+    def read():
+        return latest_values_cached(definitions=defs, instruments=ids, number_text=True, render=render)
+
+    first = read()
+    assert first.rendered == ("OCA:0.0", "OCB:10.0") and rendered == ["OCA", "OCB"]
+    again = read()
+    assert again is first and rendered == ["OCA", "OCB"]  # nothing read, nothing rendered again
+    with pytest.raises(ValueError):
+        again.values[0, 0] = 1.0  # shared between callers: read-only
+    _new_bar(defs, ids, ["OCB"], 42.0, django_capture_on_commit_callbacks)
+    moved = read()
+    assert moved is not first and rendered == ["OCA", "OCB", "OCB"]
+    assert moved.rendered == ("OCA:0.0", "OCB:42.0")
+    _assert_same(moved, latest_values(definitions=defs, instruments=ids, number_text=True))
+    # The same list without a renderer is its own entry: it never hands back another caller's rendering.
+    plain = _read(defs, ids)
+    assert plain.rendered is None
+    _assert_same(plain, moved)

@@ -83,11 +83,6 @@ class OnlineValuesSerializer(serializers.Serializer):
     )
 
 
-def _matrix(cells: np.ndarray) -> str:
-    """A (rows, columns) object array of JSON texts as a JSON array of arrays."""
-    return "[" + ",".join("[" + ",".join(row) + "]" for row in cells.tolist()) + "]"
-
-
 def _numbers(latest: LatestValues) -> np.ndarray:
     """Each value as JSON text, "null" where it is not a finite number (or nothing is stored)."""
     finite = np.isfinite(latest.values)
@@ -113,12 +108,22 @@ def _instants(stamps: np.ndarray) -> np.ndarray:
     return quoted[inverse].reshape(stamps.shape)
 
 
+def online_rows(latest: LatestValues) -> list[tuple[str, str]]:
+    """Each symbol's row of the two matrices as JSON text: (values, known_at). The API keeps these
+    with the cached rows (selectors/online_cache.py), so an unchanged row is not formatted again."""
+    numbers, instants = _numbers(latest).tolist(), _instants(latest.known_at).tolist()
+    return [
+        ("[" + ",".join(v) + "]", "[" + ",".join(k) + "]") for v, k in zip(numbers, instants, strict=True)
+    ]
+
+
 def online_json(latest: LatestValues) -> bytes:
     """The answer as JSON bytes: the labels and symbols through json, the two matrices joined from
-    their cells' texts (no float formatting in Python when the database wrote the numbers)."""
+    their rows' texts (`latest.rendered` when the read kept them: see online_rows)."""
+    rows = latest.rendered if latest.rendered is not None else online_rows(latest)
     head = json.dumps(
         {"features": list(latest.features), "symbols": list(latest.symbols)}, separators=(",", ":")
     )
-    return (
-        f'{head[:-1]},"values":{_matrix(_numbers(latest))},"known_at":{_matrix(_instants(latest.known_at))}}}'
-    ).encode()
+    values = ",".join(v for v, _k in rows)
+    known = ",".join(k for _v, k in rows)
+    return f'{head[:-1]},"values":[{values}],"known_at":[{known}]}}'.encode()

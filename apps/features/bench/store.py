@@ -21,7 +21,7 @@ from apps.platform.bench.figures import figure, progress_bar
 from ..selectors.panels import symbol_feature_arrays
 from ..services.compute import blocks_of
 from ..services.incremental import update_on_bars
-from ..services.store import InstrumentValues, store_write
+from ..services.store import InstrumentValues, store_analyze, store_write
 from .data import BenchUniverse, bars_append, bench_universe
 
 CHUNK = 25
@@ -61,6 +61,7 @@ def measure(
     with bench_universe(panel, stored_rows=n_bars - 1) as u:
         with progress_bar(progress, n_inst, "compute + store (whole catalogue)") as bar:
             compute_s, write_s, values = _compute_and_store(u, bar)
+        store_analyze()  # as the compute job does when its chunks are written
         bars_append(u, slice(n_bars - 1, n_bars))
         t0 = time.perf_counter()
         counts = update_on_bars([f"{s}|1d" for s in u.symbols])

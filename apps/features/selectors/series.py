@@ -6,24 +6,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pandas as pd
+from django.db.models import Min
 
 from ..models import FeatureColumns, FeatureDefinition, FeatureSeries
 
 
 def series_ends(instrument_ids: Sequence[int], interval: str) -> dict[int, dict[int, pd.Timestamp]]:
     """{block id: {instrument id: the oldest last_ts of its series in the block}} for definitions at
-    `interval` (the oldest, so a series that fell behind is caught up with the others)."""
+    `interval` (the oldest, so a series that fell behind is caught up with the others). Grouped in the
+    database: one row per block and instrument, not one per series (23,300 rows for 100 instruments
+    of the catalogue took 0.75 s through the ORM)."""
     rows = (
         FeatureSeries.objects.filter(instrument_id__in=list(instrument_ids), definition__interval=interval)
-        .values_list("columns_id", "instrument_id", "last_ts")
-        .iterator(chunk_size=20_000)
+        .values_list("columns_id", "instrument_id")
+        .annotate(oldest=Min("last_ts"))
+        .order_by()
     )
     out: dict[int, dict[int, pd.Timestamp]] = {}
-    for block, inst, last in rows:
-        per = out.setdefault(block, {})
-        ts = pd.Timestamp(last)
-        if inst not in per or ts < per[inst]:
-            per[inst] = ts
+    for block, inst, oldest in rows:
+        out.setdefault(block, {})[inst] = pd.Timestamp(oldest)
     return out
 
 

@@ -158,33 +158,32 @@ def _bar_rows(
 
 
 def _bar_rows_pg_binary(qs, cols: list[str]) -> pd.DataFrame:
-    """PostgreSQL: one row per instrument whose columns are the instrument's whole series packed
-    server-side into one bytea each (`string_agg` of `int8send`/`float8send`, in time order), which
-    numpy reads with `frombuffer` — no Python object per value. Row-by-row fetching (or COPY TO,
-    which psycopg hands over one row at a time) cost seconds for a million bars."""
+    """PostgreSQL: one row per instrument holding the instrument's whole series packed server-side into
+    one bytea of fixed-size records (`int8send(ts) || float8send(col)...`, aggregated in time order),
+    which numpy reads with one `frombuffer` — no Python object per value. Row-by-row fetching (or COPY
+    TO, which psycopg hands over one row at a time) cost seconds for a million bars; one ordered
+    aggregate per column (the earlier form) sorted each group once per column: 2.3 s of server time
+    for 500 x 2,520 bars against 1.3 s for one aggregate of records."""
     floats = {f"v_{c}": Coalesce(Cast(c, FloatField()), Value(float("nan"))) for c in cols}
     qs = qs.annotate(ts_us=_EpochMicros("ts"), **floats)
     sql, params = qs.values_list("instrument_id", "ts_us", *floats).query.sql_with_params()
-    packed = ", ".join(
-        [
-            "string_agg(int8send(ts_us), ''::bytea ORDER BY ts_us)",
-            *(f"string_agg(float8send({name}), ''::bytea ORDER BY ts_us)" for name in floats),
-        ]
-    )
+    record = " || ".join(["int8send(ts_us)", *(f"float8send({name})" for name in floats)])
     grouped = (
-        f"SELECT instrument_id, {packed} FROM ({sql}) AS q GROUP BY instrument_id ORDER BY instrument_id"
+        f"SELECT instrument_id, string_agg({record}, ''::bytea ORDER BY ts_us) "
+        f"FROM ({sql}) AS q GROUP BY instrument_id ORDER BY instrument_id"
     )
     with connection.cursor() as cursor:
         cursor.execute(grouped, params)
         series = cursor.fetchall()
     if not series:
         return pd.DataFrame()
-    lengths = [len(row[1]) // 8 for row in series]
+    layout = np.dtype([("ts", ">i8"), *((c, ">f8") for c in cols)])
+    lengths = [len(row[1]) // layout.itemsize for row in series]
+    records = np.frombuffer(b"".join(row[1] for row in series), dtype=layout)
     frame = pd.DataFrame({"instrument_id": np.repeat([row[0] for row in series], lengths).astype(np.int64)})
-    ts_us = np.concatenate([np.frombuffer(row[1], dtype=">i8") for row in series]).astype(np.int64)
-    frame["ts"] = pd.to_datetime(ts_us, unit="us", utc=True)
-    for k, c in enumerate(cols, start=2):
-        frame[c] = np.concatenate([np.frombuffer(row[k], dtype=">f8") for row in series]).astype(np.float64)
+    frame["ts"] = pd.to_datetime(records["ts"].astype(np.int64), unit="us", utc=True)
+    for c in cols:
+        frame[c] = records[c].astype(np.float64)
     return frame
 
 

@@ -8,12 +8,14 @@ Both splitters cut the rows into contiguous test blocks and, for each block [a, 
 - its span is [t0[a], max(t1[a:b])], the time from the first test sample to the last test label;
 - purge: a training row i is dropped when its closed label interval [t0_i, t1_i] meets the span
   (t0_i <= span end and t1_i >= span start). Every test interval lies inside the span, so no kept
-  training label overlaps any test label, even when two labels only touch at an end point.
+  training label overlaps any test label, even when two labels only touch at an end point; and
+  since rows are sorted by t0, a row outside the block that meets the span meets some test label,
+  so nothing more than the overlapping rows is purged.
 
 `walk_forward_splits` trains only on rows before the block: expanding (every earlier row) or
 rolling (the `train_size` rows just before the block), then purged. The test blocks are the last
 `n_splits * test_size` rows, `test_size` each, as in scikit-learn's `TimeSeriesSplit(test_size=)`
-(which this equals, rolling or not, when every label ends where it starts).
+(which this equals, rolling or not, when times are distinct and every label ends where it starts).
 
 `purged_kfold_splits` is López de Prado's purged k-fold with embargo (AFML ch. 7): the k test blocks
 are `numpy.array_split` of the rows (scikit-learn's unshuffled `KFold`), training is every other row

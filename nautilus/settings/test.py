@@ -1,6 +1,10 @@
 """Test settings: real PostgreSQL and Redis when DATABASE_URL / REDIS_URL point at them (CI does);
 SQLite and a private Redis started by tests/conftest.py otherwise."""
 
+import atexit
+import shutil
+import tempfile
+
 from .base import *  # noqa: F401,F403
 from .base import REST_FRAMEWORK, env
 
@@ -20,3 +24,6 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 # Tests write and read in one transaction, whose on-commit version bumps never run: every online read
 # goes to the table unless a test turns the cache on (tests/features/selectors/test_online_cache.py).
 FEATURES_ONLINE_CACHE_MAX_AGE_S = 0.0
+# Model artifacts go to a directory of this test session's own, removed when it ends.
+ML_ARTIFACT_ROOT = tempfile.mkdtemp(prefix="nautilus-ml-artifacts-")
+atexit.register(shutil.rmtree, ML_ARTIFACT_ROOT, ignore_errors=True)

@@ -301,6 +301,9 @@ SPECTACULAR_SETTINGS = {
         "BreachStatusEnum": "apps.risk.models.BreachStatus.choices",
         "AlertDeliveryStatusEnum": "apps.risk.models.DeliveryStatus.choices",
         "EngineStatusEnum": "apps.platform.api.serializers.engines.ENGINE_STATUSES",
+        # `kind`: an ML model's kind and a stress scenario's kind each keep a name of their own.
+        "MLModelKindEnum": "apps.ml.models.ModelKind.choices",
+        "ScenarioKindEnum": "apps.risk.models.scenarios.StressScenario.Kind",
     },
 }
 

@@ -22,7 +22,7 @@ def models_list(*, kind: str | None = None) -> QuerySet[MLModel]:
 def _by_ref(qs: QuerySet[MLModel], ref: str | int) -> MLModel:
     """A model names start with a letter, so digits are always an id."""
     text = str(ref)
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # "²".isdigit() too, but is no id
         found = qs.filter(pk=int(text)).first() if len(text) <= 18 else None  # beyond bigint: none
     else:
         found = qs.filter(name=text).first()

@@ -28,7 +28,7 @@ def version_get(model: MLModel, number: int) -> ModelVersion:
 def version_resolve(model: MLModel, alias_or_number: str | int) -> tuple[ModelVersion, str | None]:
     """(version, alias name or None) for a number (an int or digits) or an alias name."""
     text = str(alias_or_number)
-    if isinstance(alias_or_number, int) or text.isdigit():
+    if isinstance(alias_or_number, int) or (text.isascii() and text.isdigit()):
         return version_get(model, int(text)), None
     alias = (
         ModelAlias.objects.filter(model=model, name=text)

@@ -49,7 +49,7 @@ def test_the_detail_by_id_or_name_carries_versions_and_aliases(api_client, price
     assert [(a["name"], a["version"], a["version_id"]) for a in body["aliases"]] == [("champion", 2, v2.pk)]
 
 
-@pytest.mark.parametrize("ref", ["nope", "999999", "9" * 40])
+@pytest.mark.parametrize("ref", ["nope", "999999", "9" * 40, "²"])
 def test_an_unknown_model_is_a_404(api_client, price_model, ref):
     r = api_client.get(f"/api/ml/models/{ref}")
     assert r.status_code == 404 and "detail" in r.json()

@@ -16,7 +16,7 @@ def test_a_model_is_found_by_id_or_name(price_model):
     assert (
         model_get(price_model.pk) == model_get(str(price_model.pk)) == model_get("spy-ret-5d") == price_model
     )
-    for ref in ("nope", "999999", "9" * 30, "-1"):
+    for ref in ("nope", "999999", "9" * 30, "-1", "²", "١٢"):  # non-ASCII digits are no id
         with pytest.raises(ModelNotFound):
             model_get(ref)
 
@@ -31,7 +31,7 @@ def test_versions_resolve_by_number_or_alias(price_model, v1, v2):
     assert version_resolve(price_model, 2) == (v2, None)
     assert version_resolve(price_model, "2") == (v2, None)
     assert version_resolve(price_model, "champion") == (v1, "champion")
-    for ref in (3, "challenger", 0, 2**40):
+    for ref in (3, "challenger", 0, 2**40, "²"):
         with pytest.raises(VersionNotFound):
             version_resolve(price_model, ref)
     with pytest.raises(VersionNotFound):

@@ -18,8 +18,6 @@ class ImmutableQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise ImmutableRecordError(f"{self.model._meta.label} rows cannot be changed once written")
 
-    update.queryset_only = True  # type: ignore[attr-defined]
-
     def bulk_update(self, objs, fields, batch_size=None):
         raise ImmutableRecordError(f"{self.model._meta.label} rows cannot be changed once written")
 

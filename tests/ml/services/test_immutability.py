@@ -31,6 +31,10 @@ def test_saving_a_stored_version_is_refused(v1):
 def test_queryset_updates_are_refused(v1):
     with pytest.raises(ImmutableRecordError):
         ModelVersion.objects.filter(pk=v1.pk).update(metrics={"rmse": 0.0})
+    with pytest.raises(ImmutableRecordError):
+        ModelVersion.objects.update(metrics={"rmse": 0.0})  # the manager's too
+    with pytest.raises(ImmutableRecordError):
+        ModelVersion.objects.update_or_create(pk=v1.pk, defaults={"metrics": {}})
     v = ModelVersion.objects.get(pk=v1.pk)
     v.hyperparameters = {"alpha": 99}
     with pytest.raises(ImmutableRecordError):

@@ -231,6 +231,13 @@ FACTORS_SYNC_MAX_CELLS = env.int("FACTORS_SYNC_MAX_CELLS", default=2_000_000)
 FACTORS_MAX_SYMBOLS = env.int("FACTORS_MAX_SYMBOLS", default=3_000)
 FACTORS_MAX_FORMULAS = env.int("FACTORS_MAX_FORMULAS", default=200)
 
+# --- ML -------------------------------------------------------------------------------------------
+# Model artifacts are written here by the engine itself (never uploaded) and loaded only after their
+# sha256 matches the registry; a version stores its path relative to this root.
+ML_ARTIFACT_ROOT = env("ML_ARTIFACT_ROOT", default=str(Path(MEDIA_ROOT) / "ml"))
+# Loaded artifacts each process keeps (least recently used dropped first).
+ML_ARTIFACT_CACHE_SIZE = env.int("ML_ARTIFACT_CACHE_SIZE", default=32)
+
 # --- Value ranges the API accepts (apps/platform/fields.py, pagination.py, parsers.py) ------------
 # Every timestamp or date taken in (query, body, upload) must lie in [MIN, MAX] UTC; keep both inside
 # pandas' nanosecond range (1677-09-22 .. 2262-04-11), where every engine computes.
@@ -294,6 +301,9 @@ SPECTACULAR_SETTINGS = {
         "BreachStatusEnum": "apps.risk.models.BreachStatus.choices",
         "AlertDeliveryStatusEnum": "apps.risk.models.DeliveryStatus.choices",
         "EngineStatusEnum": "apps.platform.api.serializers.engines.ENGINE_STATUSES",
+        # `kind`: an ML model's kind and a stress scenario's kind each keep a name of their own.
+        "MLModelKindEnum": "apps.ml.models.ModelKind.choices",
+        "ScenarioKindEnum": "apps.risk.models.scenarios.StressScenario.Kind",
     },
 }
 

@@ -1,6 +1,10 @@
 """Test settings: real PostgreSQL and Redis when DATABASE_URL / REDIS_URL point at them (CI does);
 SQLite and a private Redis started by tests/conftest.py otherwise."""
 
+import atexit
+import shutil
+import tempfile
+
 from .base import *  # noqa: F401,F403
 from .base import REST_FRAMEWORK, env
 
@@ -23,3 +27,6 @@ FEATURES_ONLINE_CACHE_MAX_AGE_S = 0.0
 # The same for cached API tokens: a test that deletes a token in its transaction sees it at once
 # (tests/platform/test_authentication.py turns the cache on).
 AUTH_CACHE_MAX_AGE_S = 0.0
+# Model artifacts go to a directory of this test session's own, removed when it ends.
+ML_ARTIFACT_ROOT = tempfile.mkdtemp(prefix="nautilus-ml-artifacts-")
+atexit.register(shutil.rmtree, ML_ARTIFACT_ROOT, ignore_errors=True)

@@ -70,6 +70,7 @@ def seed() -> Seeded:
     policy = EscalationPolicy.objects.order_by("pk").first()
     scenario = StressScenario.objects.order_by("pk").first()
     assert Instrument.objects.filter(symbol="AAPL").exists()
+    ml_model = _ml_registry(admin)
 
     code = {"portfolio": DEMO_PORTFOLIO}
     path_ids = {
@@ -84,6 +85,12 @@ def seed() -> Seeded:
         "/api/engines/{engine}/selftest": {"engine": "risk"},
         "/api/jobs/{id}": {"id": str(job.pk)},
         "/api/marketdata/feeds/{id}/": {"id": str(feed.pk)},
+        "/api/ml/models/{ref}": {"ref": ml_model},
+        "/api/ml/models/{ref}/aliases": {"ref": ml_model},
+        "/api/ml/models/{ref}/aliases/{name}": {"ref": ml_model, "name": "champion"},
+        "/api/ml/models/{ref}/aliases/{name}/history": {"ref": ml_model, "name": "champion"},
+        "/api/ml/models/{ref}/versions": {"ref": ml_model},
+        "/api/ml/models/{ref}/versions/{number}": {"ref": ml_model, "number": "1"},
         "/api/marketdata/feeds/{id}/stop/": {"id": str(feed.pk)},
         "/api/marketdata/instruments/{symbol}/": {"symbol": "AAPL"},
         "/api/portfolio/portfolios/{code}/": {"code": DEMO_PORTFOLIO},
@@ -109,3 +116,24 @@ def seed() -> Seeded:
         "staff": Token.objects.get_or_create(user=admin)[0].key,
     }
     return Seeded(tokens=tokens, path_ids=path_ids)
+
+
+def _ml_registry(user) -> str:
+    """A registered model with a ready version (aliased `champion`) and a failed one; its name."""
+    from apps.ml.services.aliases import alias_move
+    from apps.ml.services.ml_models import model_create
+    from apps.ml.services.versions import version_create
+
+    model = model_create(name="fuzz-price", kind="price", estimator="linear", target="return_5d", user=user)
+    ready = version_create(
+        model=model,
+        artifact={"coef": [0.5, -1.0]},
+        train_start=dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
+        train_end=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+        hyperparameters={"alpha": 1.0},
+        metrics={"rmse": 0.1},
+        user=user,
+    )
+    version_create(model=model, artifact=None, status="failed", error="not enough data", user=user)
+    alias_move(model=model, name="champion", version=ready, user=user, reason="seed")
+    return model.name

@@ -1,1 +1,17 @@
-"""Models of the ML engine: none yet."""
+"""Models of the ML engine: the registry (models, immutable versions, aliases and their audit)."""
+
+from .aliases import AliasMove, ModelAlias
+from .immutable import ImmutableRecordError
+from .ml_models import ESTIMATORS, MLModel, ModelKind
+from .versions import ModelVersion, VersionStatus
+
+__all__ = [
+    "ESTIMATORS",
+    "AliasMove",
+    "ImmutableRecordError",
+    "MLModel",
+    "ModelAlias",
+    "ModelKind",
+    "ModelVersion",
+    "VersionStatus",
+]

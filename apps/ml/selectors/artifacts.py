@@ -13,9 +13,7 @@ are never handed to joblib), and keep loaded objects per process.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import io
 import json
 import logging
 import threading
@@ -24,13 +22,13 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
-import joblib
 import redis
 from django.conf import settings
 
 from apps.platform.redis_client import platform_redis
 from apps.platform.timestamps import iso_utc
 
+from ..kernels.artifacts import artifact_load, sha256_hex
 from ..models import ModelVersion, VersionStatus
 
 log = logging.getLogger("apps.ml.artifacts")
@@ -73,12 +71,7 @@ def artifact_file(relative_path: str) -> Path:
 
 
 def artifact_checksum(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _deserialize(data: bytes) -> object:
-    """Only ever called on bytes whose sha256 matched the registry."""
-    return joblib.load(io.BytesIO(data))
+    return sha256_hex(data)
 
 
 # --- the per-process cache ------------------------------------------------------------------------
@@ -217,7 +210,7 @@ def version_artifact(version: ModelVersion) -> object:
     except ArtifactRefused as exc:
         _record(exc)
         raise
-    obj = _deserialize(data)
+    obj = artifact_load(data, version.artifact_sha256)  # checks the sha256 once more, then unpickles
     _remember(key, obj)
     _clear(version.pk)
     return obj

@@ -1,7 +1,6 @@
 """Writing model artifacts: serialize (joblib), checksum (sha256) and write the file atomically.
 
-Thin on purpose: the serialization and checksum are two small functions so that they can be pointed
-at a shared implementation later without touching the services that call them. The file is written
+The bytes and their checksum come from kernels/artifacts.py (joblib, sha256). The file is written
 to a temporary name in its final directory, flushed to disk, then renamed over the final name
 (os.replace, atomic on one filesystem): a reader never sees half a file, and a failed write leaves
 nothing behind."""
@@ -9,14 +8,12 @@ nothing behind."""
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import platform
 import tempfile
 from importlib import metadata
 
-import joblib
-
+from ..kernels.artifacts import artifact_dump
 from ..selectors.artifacts import artifact_checksum, artifact_file
 
 # What a version records about the libraries it was trained with (those installed).
@@ -43,9 +40,7 @@ def artifact_serialize(obj: object) -> bytes:
     payload made by the engine, never a user's upload)."""
     if isinstance(obj, bytes | bytearray | memoryview):
         return bytes(obj)
-    buffer = io.BytesIO()
-    joblib.dump(obj, buffer)
-    return buffer.getvalue()
+    return artifact_dump(obj).data
 
 
 def artifact_write(relative_path: str, data: bytes) -> None:

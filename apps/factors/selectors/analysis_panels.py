@@ -24,6 +24,7 @@ from apps.marketdata import facade as marketdata
 from ..kernels.expressions import FormulaError
 from ..models import FactorDefinition
 from .evaluation import NoData, factor_values, formula_compile
+from .forward import forward_returns_cached
 from .panels import UnknownFieldData
 
 CLOSE = "$close"
@@ -44,6 +45,12 @@ class AnalysisPanel:
     sector_names: tuple[str, ...]
     fingerprints: tuple[str, ...]
     interval: str
+    close_fingerprint: str = ""  # the evaluation's fingerprint of `close` (its forward returns' key)
+
+    def forward(self, longest: int) -> np.ndarray:
+        """Forward returns of the close for horizons 1..longest, (longest, T, N), read-only; computed
+        once per close (selectors/forward.py)."""
+        return forward_returns_cached(self.close, fingerprint=self.close_fingerprint, longest=longest)
 
 
 def _compiled(definitions: Sequence[FactorDefinition]):
@@ -123,4 +130,5 @@ def analysis_panel(
         sector_names=sector_names,
         fingerprints=combined,
         interval=interval,
+        close_fingerprint=f"{close_fp}|{interval}|{start.isoformat()}|{end.isoformat()}",
     )

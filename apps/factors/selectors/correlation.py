@@ -35,7 +35,11 @@ QUANTILES = 5
 
 def _daily_series(panel: AnalysisPanel) -> tuple[np.ndarray, np.ndarray]:
     """(K, T) rank IC and (K, T) top-minus-bottom series at a 1-bar horizon."""
-    reports = [factor_report(f, panel.close, horizons=(1,), quantiles=QUANTILES) for f in panel.factors]
+    forward = panel.forward(1)
+    reports = [
+        factor_report(f, panel.close, horizons=(1,), quantiles=QUANTILES, forward=forward)
+        for f in panel.factors
+    ]
     return np.stack([r.rank_ic[0] for r in reports]), np.stack([r.spread_by_date[0] for r in reports])
 
 

@@ -18,12 +18,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..kernels.analysis import benjamini_hochberg, deflated_best_mean, forward_returns
+from ..kernels.analysis import benjamini_hochberg, deflated_best_mean
 from ..kernels.analysis.ic import ic_summary, rank_ic_many
 from ..kernels.expressions import FormulaError, evaluate, fields_used, history_rows, require_history
 from ..kernels.generated import generated
 from ..kernels.library import LIBRARY
 from .evaluation import NoData, formula_compile, panel_cache
+from .forward import forward_returns_cached
 from .panels import UnknownFieldData, field_panels
 
 BATCH = 200
@@ -98,7 +99,9 @@ def factors_screen(
         raise NoData(f"no bars for these symbols in [{start}, {end})")
     window = slice(panels.history, None)
     close = panels.panel("close")[window]
-    fwd = forward_returns(close, [horizon])
+    fwd = forward_returns_cached(
+        close, fingerprint=f"{panels.fingerprint(['close'])}|{panels.history}", longest=horizon
+    )[horizon - 1 : horizon]
     usable, missing = [], {}
     for name, formula, checked in compiled:
         try:

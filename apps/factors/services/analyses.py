@@ -156,6 +156,7 @@ def analysis_run(
     family = [d.label for d in panel.definitions]
     stored: dict[int, FactorAnalysis] = {}
     reports: dict[int, FactorReport] = {}
+    forward = None  # the close's forward returns, computed once for every factor that needs a report
     for k, d in enumerate(panel.definitions):  # K factors; each analysis is vectorized over (T, N)
         found = FactorAnalysis.objects.filter(
             definition=d, data_fingerprint=panel.fingerprints[k], **key
@@ -163,8 +164,14 @@ def analysis_run(
         if found is not None:
             stored[k] = found
         else:
+            forward = forward if forward is not None else panel.forward(max(horizons))
             reports[k] = factor_report(
-                panel.factors[k], panel.close, horizons=horizons, quantiles=quantiles, groups=panel.sectors
+                panel.factors[k],
+                panel.close,
+                horizons=horizons,
+                quantiles=quantiles,
+                groups=panel.sectors,
+                forward=forward,
             )
     p_values = np.array(
         [

@@ -37,7 +37,6 @@ from django.core.exceptions import ValidationError
 
 from apps.platform.numbers import finite_or_none
 
-from ..kernels.analysis import forward_returns
 from ..kernels.synthesis import WEIGHT_METHODS, synthesize
 from ..models import FactorDefinition
 from ..selectors.analysis_panels import analysis_panel
@@ -144,7 +143,7 @@ def composite_synthesize(
         )
     panel = analysis_panel(definitions, symbols=symbols, start=start, end=end)
     mask, split = _train_mask(panel.dates, train_end, horizon)
-    fwd = forward_returns(panel.close, [horizon])[0]
+    fwd = panel.forward(horizon)[horizon - 1]
     try:
         fit = synthesize(panel.factors, fwd, method, train=mask, orthogonalize=orthogonalize, missing="nan")
     except ValueError as exc:

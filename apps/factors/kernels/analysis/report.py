@@ -84,16 +84,26 @@ def factor_report(
     horizons: Sequence[int] = (1, 5, 10),
     quantiles: int = 5,
     groups: np.ndarray | None = None,
+    forward: np.ndarray | None = None,
 ) -> FactorReport:
     """The analysis of factor (T, N) against forward returns of prices (T, N) (simple returns of
     the forward-filled prices, `forward_returns`; the last h rows have none). horizons ascending.
-    groups: int (T, N) labels, -1 unknown, or None (no per-group IC)."""
+    groups: int (T, N) labels, -1 unknown, or None (no per-group IC). forward: the returns already
+    computed, `forward_returns(prices, 1..D)` with D >= max(horizons) (many factors over one price
+    panel share them); not changed here."""
     horizons = tuple(int(h) for h in horizons)
     if list(horizons) != sorted(set(horizons)) or horizons[0] < 1:
         raise ValueError(f"horizons must be distinct, ascending and >= 1, got {horizons}")
     longest = horizons[-1]
     decay_horizons = tuple(range(1, longest + 1))
-    all_fwd = forward_returns(prices, decay_horizons)  # (D, T, N): one pass serves both uses
+    if forward is None:
+        all_fwd = forward_returns(prices, decay_horizons)  # (D, T, N): one pass serves both uses
+    elif forward.shape[0] < longest or forward.shape[1:] != np.shape(factor):
+        raise ValueError(
+            f"forward returns {forward.shape} do not cover horizons 1..{longest} of {np.shape(factor)}"
+        )
+    else:
+        all_fwd = forward[:longest]
     fwd = all_fwd[[h - 1 for h in horizons]]
     clean = clean_factor(factor, fwd, quantiles=quantiles)
     ic = information_coefficient(clean.factor, fwd, method="pearson")

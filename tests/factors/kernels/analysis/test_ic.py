@@ -162,7 +162,13 @@ def test_rank_ic_of_many_factors_at_once_equals_each_alone():
     factors[1, :, 3] = np.nan  # a name missing from one factor only
     factors[2, 10] = 1.0  # a constant date: NaN
     factors[3, rng.random((60, 15)) < 0.1] = np.inf  # not finite: missing
+    factors[0, :5] = np.nan  # a warm-up: no value on the first dates
+    factors[0, 5:] = np.round(factors[0, 5:], 1)  # ties, averaged
+    factors[2, 20, :14] = np.nan  # one name left: NaN
     many = rank_ic_many(factors, fwd)
     for k in range(4):
-        np.testing.assert_array_equal(many[k], information_coefficient(factors[k], fwd[None])[0])
-    assert np.isnan(many[2, 10])
+        np.testing.assert_allclose(
+            many[k], information_coefficient(factors[k], fwd[None])[0], rtol=1e-12, atol=1e-15
+        )
+    assert np.isnan(many[2, 10]) and np.isnan(many[2, 20]) and np.isnan(many[0, :5]).all()
+    assert np.isfinite(many[1]).sum() >= 50  # the factor missing a name is still scored

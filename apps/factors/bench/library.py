@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
-
 from apps.platform.bench.figures import figure, progress_steps
 
 from ..kernels.analysis import forward_returns
-from ..kernels.analysis.ic import ic_summary, rank_ic_many
+from ..kernels.analysis.ic import ic_summary
 from ..kernels.expressions import PanelCache, evaluate
 from ..kernels.generated import generated
 from ..kernels.library import LIBRARY
+from ..kernels.screen import rank_ic_scores
 from ..selectors.evaluation import formula_compile
 from .alpha_mix import synthetic_panels
 
@@ -68,9 +67,8 @@ def _screening(sizes: dict, steps) -> tuple[list[dict], list[str]]:
     trees = [formula_compile(generated(i).formula) for i in range(count)]
     compiled = time.perf_counter() - t0
     t0 = time.perf_counter()
-    for k in range(0, count, 200):
-        values = evaluate(trees[k : k + 200], fields=panels.__getitem__, shape=(t, n))
-        ic_summary(rank_ic_many(np.stack(values), fwd[0]))
+    ics, _row = rank_ic_scores(trees, fields=panels.__getitem__, shape=(t, n), window=slice(None), fwd=fwd[0])
+    ic_summary(ics)
     scored = time.perf_counter() - t0
     steps.update(1)
     figures = [
@@ -78,8 +76,9 @@ def _screening(sizes: dict, steps) -> tuple[list[dict], list[str]]:
         figure("screening_compile_per_s", count / compiled, "formulas/s"),
     ]
     return figures, [
-        f"screening: the first {count} generated factors over {n} instruments x {t} days, each evaluated "
-        "and scored by its daily rank IC (batches of 200: shared sub-expressions once, the batch's ICs in one pass)"
+        f"screening: the first {count} generated factors over {n} instruments x {t} days, each scored by its "
+        "daily rank IC as the screen does (kernels/screen.py: an order-keeping outer map such as cs_rank "
+        "scored once with its inner formula, batches of 200 sharing sub-expressions, each batch's ICs in one pass)"
     ]
 
 

@@ -4,9 +4,9 @@ the multiple testing made honest: every p-value is adjusted (Benjamini-Hochberg)
 factors screened, and the best one's mean IC is deflated for the number tried
 (multiple_testing.deflated_best_mean), so a factor that is first by luck is flagged as such.
 
-Factors are evaluated in batches (each batch one `evaluate` call: consecutive catalogue entries
-share their inner expressions, computed once) over field panels loaded once for the whole screen.
-Nothing is stored; a factor worth keeping is saved as a definition by its formula.
+Scoring is kernels/screen.py's (batched evaluation, candidates that differ only by an outer map
+keeping each date's order, cs_rank(X) and X, scored once) over field panels loaded once for the
+whole screen. Nothing is stored; a factor worth keeping is saved as a definition by its formula.
 """
 
 from __future__ import annotations
@@ -19,15 +19,14 @@ import numpy as np
 import pandas as pd
 
 from ..kernels.analysis import benjamini_hochberg, deflated_best_mean
-from ..kernels.analysis.ic import ic_summary, rank_ic_many
-from ..kernels.expressions import FormulaError, evaluate, fields_used, history_rows, require_history
+from ..kernels.analysis.ic import ic_summary
+from ..kernels.expressions import FormulaError, fields_used, history_rows, require_history
 from ..kernels.generated import generated
 from ..kernels.library import LIBRARY
+from ..kernels.screen import rank_ic_scores
 from .evaluation import NoData, formula_compile, panel_cache
 from .forward import forward_returns_cached
 from .panels import UnknownFieldData, field_panels
-
-BATCH = 200
 
 
 @dataclass(frozen=True)
@@ -114,26 +113,23 @@ def factors_screen(
             failed[name] = "; ".join(missing[f] for f in absent)
             continue
         usable.append((name, formula, checked))
-    scores, started = [], time.perf_counter()
+    started = time.perf_counter()
     # Cached results are keyed by every field the screen reads (bars, features, economic series), so
     # a revised series or corrected bar is never answered from an older screen's values.
     read = sorted(set().union(*(fields_used(c) for _, _, c in usable))) if usable else []
     context = f"screen|{panels.fingerprint(read)}"
-    for k in range(0, len(usable), BATCH):
-        batch = usable[k : k + BATCH]
-        values = evaluate(
-            [c for _, _, c in batch],
-            fields=panels.panel,
-            shape=panels.shape,
-            cache=panel_cache(),
-            context=context,
-        )
-        ics = rank_ic_many(np.stack([v[window] for v in values]), fwd[0])
-        summary = ic_summary(ics)  # every factor of the batch at once
-        for j, (name, formula, _) in enumerate(batch):
-            scores.append((name, formula, ics[j], summary, j))
-        if progress is not None:
-            progress(min(k + BATCH, len(usable)), len(usable))
+    ics, row = rank_ic_scores(
+        [c for _, _, c in usable],
+        fields=panels.panel,
+        shape=panels.shape,
+        window=window,
+        fwd=fwd[0],
+        cache=panel_cache(),
+        context=context,
+        progress=progress,
+    )
+    summary = ic_summary(ics) if len(ics) else None  # every distinct core at once
+    scores = [(name, formula, ics[j], summary, j) for (name, formula, _), j in zip(usable, row, strict=True)]
     elapsed = time.perf_counter() - started
     p_values = np.array([s.p_value[j] for _, _, _, s, j in scores], dtype=np.float64)
     adjusted = benjamini_hochberg(p_values) if len(p_values) else p_values

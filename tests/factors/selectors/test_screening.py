@@ -55,6 +55,32 @@ def test_scores_equal_pandas_and_p_values_are_adjusted_over_everything_screened(
     assert got.best_lucky in (True, False) and 0.0 <= got.best_deflated_p <= 1.0
 
 
+def test_order_keeping_maps_score_as_the_factor_they_map_and_as_their_own_spearman(factor_market):
+    # cs_rank(X), cs_zscore(X), cs_demean(X) and cs_scale(X, 2) keep each date's order of X: the
+    # screen scores them once, as X; each must still equal its own Spearman, computed with pandas.
+    dates = factor_market["AAA"].index
+    inner = "ts_mean($volume, 5)/$close"
+    maps = {"x": inner, "rank": f"cs_rank({inner})", "z": f"cs_zscore({inner})",
+            "demean": f"cs_demean({inner})", "scale": f"cs_scale({inner}, 2)",
+            "neg_scale": f"cs_scale({inner}, -1)"}  # fmt: skip
+    got = {
+        r.name: r
+        for r in factors_screen(list(maps.items()), symbols=SYMBOLS, start=dates[40], end=dates[-1]).rows
+    }
+    close = factor_values(
+        [formula_compile("$close")], symbols=SYMBOLS, start=dates[40], end=dates[-1]
+    ).frame()
+    fwd = close.ffill().pct_change(1, fill_method=None).shift(-1)
+    for name, formula in maps.items():
+        values = factor_values(
+            [formula_compile(formula)], symbols=SYMBOLS, start=dates[40], end=dates[-1]
+        ).frame()
+        per_date = values.corrwith(fwd, axis=1, method="spearman")
+        per_date = per_date[values.notna().mul(fwd.notna()).sum(axis=1) >= 2]
+        assert got[name].mean_ic == pytest.approx(per_date.mean(), rel=1e-10), name
+    assert got["neg_scale"].mean_ic == pytest.approx(-got["x"].mean_ic, rel=1e-10)  # reverses: not peeled
+
+
 def test_library_candidates_are_listed_in_order():
     got = screening_candidates(library="alpha158", first=0, count=3)
     assert [name for name, _ in got] == ["KMID", "KLEN", "KMID2"]

@@ -14,6 +14,9 @@ import copy
 import datetime as dt
 from dataclasses import dataclass
 
+import numpy as np
+
+from .kernels import estimators
 from .selectors.artifacts import (
     ArtifactChecksumError,
     ArtifactFailure,
@@ -34,6 +37,7 @@ __all__ = [
     "ModelVersionInfo",
     "VersionNotFound",
     "artifact_failures",
+    "linear_coefficients",
     "model_load",
     "model_version",
 ]
@@ -96,3 +100,11 @@ def model_load(model: str | int, alias_or_number: str | int) -> object:
     """The fitted object of that version, after its checksum matched (cached per process)."""
     _, version, _ = _resolve(model, alias_or_number)
     return version_artifact(version)
+
+
+def linear_coefficients(X, y, *, alpha: float = 1.0) -> np.ndarray:
+    """Coefficients (k,) of the engine's linear model (ridge, `alpha` its L2 penalty, with an
+    intercept) fitted on X (n, k), y (n,): for other engines that combine signals (the factors
+    engine's "regression" composite). Deterministic; raises ValueError for bad shapes or labels."""
+    model = estimators.fit("linear", {"alpha": float(alpha), "fit_intercept": True}, X, y, seed=0)
+    return np.asarray(model.coef_, dtype=float).copy()

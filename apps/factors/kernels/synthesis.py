@@ -21,6 +21,9 @@ from .orthogonalize import orthogonalize as orthogonalize_factors
 
 WeightMethod = Literal["equal", "ic", "icir", "max_icir", "pca"]
 WEIGHT_METHODS = ("equal", "ic", "icir", "max_icir", "pca")
+# Weights fitted by a model outside this module (the ML engine's facade) on `regression_design`.
+FIT_METHODS = ("regression",)
+SYNTHESIS_METHODS = WEIGHT_METHODS + FIT_METHODS
 MissingRule = Literal["renormalize", "nan"]
 
 
@@ -135,6 +138,7 @@ def synthesize(
     *,
     shrink: bool = True,
     missing: MissingRule = "renormalize",
+    weights: np.ndarray | None = None,
 ) -> Synthesis:
     """Fit combination weights on the training dates and build the composite over all dates.
 
@@ -146,7 +150,10 @@ def synthesize(
     training dates and over the rest (NaN if there is no other date), NaN-IC dates left out.
 
     Forward returns on the last training dates may overlap the first test dates' horizon: leave a
-    gap between the two sets (an embargo) in `train` when that matters."""
+    gap between the two sets (an embargo) in `train` when that matters.
+
+    `weights` given (K,): fitted elsewhere on the training dates (`regression_design`); `method` is
+    then not used."""
     x = _as_3d(factors)
     returns = np.asarray(fwd_returns, dtype=float)
     if returns.shape != x.shape[1:]:
@@ -154,8 +161,11 @@ def synthesize(
     in_sample = _date_mask(train, x.shape[1])
     if orthogonalize is not None:
         x = orthogonalize_factors(x, orthogonalize)
-    ic = np.stack([cross_sectional_correlation(f[in_sample], returns[in_sample], ic_method) for f in x])
-    weights = combination_weights(ic, method, factors=x[:, in_sample], shrink=shrink)
+    if weights is None:
+        ic = np.stack([cross_sectional_correlation(f[in_sample], returns[in_sample], ic_method) for f in x])
+        weights = combination_weights(ic, method, factors=x[:, in_sample], shrink=shrink)
+    else:
+        weights = normalized_weights(weights, x.shape[0])
     combined = composite(x, weights, missing)
     composite_ic = cross_sectional_correlation(combined, returns, ic_method)
     return Synthesis(
@@ -165,6 +175,38 @@ def synthesize(
         ic_out_of_sample=_nanmean(composite_ic[~in_sample]),
         composite_ic=composite_ic,
     )
+
+
+def regression_design(
+    factors: np.ndarray,
+    fwd_returns: np.ndarray,
+    train: slice | np.ndarray = slice(None),
+    orthogonalize: OrthogonalizeMethod | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The pooled regression a fitted composite is learnt from: X (cells, K) the standardized factors
+    (`standardize`, after orthogonalizing when asked, as `synthesize` combines them) and y (cells,)
+    the forward return z-scored per date (so a date of large market moves does not outweigh the
+    others), over the training dates' (date, name) cells where every factor and the return have a
+    value. A linear fit's coefficients on X are weights for `composite`."""
+    x = _as_3d(factors)
+    in_sample = _date_mask(train, x.shape[1])
+    if orthogonalize is not None:
+        x = orthogonalize_factors(x, orthogonalize)
+    z = standardize(x)[:, in_sample]
+    target = standardize(np.asarray(fwd_returns, dtype=float)[None])[0][in_sample]
+    cells = np.isfinite(z).all(axis=0) & np.isfinite(target)
+    return z[:, cells].T.copy(), target[cells]
+
+
+def normalized_weights(weights: np.ndarray, k: int) -> np.ndarray:
+    """`weights` (k,) scaled to sum |w| = 1, as every weighting method returns them."""
+    w = np.asarray(weights, dtype=float)
+    if w.shape != (k,) or not np.isfinite(w).all():
+        raise ValueError(f"weights must be {k} finite numbers, got {w}")
+    total = np.abs(w).sum()
+    if total == 0:
+        raise ValueError("every fitted weight is 0: the factors explain nothing of the returns")
+    return w / total
 
 
 def _max_icir(ic: np.ndarray, shrink: bool) -> np.ndarray:

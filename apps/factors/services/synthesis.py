@@ -21,6 +21,12 @@ kernel drops the whole date and a formula may keep values. Symmetric (Löwdin) o
 mixes every factor through the inverse square root of each date's correlation matrix, which no
 operator computes: it is refused.
 
+Weights: from the factors' ICs on the training dates ("equal", "ic", "icir", "max_icir", "pca";
+kernels/synthesis.py), or "regression": a ridge fit through the ML engine's facade of the per-date
+z-scored forward return on the standardized factors, pooled over the training (date, name) cells,
+its coefficients the weights. A boosted-tree fit is not offered: its composite is no weighted sum,
+so it could not be saved as a formula and stored like any other factor.
+
 Train and test: dates before `train_end` train the weights, the rest test them; the last
 horizon - 1 training dates are left out of the fit (an embargo), since their forward returns reach
 into the test dates. Default train_end: the date 70% of the way through the window's dates.
@@ -35,9 +41,10 @@ import numpy as np
 import pandas as pd
 from django.core.exceptions import ValidationError
 
+from apps.ml import facade as ml
 from apps.platform.numbers import finite_or_none
 
-from ..kernels.synthesis import WEIGHT_METHODS, synthesize
+from ..kernels.synthesis import FIT_METHODS, SYNTHESIS_METHODS, regression_design, synthesize
 from ..models import FactorDefinition
 from ..selectors.analysis_panels import analysis_panel
 from .analyses import MAX_HORIZON
@@ -102,6 +109,17 @@ def _train_mask(
     return mask, split
 
 
+def _fitted_weights(factors: np.ndarray, fwd: np.ndarray, mask: np.ndarray, orthogonalize) -> np.ndarray:
+    """The "regression" weights: the ML engine's ridge on the pooled training cells."""
+    X, y = regression_design(factors, fwd, train=mask, orthogonalize=orthogonalize)
+    if len(y) < 2 * X.shape[1] + 2:
+        raise ValueError(
+            f"too few training cells with every factor and a return ({len(y)}) for a regression on "
+            f"{X.shape[1]} factors"
+        )
+    return ml.linear_coefficients(X, y)
+
+
 def composite_synthesize(
     *,
     definitions: Sequence[FactorDefinition],
@@ -120,8 +138,8 @@ def composite_synthesize(
     definitions = list(dict.fromkeys(definitions))
     if len(definitions) < 2:
         raise ValidationError({"factors": ["give at least two factors to combine"]})
-    if method not in WEIGHT_METHODS:
-        raise ValidationError({"method": [f"use one of {', '.join(WEIGHT_METHODS)}"]})
+    if method not in SYNTHESIS_METHODS:
+        raise ValidationError({"method": [f"use one of {', '.join(SYNTHESIS_METHODS)}"]})
     if orthogonalize not in (None, "gram_schmidt"):
         raise ValidationError(
             {
@@ -145,7 +163,16 @@ def composite_synthesize(
     mask, split = _train_mask(panel.dates, train_end, horizon)
     fwd = panel.forward(horizon)[horizon - 1]
     try:
-        fit = synthesize(panel.factors, fwd, method, train=mask, orthogonalize=orthogonalize, missing="nan")
+        weights = _fitted_weights(panel.factors, fwd, mask, orthogonalize) if method in FIT_METHODS else None
+        fit = synthesize(
+            panel.factors,
+            fwd,
+            method if weights is None else "equal",
+            train=mask,
+            orthogonalize=orthogonalize,
+            missing="nan",
+            weights=weights,
+        )
     except ValueError as exc:
         raise ValidationError({"method": [str(exc)]}) from None
     labels = [d.label for d in panel.definitions]

@@ -127,3 +127,30 @@ def test_bad_requests_are_400_naming_the_field(
     assert resp.status_code == 400, resp.content
     assert field in resp.json() and message in str(resp.json()[field])
     assert not FactorDefinition.objects.filter(library="composite").exists()
+
+
+def test_the_regression_composite_is_the_ml_engines_ridge_on_the_pooled_cells(
+    api_client, factor_market, price_factors, window
+):
+    from sklearn.linear_model import Ridge
+
+    from apps.factors.kernels.synthesis import regression_design
+
+    body = {"factors": ["mom_5", "rev_3", "range_hl"], "symbols": SYMBOLS, **window, "method": "regression",
+            "name": "combo_ridge"}  # fmt: skip
+    resp = api_client.post(URL, body, format="json")
+    assert resp.status_code == 200, resp.content
+    out = resp.json()
+    values, _fit, (start, end), train = _reference(price_factors, window, method="equal", orthogonalize=None)
+    fwd = forward_returns(values.values[-1], [1])[0]
+    X, y = regression_design(np.stack(values.values[:-1]), fwd, train)
+    coef = Ridge(alpha=1.0).fit(X, y).coef_
+    np.testing.assert_allclose(list(out["weights"].values()), coef / np.abs(coef).sum(), rtol=1e-10)
+    saved = FactorDefinition.objects.get(pk=out["composite"]["id"])
+    evaluated = factor_values([formula_compile(saved.formula)], symbols=SYMBOLS, start=start, end=end).values[
+        0
+    ]
+    reference = synthesize(np.stack(values.values[:-1]), fwd, "equal", train=train, missing="nan",
+                           weights=coef).composite  # fmt: skip
+    np.testing.assert_allclose(evaluated, reference, rtol=1e-9, atol=1e-12)
+    assert out["method"] == "regression"

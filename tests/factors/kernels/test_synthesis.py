@@ -13,7 +13,13 @@ from sklearn.covariance import ledoit_wolf_shrinkage
 from sklearn.decomposition import PCA
 
 from apps.factors.kernels.orthogonalize import orthogonalize
-from apps.factors.kernels.synthesis import combination_weights, composite, standardize, synthesize
+from apps.factors.kernels.synthesis import (
+    combination_weights,
+    composite,
+    regression_design,
+    standardize,
+    synthesize,
+)
 
 
 def zscore_rows(panel: np.ndarray) -> np.ndarray:
@@ -242,3 +248,27 @@ def test_slice_and_mask_agree_and_orthogonalization_runs(market):
     orthogonal = synthesize(x, fwd, "icir", train, orthogonalize="gram_schmidt")
     assert np.argmax(np.abs(orthogonal.weights)) == 1 and orthogonal.ic_in_sample > 0
     assert np.isnan(synthesize(x, fwd, "icir", slice(None)).ic_out_of_sample)
+
+
+def test_regression_design_pools_the_training_cells_as_pandas_does(market):
+    x, fwd, train = market
+    X, y = regression_design(x, fwd, train)
+    # pandas: each factor z-scored per date, the return z-scored per date, the training dates'
+    # (date, name) cells where every column has a value, in (date, name) order.
+    frames = [pd.DataFrame(zscore_rows(f)).stack(future_stack=True) for f in x]
+    target = pd.DataFrame(zscore_rows(fwd)).stack(future_stack=True)
+    table = pd.concat([*frames, target], axis=1)
+    table = table[np.repeat(train, fwd.shape[1])].dropna()
+    np.testing.assert_allclose(X, table.iloc[:, :-1].to_numpy(), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(y, table.iloc[:, -1].to_numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_given_weights_are_normalized_and_used_as_they_are(market):
+    x, fwd, train = market
+    got = synthesize(x, fwd, "equal", train, weights=np.array([0.0, 3.0, -1.0, 0.0]))
+    np.testing.assert_allclose(got.weights, [0.0, 0.75, -0.25, 0.0])
+    np.testing.assert_allclose(got.composite, composite(x, got.weights), equal_nan=True)
+    with pytest.raises(ValueError, match="every fitted weight is 0"):
+        synthesize(x, fwd, "equal", train, weights=np.zeros(4))
+    with pytest.raises(ValueError, match="4 finite numbers"):
+        synthesize(x, fwd, "equal", train, weights=np.array([1.0, np.nan, 0.0, 0.0]))

@@ -6,14 +6,14 @@ from rest_framework import serializers
 
 from apps.platform.fields import BoundedIntegerField, InstantTextField
 
-from ...kernels.synthesis import WEIGHT_METHODS
+from ...kernels.synthesis import SYNTHESIS_METHODS
 from ...services.analyses import MAX_HORIZON
 from .analyses import AnalysisFactorSerializer, FactorsOverWindowSerializer
 
 
 class SynthesizeSerializer(FactorsOverWindowSerializer):
     name = serializers.CharField(max_length=96, help_text="The composite's factor name (library composite).")
-    method = serializers.ChoiceField(choices=list(WEIGHT_METHODS), default="icir")
+    method = serializers.ChoiceField(choices=list(SYNTHESIS_METHODS), default="icir")
     orthogonalize = serializers.ChoiceField(
         choices=["gram_schmidt", "symmetric"],
         allow_null=True,

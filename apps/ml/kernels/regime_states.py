@@ -3,11 +3,11 @@
 Standardized fitting. A Gaussian HMM is fitted on z = (x - m) / s (each column by its training mean
 and standard deviation): hmmlearn's covariance floor (`min_covar`) and prior are absolute numbers,
 large next to the variance of daily returns (~1e-4) and small next to a price level, so fitting on
-raw features lets the units decide the states. `hmm_params_unstandardize` maps the fitted
-Gaussians back to raw units (mean m + s·mu, covariance diag(s) Σ diag(s)): x = m + s·z is an affine
-change of variables, so every state's density is scaled by the same Jacobian 1/prod(s), which
-cancels in the filter's normalisation — filtering raw x with the mapped parameters gives exactly
-the probabilities of filtering z with the fitted ones, and a caller needs no scaler.
+raw features lets the units decide the states. The parameters stay in standardized units, with m
+and s beside them (a RegimeBundle's `center` and `scale`): x = m + s·z maps each state's Gaussian
+to raw units exactly (mean m + s·mu, covariance diag(s) Σ diag(s), the same Jacobian for every
+state, so the filter's probabilities do not change), but with columns of very different scales the
+raw covariances are too ill-conditioned for scipy's multivariate normal, which refuses them.
 
 State order. The libraries number states arbitrarily (a refit may swap them). States are put in
 order of volatility, calmest first: a Markov-switching model by its regime variances; an HMM by
@@ -16,7 +16,7 @@ feature dominates by its units; with one input it is that input's variance). `*_
 every parameter consistently (start, transitions' rows and columns, means, covariances).
 
 `hmm_fit_standardized` and `ms_fit_ordered` fit (kernels/regimes.py), order and report a model in
-one call: its raw-unit parameters, log-likelihood, AIC, BIC.
+one call: its parameters, log-likelihood (of the raw data), AIC, BIC.
 """
 
 from __future__ import annotations
@@ -42,17 +42,6 @@ def standardize(X) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if not (std > 0).all():
         raise ValueError(f"constant input column(s): {np.flatnonzero(~(std > 0)).tolist()}")
     return (X - mean) / std, mean, std
-
-
-def hmm_params_unstandardize(params: HmmParams, mean, std) -> HmmParams:
-    """The same model for raw observations x = mean + std * z (see the module docstring)."""
-    mean, std = np.asarray(mean, dtype=float), np.asarray(std, dtype=float)
-    return HmmParams(
-        startprob=params.startprob.copy(),
-        transmat=params.transmat.copy(),
-        means=mean + params.means * std,
-        covars=params.covars * np.outer(std, std)[None, :, :],
-    )
 
 
 def hmm_calm_order(params: HmmParams) -> np.ndarray:
@@ -93,21 +82,23 @@ def expected_durations(transmat) -> np.ndarray:
 
 @dataclass(frozen=True)
 class RegimeFit:
-    params: HmmParams | MsParams  # raw units, states calmest first
+    params: HmmParams | MsParams  # states calmest first; an HMM's in standardized units
     loglikelihood: float  # of the raw observations
     aic: float
     bic: float
     n_params: int
     n_obs: int
     converged: bool
+    center: np.ndarray | None = None  # HMM: z = (x - center) / scale
+    scale: np.ndarray | None = None
 
 
 def hmm_fit_standardized(
     X, n_states: int, *, seed: int, covariance_type: str = "full", n_iter: int = 100, lengths=None
 ) -> RegimeFit:
-    """A Gaussian HMM fitted on the standardized columns of X (T, d), returned in raw units with its
-    states calmest first. The log-likelihood is that of the raw X: the standardized one less
-    T·sum(log s), the change of variables' Jacobian; AIC and BIC move with it."""
+    """A Gaussian HMM fitted on the standardized columns of X (T, d), its states calmest first, with
+    the center and scale that standardize raw inputs. The log-likelihood is that of the raw X: the
+    standardized one less T·sum(log s), the change of variables' Jacobian; AIC and BIC move with it."""
     X = np.asarray(X, dtype=float)
     z, mean, std = standardize(X)
     model, fitted = hmm_fit(
@@ -117,13 +108,15 @@ def hmm_fit_standardized(
     n_params = int(sum(model._get_n_fit_scalars_per_param().values()))
     loglik = float(model.score(z, lengths=lengths)) - X.shape[0] * float(np.log(std).sum())
     return RegimeFit(
-        params=hmm_params_unstandardize(ordered, mean, std),
+        params=ordered,
         loglikelihood=loglik,
         aic=-2 * loglik + 2 * n_params,
         bic=-2 * loglik + n_params * float(np.log(X.shape[0])),
         n_params=n_params,
         n_obs=int(X.shape[0]),
         converged=bool(model.monitor_.converged),
+        center=mean,
+        scale=std,
     )
 
 

@@ -8,7 +8,8 @@ from rest_framework import serializers
 
 from apps.platform.fields import InstantTextField
 
-from ...models import ESTIMATOR_CHOICES, ModelKind
+from ...models import ModelKind
+from ...models.ml_models import ESTIMATOR_CHOICES
 from ...services.training.params import MAX_SEED, MAX_SYMBOLS, MAX_TEXTS
 
 

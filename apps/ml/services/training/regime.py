@@ -9,8 +9,9 @@ Observations (selectors/training_data.py `regime_observations`):
   volatility would give steadier states, but a rolling window is one more definition a predictor
   must recompute identically bar by bar; a feature set (the demo's has vol_yz_20 and ret_1) is the
   place for such inputs, with the feature store computing them once for training and prediction.
-  The HMM is fitted on standardized inputs and returned in raw units (kernels/regime_states.py),
-  every symbol's series a sequence of its own (`lengths`).
+  The HMM is fitted on standardized inputs (kernels/regime_states.py; the bundle keeps the center
+  and scale, and standardizes raw observations itself), every symbol's series a sequence of its
+  own (`lengths`).
 - markov: returns. statsmodels fits one series, so the symbols' returns are joined end to end: each
   join adds one transition that did not happen (a handful against thousands of bars).
 
@@ -20,6 +21,7 @@ each state, and each state's expected duration in bars (1 / (1 - P[k, k])).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import numpy as np
@@ -27,7 +29,6 @@ from django.core.exceptions import ValidationError
 
 from ...kernels.bundles import RegimeBundle
 from ...kernels.regime_states import expected_durations, hmm_fit_standardized, ms_fit_ordered, state_names
-from ...kernels.regimes import hmm_filter, ms_filter
 from ...selectors.training_data import INTERVAL, regime_observations
 from .fitted import Fitted, iso
 from .params import TrainRequest
@@ -71,23 +72,24 @@ def regime_train(req: TrainRequest, report: Callable[[float, str], None]) -> Fit
             {"hyperparameters": f"the model cannot be fitted on these data: {exc}"}
         ) from None
     report(85, "filtering each symbol")
-    last, last_ts, share = {}, {}, np.zeros(k)
-    for symbol, o in observations.items():
-        obs = o.to_numpy(dtype=float)
-        probs = hmm_filter(fit.params, obs) if req.estimator == "hmm" else ms_filter(fit.params, obs[:, 0])
-        last[symbol] = probs[-1]
-        last_ts[symbol] = iso(o.index[-1])
-        share += np.bincount(probs.argmax(axis=1), minlength=k)
     names = state_names(k)
-    bundle = RegimeBundle(
+    model = RegimeBundle(
         method=req.estimator,
         params=fit.params,
         inputs=tuple(inputs),
         state_names=names,
         interval=INTERVAL,
-        last_probabilities=last,
-        last_ts=last_ts,
+        center=fit.center,
+        scale=fit.scale,
     )
+    last, last_ts, share = {}, {}, np.zeros(k)
+    for symbol, o in observations.items():
+        obs = o.to_numpy(dtype=float)
+        probs = model.filter(obs if req.estimator == "hmm" else obs[:, 0])
+        last[symbol] = probs[-1]
+        last_ts[symbol] = iso(o.index[-1])
+        share += np.bincount(probs.argmax(axis=1), minlength=k)
+    bundle = dataclasses.replace(model, last_probabilities=last, last_ts=last_ts)
     metrics = {
         "loglik": fit.loglikelihood,
         "aic": fit.aic,

@@ -159,3 +159,24 @@ def core_features(market):
     set_create(name="core", features=[d.label for d in defined])
     compute_chunk(definitions=defined, symbols=list(market))
     return tuple(d.label for d in defined)
+
+
+@pytest.fixture
+def registered(db):
+    """AAA and BBB (no bars) and the feature set "core" (no values): what a training request's checks
+    read, without the cost of bars and features."""
+    from apps.features.services.definitions import definition_save
+    from apps.features.services.sets import set_create
+    from apps.marketdata.services import instrument_create
+
+    for symbol in ("AAA", "BBB"):
+        instrument_create(symbol=symbol)
+    d = definition_save(name="rsi_14", function="RSI", params={"timeperiod": 14})
+    set_create(name="core", features=[d.label])
+
+
+@pytest.fixture(scope="session")
+def celery_app():
+    from nautilus.celery import app
+
+    return app

@@ -8,9 +8,6 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from apps.features.services.definitions import definition_save
-from apps.features.services.sets import set_create
-from apps.marketdata.services import instrument_create
 from apps.ml.models import MLModel, ModelVersion
 from apps.ml.services.ml_models import model_create
 from apps.ml.services.training import model_train, training_request_check
@@ -36,15 +33,6 @@ TFIDF = {
     "labels": ["up", "down"] * 5,
 }
 VADER = {"name": "vader", "kind": "sentiment", "estimator": "vader"}
-
-
-@pytest.fixture
-def registered(db):
-    """AAA and BBB (no bars) and the feature set "core" (no values): enough for the request checks."""
-    for symbol in ("AAA", "BBB"):
-        instrument_create(symbol=symbol)
-    d = definition_save(name="rsi_14", function="RSI", params={"timeperiod": 14})
-    set_create(name="core", features=[d.label])
 
 
 def field_error(body) -> dict:

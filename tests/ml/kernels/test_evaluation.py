@@ -48,7 +48,7 @@ def test_fold_metrics_equal_sklearn_and_scipy():
         assert row["mae"] == pytest.approx(mean_absolute_error(yy, pp), rel=1e-12)
         assert row["ic"] == pytest.approx(stats.pearsonr(pp, yy).statistic, rel=1e-10)
         assert row["rank_ic"] == pytest.approx(stats.spearmanr(pp, yy).statistic, rel=1e-10)
-        assert row["hit_rate"] == pytest.approx(np.mean((pp > 0) == (yy > 0)))
+        assert row["hit_rate"] == pytest.approx(np.mean(np.sign(pp) == np.sign(yy)))
     mean = metrics_mean(got)
     assert mean["mse"] == pytest.approx(
         np.mean([mean_squared_error(y[fold == j], pred[fold == j]) for j in range(3)])

@@ -99,6 +99,7 @@ def field_error(body) -> dict:
         ({**TFIDF, "texts": None}, "texts", "list of headlines"),
         ({**TFIDF, "hyperparameters": {"C": 0}}, "hyperparameters", "C: must be between"),
         ({**TFIDF, "symbols": ["AAA"]}, "symbols", "not used"),
+        ({**TFIDF, "texts": ["", "?"] * 5}, "texts", "cannot learn from these headlines"),
         ({**VADER, "texts": ["a"] * 10}, "texts", "not used by a vader"),
         ({**VADER, "hyperparameters": {"C": 1}}, "hyperparameters", "unknown"),
     ],

@@ -51,14 +51,14 @@ class Param:
     nullable: bool = False
 
 
+VOLATILITY_SPACE = {
+    "dist": Param("choice", "normal", choices=tuple(DISTS)),
+    "mean": Param("choice", "constant", choices=tuple(MEANS)),
+}
 SPACES: dict[str, dict[str, Param]] = {
-    **{
-        kind: {
-            k: Param("choice", d, choices=tuple(c))
-            for k, d, c in (("dist", "normal", DISTS), ("mean", "constant", MEANS))
-        }
-        for kind in ("garch", "gjr", "egarch")
-    },  # fmt: skip
+    "garch": VOLATILITY_SPACE,
+    "gjr": VOLATILITY_SPACE,
+    "egarch": VOLATILITY_SPACE,
     "hmm": {
         "n_states": Param("int", 2, 2, 6),
         "covariance_type": Param("choice", "full", choices=("full", "diag")),

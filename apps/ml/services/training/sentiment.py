@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
+from django.core.exceptions import ValidationError
+
 from ...kernels.bundles import SentimentBundle
 from ...kernels.evaluation import text_classifier_holdout
 from ...kernels.sentiment import text_classifier_fit
@@ -28,11 +30,14 @@ def sentiment_train(req: TrainRequest, report: Callable[[float, str], None]) -> 
     p = req.resolved
     texts, labels = list(req.texts), list(req.labels)
     report(10, f"hold-out check on {len(texts)} headlines")
-    holdout = text_classifier_holdout(
-        texts, labels, seed=req.seed, fraction=HOLDOUT_FRACTION, C=p["C"], max_features=p["max_features"]
-    )
-    report(60, "fitting on every headline")
-    pipeline = text_classifier_fit(texts, labels, seed=req.seed, C=p["C"], max_features=p["max_features"])
+    try:
+        holdout = text_classifier_holdout(
+            texts, labels, seed=req.seed, fraction=HOLDOUT_FRACTION, C=p["C"], max_features=p["max_features"]
+        )
+        report(60, "fitting on every headline")
+        pipeline = text_classifier_fit(texts, labels, seed=req.seed, C=p["C"], max_features=p["max_features"])
+    except ValueError as exc:  # e.g. no word left to learn from (empty or stop-word-only headlines)
+        raise ValidationError({"texts": f"cannot learn from these headlines: {exc}"}) from None
     metrics = {
         "holdout": {**holdout, "fraction": HOLDOUT_FRACTION},
         "classes": dict(sorted(Counter(labels).items())),

@@ -16,6 +16,11 @@ unpickling.
 - RegimeBundle: a Gaussian HMM (on feature rows) or a Markov-switching model (on returns), with
   states ordered by volatility (state 0 the calmest) so names stay stable across refits, and each
   symbol's filtered state probabilities at its last observation; `advance` filters new observations.
+  An HMM trained on standardized inputs (services/training) keeps its parameters in those units
+  with the `center` and `scale` that make them (z = (x - center) / scale): `advance` and `filter`
+  take raw observations and standardize them first. Mapping the Gaussians back to raw units would
+  give the same probabilities in exact arithmetic, but with inputs of very different scales (a
+  return next to a price level) their covariances become too ill-conditioned for scipy's density.
 - SentimentBundle: "vader" (nothing fitted: the lexicon ships with vaderSentiment) or "tfidf" (a
   fitted scikit-learn Pipeline) and the labels it predicts.
 """
@@ -30,7 +35,7 @@ import numpy as np
 
 from . import estimators
 from .conformal import split_conformal_interval
-from .regimes import HmmParams, MsParams, hmm_filter_update, ms_filter_update
+from .regimes import HmmParams, MsParams, hmm_filter, hmm_filter_update, ms_filter, ms_filter_update
 from .volatility import vol_update
 
 
@@ -98,13 +103,30 @@ class RegimeBundle:
     interval: str
     last_probabilities: dict[str, np.ndarray] = field(default_factory=dict)  # symbol -> (K,)
     last_ts: dict[str, str] = field(default_factory=dict)
+    center: np.ndarray | None = None  # hmm: params are of (x - center) / scale when set
+    scale: np.ndarray | None = None
+
+    def standardize(self, observations) -> np.ndarray:
+        """Raw observations (..., d) in the units of `params` (unchanged without center/scale)."""
+        x = np.asarray(observations, dtype=float)
+        return x if self.center is None else (x - self.center) / self.scale
 
     def advance(self, prior: np.ndarray, observation) -> np.ndarray:
         """Filtered state probabilities after one new observation (a feature row for hmm, a return
         for markov), from the probabilities before it: filtering, no refit."""
         if self.method == "hmm":
-            return hmm_filter_update(self.params, prior, np.atleast_1d(np.asarray(observation, dtype=float)))
+            return hmm_filter_update(self.params, prior, np.atleast_1d(self.standardize(observation)))
         return ms_filter_update(self.params, prior, float(observation))
+
+    def filter(self, observations) -> np.ndarray:
+        """Filtered state probabilities (T, K) at each of a sequence's raw observations, from the
+        start probabilities (hmm: rows of inputs, (T, d); markov: returns, (T,))."""
+        if self.method == "hmm":
+            return hmm_filter(
+                self.params,
+                self.standardize(np.asarray(observations, dtype=float).reshape(-1, len(self.inputs))),
+            )
+        return ms_filter(self.params, np.asarray(observations, dtype=float))
 
 
 @dataclass(frozen=True)

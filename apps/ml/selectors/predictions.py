@@ -190,7 +190,8 @@ def _latest(symbols: list[str], labels: list[str], symbol_field: str):
 
 
 def _normalized(symbols: Sequence[str | None]) -> np.ndarray:
-    return np.array([None if s is None else str(s).strip().upper() for s in symbols], dtype=object)
+    """Symbols as market data stores them (upper case); None for none (a frame's NaN too)."""
+    return np.array([s.strip().upper() if isinstance(s, str) else None for s in symbols], dtype=object)
 
 
 def returns_predict(

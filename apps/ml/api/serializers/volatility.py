@@ -11,13 +11,19 @@ from apps.platform.timestamps import iso_utc
 from ...selectors.volatility import VolatilityForecast
 from .serving import ServedSerializer, ServingSerializer
 
+HORIZON_CEILING = 100_000  # the schema's bound; the setting (checked below) is the one that applies
+
 
 class VolatilityPredictRequestSerializer(ServingSerializer):
     """A symbol and the bars ahead, and the model version to forecast with."""
 
     symbol = SymbolField(help_text="A symbol the model was fitted on.")
     horizon = serializers.IntegerField(
-        required=False, default=1, min_value=1, help_text="Bars ahead, 1 to ML_VOL_MAX_HORIZON (252)."
+        required=False,
+        default=1,
+        min_value=1,
+        max_value=HORIZON_CEILING,
+        help_text="Bars ahead, 1 to ML_VOL_MAX_HORIZON (252).",
     )
 
     def validate_horizon(self, value: int) -> int:

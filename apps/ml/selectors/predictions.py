@@ -237,7 +237,8 @@ def returns_predict(
     t1 = time.perf_counter()
     filled = ~np.isfinite(values)
     values[filled] = np.broadcast_to(np.asarray(bundle.fill, dtype=float), (n, k))[filled]
-    predicted, lower, upper = bundle.predict(values)
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused just below, by row
+        predicted, lower, upper = bundle.predict(values)
     if not np.isfinite(predicted).all():
         bad = np.flatnonzero(~np.isfinite(predicted))[:_SHOWN_ERRORS].tolist()
         raise PredictionInputError(

@@ -99,3 +99,18 @@ def test_the_row_cap_is_a_setting(bundle, settings):
     with pytest.raises(facade.PredictionInputError, match="at most 3 rows"):
         facade.predict_returns("aapl-ret", frame)
     assert len(facade.predict_returns("aapl-ret", frame.iloc[:3])) == 3
+
+
+def test_values_that_overflow_the_prediction_are_refused(user):
+    from sklearn.linear_model import Ridge
+
+    from apps.ml.kernels.bundles import PriceBundle
+    from tests.ml.serving import register
+
+    ridge = Ridge().fit(np.eye(3), [0.0, 1.0, 2.0])
+    ridge.coef_ = np.array([1e300, 0.0, 0.0])  # finite inputs, an infinite prediction
+    bundle = PriceBundle("linear", ridge, FEATURES, (0.0, 0.0, 0.0), "return_5d", 5, "1d", 0.1, 0.01)
+    register("huge", "price", "linear", bundle, user=user)
+    with pytest.raises(facade.PredictionInputError) as err:
+        facade.predict_returns("huge", pd.DataFrame({"rsi_14": [1e15, 1.0]}))
+    assert "row(s) [0]" in err.value.errors["features"]

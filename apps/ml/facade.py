@@ -2,11 +2,17 @@
 
     info = model_version("spy-return-5d", "champion")   # a frozen description of the version
     fitted = model_load("spy-return-5d", "champion")    # the checksum-checked, cached artifact
+    predict_returns("spy-return-5d", ["AAPL", "MSFT"])  # predictions with intervals, many rows at once
+    volatility_forecast("AAPL", 10)                     # the risk engine's volatility input
+    regime_probabilities("AAPL")                        # the current regime, by state name
 
 `model` is a model's id or name; `alias_or_number` an alias name or a version number. Unknown ones
 raise ModelNotFound / VersionNotFound (NotFoundError: an API view answers 404). An artifact whose
 file is missing or whose checksum differs raises ArtifactRefused (recorded for
-`artifact_failures()`); nothing is loaded then, so nothing can be predicted with it."""
+`artifact_failures()`, and reported in /health through `health_checks()`); nothing is loaded then, so
+nothing can be predicted with it. Predictions name the model in the same way (None: the first model
+of the kind with the alias, champion by default) and refuse bad input with PredictionInputError, a
+ValueError whose `errors` are keyed by field."""
 
 from __future__ import annotations
 
@@ -26,20 +32,36 @@ from .selectors.artifacts import (
     version_artifact,
 )
 from .selectors.ml_models import ModelNotFound, model_get
+from .selectors.predictions import SOURCES, ReturnPredictions, returns_predict, rows_parse
+from .selectors.regimes import RegimeProbabilities
+from .selectors.regimes import regime_probabilities as _regime_probabilities
+from .selectors.serving import BundleMismatch, PredictionInputError, served_get
 from .selectors.versions import VersionNotFound, version_resolve
+from .selectors.volatility import VolatilityForecast
+from .selectors.volatility import volatility_forecast as _volatility_forecast
 
 __all__ = [
+    "SOURCES",
     "ArtifactChecksumError",
     "ArtifactFailure",
     "ArtifactMissingError",
     "ArtifactRefused",
+    "BundleMismatch",
     "ModelNotFound",
     "ModelVersionInfo",
+    "PredictionInputError",
+    "RegimeProbabilities",
+    "ReturnPredictions",
     "VersionNotFound",
+    "VolatilityForecast",
     "artifact_failures",
     "linear_coefficients",
+    "health_checks",
     "model_load",
     "model_version",
+    "predict_returns",
+    "regime_probabilities",
+    "volatility_forecast",
 ]
 
 
@@ -108,3 +130,65 @@ def linear_coefficients(X, y, *, alpha: float = 1.0) -> np.ndarray:
     engine's "regression" composite). Deterministic; raises ValueError for bad shapes or labels."""
     model = estimators.fit("linear", {"alpha": float(alpha), "fit_intercept": True}, X, y, seed=0)
     return np.asarray(model.coef_, dtype=float).copy()
+
+
+# --- predictions ----------------------------------------------------------------------------------
+
+
+def predict_returns(
+    model: str | int | None,
+    rows_or_symbols,
+    *,
+    alias: str | None = None,
+    version: int | None = None,
+) -> ReturnPredictions:
+    """Return predictions of price model `model` (None: the first price model with the alias) for many
+    rows at once, one predict call: a DataFrame (feature columns by name or "name@version", optional
+    `symbol` and `current_price` columns), a list of symbols (every feature from the online store),
+    or rows {"symbol", "features": {...}, "current_price"}. Features a row lacks are read from the
+    store for its symbol, else filled with the training median; `sources` says which. At most
+    ML_PREDICT_MAX_ROWS rows. Raises PredictionInputError (bad input, by field), ArtifactRefused,
+    BundleMismatch. Not published on the bus (the API publishes its requests)."""
+    served = served_get(kind="price", model=model, alias=alias, version=version)
+    symbols, given, prices = rows_parse(served, rows_or_symbols)
+    return returns_predict(served, symbols=symbols, given=given, current_price=prices, symbol_field="rows")
+
+
+def volatility_forecast(
+    symbol: str,
+    horizon: int = 1,
+    model: str | int | None = None,
+    *,
+    alias: str | None = None,
+    version: int | None = None,
+) -> VolatilityForecast:
+    """Per-bar variance and volatility of `symbol` for 1..`horizon` bars ahead (decimal returns), the
+    horizon's total and the annualized volatility, from volatility model `model` (None: the first
+    with the alias, champion by default) moved to the latest bar without refitting. Raises
+    PredictionInputError ("symbol" the model was not fitted on, "horizon"), ArtifactRefused,
+    BundleMismatch."""
+    if isinstance(horizon, bool) or not isinstance(horizon, int) or horizon < 1:
+        raise PredictionInputError({"horizon": "give a whole number of bars from 1"})
+    served = served_get(kind="volatility", model=model, alias=alias, version=version)
+    return _volatility_forecast(served, symbol=symbol, horizon=horizon)
+
+
+def regime_probabilities(
+    symbol: str, model: str | int | None = None, *, alias: str | None = None, version: int | None = None
+) -> RegimeProbabilities:
+    """`symbol`'s regime probabilities as of its latest bar (`.by_name()`, `.state`), from regime model
+    `model` (None: the first with the alias, champion by default), filtered forward from the stored
+    state without refitting. Raises PredictionInputError, ArtifactRefused, BundleMismatch."""
+    served = served_get(kind="regime", model=model, alias=alias, version=version)
+    return _regime_probabilities(served, symbol=symbol)
+
+
+def health_checks() -> list[str]:
+    """Reasons the ML engine is degraded, for the platform's /health (found there by name through
+    workers/registry.py): refused model artifacts (selectors/artifacts.py records each refusal until
+    the version's artifact verifies again)."""
+    refused = artifact_failures()
+    if not refused:
+        return []
+    versions = ", ".join(f"model {f.model_id} v{f.number}" for f in refused[:10])
+    return [f"{len(refused)} refused model artifact(s): {versions}"]

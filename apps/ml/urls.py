@@ -1,12 +1,16 @@
-"""/api/ml/: the model registry (models, their immutable versions, aliases and alias history) and
-training."""
+"""/api/ml/: the model registry (models, their immutable versions, aliases and alias history),
+training and predictions."""
 
 from django.urls import path
 
 from .api.aliases import AliasDetail, AliasHistory, AliasList
 from .api.ml_models import ModelDetail, ModelList
+from .api.predictions import PricePredictView
+from .api.regimes import RegimePredictView
+from .api.sentiment import SentimentPredictView
 from .api.training import TrainView
 from .api.versions import VersionDetail, VersionList
+from .api.volatility import VolatilityPredictView
 
 app_name = "ml"
 urlpatterns = [
@@ -20,4 +24,13 @@ urlpatterns = [
     path("models/<str:ref>/aliases", AliasList.as_view(), name="aliases"),
     path("models/<str:ref>/aliases/<str:name>", AliasDetail.as_view(), name="alias"),
     path("models/<str:ref>/aliases/<str:name>/history", AliasHistory.as_view(), name="alias-history"),
+]
+
+# Predictions: POST /api/ml/predict/{model_type}, one path per kind of model (each its own body); any
+# other model_type is a 404.
+urlpatterns += [
+    path("predict/price", PricePredictView.as_view(), name="predict-price"),
+    path("predict/volatility", VolatilityPredictView.as_view(), name="predict-volatility"),
+    path("predict/regime", RegimePredictView.as_view(), name="predict-regime"),
+    path("predict/sentiment", SentimentPredictView.as_view(), name="predict-sentiment"),
 ]

@@ -8,13 +8,23 @@ HEALTH_WORKER_CACHE_SECONDS (no heartbeat running, or a cold cache) is taken aga
 a time per process. A quick Redis PING goes first: when the broker is unreachable nothing else is
 attempted, and every answer still comes back within a couple of seconds — unhealthy, with the
 reason, never a 500.
+
+An engine may add findings of its own: a `health_checks()` function in its facade
+(apps/<engine>/facade.py) returning the reasons it is degraded (an empty list when it is fine), e.g.
+the ML engine's refused model artifacts. The platform imports no engine: the facades are found by
+name through workers/registry.py's ENGINES, as load_demo finds demo modules and bench the bench
+packages. A check that fails is itself a finding ("health check failed: ..."), never a 500.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
+import importlib.util
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
@@ -131,9 +141,27 @@ def _bus_status() -> dict:
         return {"connected": False, "error": f"{type(exc).__name__}: {exc}"}
 
 
+@functools.cache
+def _engine_facade(key: str):
+    """The engine's facade module, or None when it has none (looked up once per process)."""
+    name = f"apps.{key}.facade"
+    return importlib.import_module(name) if importlib.util.find_spec(name) is not None else None
+
+
+def engine_checks(key: str) -> list[str]:
+    """What the engine's own health check reports (see the module docstring)."""
+    try:
+        check: Callable[[], list[str]] | None = getattr(_engine_facade(key), "health_checks", None)
+        return [] if check is None else [str(reason) for reason in check()]
+    except Exception as exc:  # noqa: BLE001 - a failing check is a finding, not a 500
+        log.warning("the health check of %s failed: %s", key, exc)
+        return [f"health check failed: {type(exc).__name__}: {exc}"]
+
+
 def engines_health(keys: list[str] | None = None, *, bus: dict | None = None) -> dict[str, dict]:
     """Status per engine: unhealthy when no worker consumes its queue (or the broker is down),
-    degraded when its backlog is above HEALTH_QUEUE_BACKLOG or the bus is down."""
+    degraded when its backlog is above HEALTH_QUEUE_BACKLOG, the bus is down, or its own health
+    check reports something (`checks`)."""
     engines = [ENGINES_BY_KEY[k] for k in keys] if keys is not None else list(ENGINES)
     bus = bus if bus is not None else _bus_status()
     backlog_limit = settings.HEALTH_QUEUE_BACKLOG
@@ -169,6 +197,10 @@ def engines_health(keys: list[str] | None = None, *, bus: dict | None = None) ->
         if not bus.get("connected", False):
             status = max(status, DEGRADED, key=_RANK.__getitem__)
             reasons.append("message bus disconnected")
+        checks = engine_checks(e.key)
+        if checks:
+            status = max(status, DEGRADED, key=_RANK.__getitem__)
+            reasons += checks
         rec = last.get(e.key)
         out[e.key] = {
             "status": status,
@@ -177,6 +209,7 @@ def engines_health(keys: list[str] | None = None, *, bus: dict | None = None) ->
             "workers": workers,
             "worker_count": len(workers),
             "queue_depth": depth,
+            "checks": checks,
             "last_task": (
                 {**rec, "finished_at": iso_utc(rec["finished_at"]) if rec["finished_at"] else None}
                 if rec
@@ -198,7 +231,8 @@ def _database_status() -> dict:
 
 def platform_health() -> dict:
     """The /health document. Overall: unhealthy when the database or the broker is unreachable,
-    degraded when any engine is not ok or the bus is down, ok otherwise."""
+    degraded when any engine is not ok or the bus is down, ok otherwise; every engine's own findings
+    are repeated in `reasons` as "<engine>: <finding>"."""
     bus = _bus_status()
     database = _database_status()
     engines = engines_health(bus=bus)
@@ -215,6 +249,7 @@ def platform_health() -> dict:
     if bad:
         status = max(status, DEGRADED, key=_RANK.__getitem__)
         reasons.append(f"engines not ok: {', '.join(bad)}")
+    reasons += [f"{k}: {check}" for k, e in engines.items() for check in e["checks"]]
     if not bus.get("connected", False):
         status = max(status, DEGRADED, key=_RANK.__getitem__)
         reasons.append("message bus disconnected")

@@ -237,6 +237,13 @@ FACTORS_MAX_FORMULAS = env.int("FACTORS_MAX_FORMULAS", default=200)
 ML_ARTIFACT_ROOT = env("ML_ARTIFACT_ROOT", default=str(Path(MEDIA_ROOT) / "ml"))
 # Loaded artifacts each process keeps (least recently used dropped first).
 ML_ARTIFACT_CACHE_SIZE = env.int("ML_ARTIFACT_CACHE_SIZE", default=32)
+# Rows one prediction call takes: the batch facade (other engines, scoring jobs) and the API (a JSON
+# body is read whole, under DATA_UPLOAD_MAX_MEMORY_SIZE, so the API's cap is lower). Beyond: a 400.
+ML_PREDICT_MAX_ROWS = env.int("ML_PREDICT_MAX_ROWS", default=100_000)
+ML_PREDICT_API_MAX_ROWS = env.int("ML_PREDICT_API_MAX_ROWS", default=10_000)
+# Bars ahead a volatility forecast goes, and characters per text a sentiment model reads.
+ML_VOL_MAX_HORIZON = env.int("ML_VOL_MAX_HORIZON", default=252)
+ML_SENTIMENT_MAX_TEXT_CHARS = env.int("ML_SENTIMENT_MAX_TEXT_CHARS", default=10_000)
 
 # --- Value ranges the API accepts (apps/platform/fields.py, pagination.py, parsers.py) ------------
 # Every timestamp or date taken in (query, body, upload) must lie in [MIN, MAX] UTC; keep both inside

@@ -1,1 +1,5 @@
-"""`python manage.py bench ml`: nothing to measure yet (no `run`, so the command does not list it)."""
+"""`python manage.py bench ml`: batch and API prediction, and LightGBM training time (suite.py)."""
+
+from .suite import run
+
+__all__ = ["run"]

@@ -106,6 +106,17 @@ def hmm_filter_update(params: HmmParams, prior, x) -> np.ndarray:
     return _posterior(predicted, hmm_log_emissions(params, x))
 
 
+def hmm_filter_from(params: HmmParams, prior, X) -> np.ndarray:
+    """Filtered probabilities at each of the new observations X (T, d) that follow the filtered
+    probabilities `prior` (K,) (None: X starts the sequence) -> (T, K): the filter continued, no refit.
+    An observation with a missing (non-finite) value adds no evidence: its state probabilities are
+    the predicted ones."""
+    X = np.asarray(X, dtype=float).reshape(-1, params.means.shape[1])
+    if not len(X):
+        return np.empty((0, params.means.shape[0]))
+    return _continue(params.startprob, params.transmat, prior, hmm_log_emissions(params, X), X)
+
+
 # --- Markov switching -----------------------------------------------------------------------------
 
 
@@ -152,6 +163,14 @@ def ms_filter_update(params: MsParams, prior, y) -> np.ndarray:
     return _posterior(predicted, ms_log_emissions(params, y))
 
 
+def ms_filter_from(params: MsParams, prior, y) -> np.ndarray:
+    """As `hmm_filter_from` for new values y (T,) of a Markov-switching model -> (T, K)."""
+    y = np.asarray(y, dtype=float).reshape(-1)
+    if not len(y):
+        return np.empty((0, params.means.shape[0]))
+    return _continue(params.initial, params.transmat, prior, ms_log_emissions(params, y), y[:, None])
+
+
 # --- the forward recursion ------------------------------------------------------------------------
 
 
@@ -164,6 +183,16 @@ def _forward(start: np.ndarray, transmat: np.ndarray, log_b: np.ndarray) -> np.n
         out[..., t, :] = _posterior(predicted, log_b[..., t, :])
         predicted = out[..., t, :] @ transmat
     return out
+
+
+def _continue(start, transmat, prior, log_b: np.ndarray, observations: np.ndarray) -> np.ndarray:
+    """The forward recursion over new observations from `prior` (the filtered probabilities before
+    them; None: from the start probabilities). Missing observations get a flat emission (log b = 0),
+    so filtering them leaves the prediction as it is."""
+    missing = ~np.isfinite(observations).all(axis=-1)
+    log_b = np.where(missing[:, None], 0.0, log_b)
+    predicted = start if prior is None else np.asarray(prior, dtype=float) @ transmat
+    return _forward(predicted, transmat, log_b)
 
 
 def _posterior(predicted, log_b) -> np.ndarray:

@@ -21,7 +21,9 @@ analytic forecast beyond one step, so there it simulates `simulations` paths, dr
 from the model's distribution seeded with `seed` (arch's way: `model.distribution = Normal(seed=)`). `vol_update` is the recursion above written in numpy for the new bar of many
 instruments at once: from sigma²_{t+1} (known at t) and the return at t+1 it gives sigma²_{t+2},
 without `arch` or the history (arch additionally clips variances to bounds from the sample, which
-only binds on degenerate series).
+only binds on degenerate series). `vol_forecast_from_state` continues that state h steps ahead in
+closed form for garch and gjr (arch's analytic forecast, without the history): what a prediction uses
+once the stored state has been moved to the latest bar.
 """
 
 from __future__ import annotations
@@ -124,6 +126,31 @@ def vol_update(kind: str, params: Mapping[str, object], variance, returns) -> np
         return np.exp(log_s2) / SCALE**2
     gamma = p.get("gamma[1]", 0.0)
     return (omega + (alpha + gamma * (eps < 0)) * eps**2 + beta * s2) / SCALE**2
+
+
+def vol_forecast_from_state(
+    kind: str, params: Mapping[str, object], next_variance: float, horizon: int
+) -> VolForecast:
+    """Variance forecasts 1..`horizon` steps ahead from sigma² of the next bar (`next_variance`,
+    decimal; e.g. `vol_update`'s result) and the stored parameters, for garch and gjr, in closed form:
+
+        E[sigma²_{k+1}] = omega + phi E[sigma²_k],   phi = alpha + gamma / 2 + beta,
+        so E[sigma²_k] = phi^(k-1) sigma²_1 + omega (1 + phi + ... + phi^(k-2)).
+
+    This is arch's analytic forecast (a shock is negative half the time: arch's gamma / 2 whatever
+    the distribution) started from the same state, so it equals arch's forecast on the history that
+    led to `next_variance`, without that history. EGARCH has no closed form beyond one step
+    (`vol_forecast` simulates it): ValueError."""
+    if kind not in ("garch", "gjr"):
+        raise ValueError(f"no closed-form multi-step forecast for {kind!r}; use vol_forecast")
+    if horizon < 1:
+        raise ValueError(f"horizon must be at least 1, got {horizon}")
+    omega = float(params["omega"])
+    phi = float(params["alpha[1]"]) + 0.5 * float(params.get("gamma[1]", 0.0)) + float(params["beta[1]"])
+    powers = phi ** np.arange(horizon, dtype=float)
+    geometric = np.concatenate(([0.0], np.cumsum(powers[:-1])))  # 1 + phi + ... + phi^(k-2)
+    variance = (powers * float(next_variance) * SCALE**2 + omega * geometric) / SCALE**2
+    return VolForecast(variance=variance, vol=np.sqrt(variance))
 
 
 def _model(returns, kind: str, dist: str, mean: str):

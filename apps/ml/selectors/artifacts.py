@@ -7,8 +7,8 @@ are never handed to joblib), and keep loaded objects per process.
 - A refused artifact (missing file, wrong size or checksum) raises ArtifactRefused, is logged, and is
   recorded where every process sees it (a Redis hash; this process's memory as well, so a Redis
   outage loses nothing locally): `artifact_failures()` lists them. A later successful check clears
-  the version's record. The platform's /health has no hook for engine checks (apps/platform/health.py
-  gathers queues and workers only), so the list is exposed here for it or an operator to read.
+  the version's record. /health reports them (the facade's `health_checks`, which the platform's
+  health finds by name) as "ml: N refused model artifact(s)", the engine degraded.
 """
 
 from __future__ import annotations

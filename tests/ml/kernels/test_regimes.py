@@ -1,6 +1,7 @@
 """Regime filtering against the libraries: the HMM forward filter equals hmmlearn's posterior at the
 last observation of every prefix (where smoothing and filtering agree), and the Markov-switching
-filter equals statsmodels' filtered marginal probabilities; the per-bar updates chain to the same."""
+filter equals statsmodels' filtered marginal probabilities; the per-bar updates chain to the same, and
+so does the filter continued from a prefix's last probabilities (what a prediction does)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ import pytest
 from apps.ml.kernels.regimes import (
     HmmParams,
     hmm_filter,
+    hmm_filter_from,
     hmm_filter_update,
     hmm_fit,
     ms_filter,
+    ms_filter_from,
     ms_filter_update,
     ms_fit,
 )
@@ -115,3 +118,45 @@ def test_bad_input_is_refused():
         hmm_fit(np.array([[0.0, np.nan]] * 20), 2, seed=0)
     with pytest.raises(ValueError, match="finite"):
         ms_fit(np.array([0.0, np.inf, 1.0]), 2)
+
+
+def test_filter_continued_from_a_prefix_equals_the_whole_sequence_filtered():
+    """Filtering the first 180 observations, then continuing from their last probabilities over the
+    rest, gives the filter over the whole sequence at every later observation (and hmmlearn's at the
+    end)."""
+    X = two_regime_features(4)
+    model, params = hmm_fit(X, 2, seed=3)
+    head = hmm_filter(params, X[:180])[-1]
+    np.testing.assert_allclose(
+        hmm_filter_from(params, head, X[180:]), hmm_filter(params, X)[180:], atol=1e-12
+    )
+    np.testing.assert_allclose(
+        hmm_filter_from(params, head, X[180:])[-1], model.predict_proba(X)[-1], atol=1e-8
+    )
+    np.testing.assert_allclose(hmm_filter_from(params, None, X), hmm_filter(params, X), atol=1e-12)
+    assert hmm_filter_from(params, head, X[:0]).shape == (0, 2)
+
+    y = switching_series(5)
+    res, ms = ms_fit(y, 2)
+    head = ms_filter(ms, y[:300])[-1]
+    np.testing.assert_allclose(
+        ms_filter_from(ms, head, y[300:]), res.filtered_marginal_probabilities[300:], atol=1e-10
+    )
+
+
+def test_a_missing_observation_adds_no_evidence():
+    X = two_regime_features(6)
+    _, params = hmm_fit(X, 2, seed=3)
+    prior = hmm_filter(params, X[:100])[-1]
+    gap = X[100:103].copy()
+    gap[1, 0] = np.nan
+    got = hmm_filter_from(params, prior, gap)
+    after_first = got[0]
+    np.testing.assert_allclose(got[1], after_first @ params.transmat, atol=1e-15)  # only predicted
+    np.testing.assert_allclose(got[2], hmm_filter_update(params, got[1], gap[2]), atol=1e-15)
+
+    y = switching_series(7)
+    _, ms = ms_fit(y, 2)
+    got = ms_filter_from(ms, None, np.array([np.nan, y[0]]))
+    np.testing.assert_allclose(got[0], ms.initial, atol=1e-15)
+    np.testing.assert_allclose(got[1], ms_filter_update(ms, ms.initial, y[0]), atol=1e-15)

@@ -9,7 +9,7 @@ from arch import arch_model
 from arch.data import sp500
 from arch.univariate import Normal
 
-from apps.ml.kernels.volatility import KINDS, vol_fit, vol_forecast, vol_update
+from apps.ml.kernels.volatility import KINDS, vol_fit, vol_forecast, vol_forecast_from_state, vol_update
 
 SPEC = {
     "garch": {"vol": "GARCH", "p": 1, "q": 1},
@@ -110,3 +110,32 @@ def test_bad_input_is_refused(returns):
         vol_fit(returns.pct_change(), "garch")
     with pytest.raises(ValueError, match="at least 100"):
         vol_fit(returns.iloc[:50], "garch")
+
+
+@pytest.mark.parametrize("kind", ["garch", "gjr"])
+@pytest.mark.parametrize("dist", ["normal", "skewt"])
+def test_forecast_from_the_moved_state_equals_arch_on_the_whole_history(returns, kind, dist):
+    """Fit on all but the last 5 bars, move the state over them (vol_update), then forecast 20 steps
+    in closed form: arch's analytic forecast on the whole history with the same fixed parameters."""
+    fit = vol_fit(returns.iloc[:-5], kind, dist=dist)
+    variance = fit.next_variance
+    for r in returns.iloc[-5:]:
+        variance = vol_update(kind, fit.params, variance, r)
+    got = vol_forecast_from_state(kind, fit.params, variance, 20)
+    fixed = arch_model(100 * returns, mean="Constant", dist=dist, **SPEC[kind]).fix(list(fit.params.values()))
+    expected = fixed.forecast(horizon=20, reindex=False).variance.iloc[-1].to_numpy() / 1e4
+    np.testing.assert_allclose(got.variance, expected, rtol=1e-10)
+    np.testing.assert_allclose(got.vol, np.sqrt(expected), rtol=1e-10)
+    assert got.total_variance == pytest.approx(expected.sum(), rel=1e-10)
+
+
+def test_forecast_from_state_by_hand_and_refusals():
+    # omega 0.02, alpha 0.1, gamma 0.1, beta 0.8 (percent units): phi = 0.1 + 0.05 + 0.8 = 0.95;
+    # from 1 %²: 1, 0.02 + 0.95 = 0.97, 0.02 + 0.95 * 0.97 = 0.9415 (%²).
+    params = {"omega": 0.02, "alpha[1]": 0.1, "gamma[1]": 0.1, "beta[1]": 0.8}
+    got = vol_forecast_from_state("gjr", params, 1e-4, 3)
+    np.testing.assert_allclose(got.variance, [1e-4, 0.97e-4, 0.9415e-4], rtol=1e-12)
+    with pytest.raises(ValueError, match="closed-form"):
+        vol_forecast_from_state("egarch", params, 1e-4, 3)
+    with pytest.raises(ValueError, match="at least 1"):
+        vol_forecast_from_state("garch", params, 1e-4, 0)

@@ -24,6 +24,10 @@ class EngineHealthSerializer(serializers.Serializer):
     workers = serializers.ListField(child=serializers.CharField(), help_text="worker nodes consuming it")
     worker_count = serializers.IntegerField()
     queue_depth = serializers.IntegerField(allow_null=True, help_text="null when the broker is unreachable")
+    checks = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="the engine's own findings (its facade's health_checks()); any degrades it",
+    )
     last_task = LastTaskSerializer(allow_null=True)
     workers_checked_at = serializers.DateTimeField(
         allow_null=True, help_text="when the workers were last asked (null when they could not be)"

@@ -90,15 +90,14 @@ def _options(spec: SolverSpec) -> dict[str, Any]:
 
 
 def _gap(problem: cp.Problem, solver: str) -> float | None:
+    """The relative MIP gap; None when the solver has none or no bound yet (SCIP then says 1e20,
+    its infinity)."""
     stats = problem.solver_stats.extra_stats if problem.solver_stats else None
     try:
-        if solver == "HIGHS":
-            return float(stats.mip_gap)
-        if solver == "SCIP":
-            return float(stats["model"].getGap())
+        gap = float(stats.mip_gap) if solver == "HIGHS" else float(stats["model"].getGap())
     except (AttributeError, KeyError, TypeError):
         return None
-    return None
+    return gap if np.isfinite(gap) and gap < 1e19 else None
 
 
 def _attempt(problem: cp.Problem, spec: SolverSpec, warm_start: bool) -> tuple[SolverAttempt, float, float]:

@@ -113,6 +113,22 @@ def test_bounds_and_sector_caps_equal_pypfopt_for_each_method(sp500, capped):
     assert unconstrained.max() > 0.15 + 1e-3
 
 
+def test_industry_caps_beside_sector_caps_equal_pypfopt(sp500):
+    industries = np.array([f"I{i // 3}" for i in range(20)])  # 7 industries of 3 (the last of 2)
+    sector_caps = {"Health": (None, 0.2)}
+    industry_caps = {"I1": (None, 0.05), "I3": (0.2, 0.3), "I6": (None, 0.08)}
+    c = Constraints(
+        sectors=sp500.sectors, sector_caps=sector_caps, industries=industries, industry_caps=industry_caps
+    )
+    result = min_variance(sp500.cov, c)
+    ef = _pypfopt(sp500, sectors=sp500.sectors, caps=sector_caps)
+    ef.add_sector_constraints(
+        dict(enumerate(industries)), {"I3": 0.2}, {k: v[1] for k, v in industry_caps.items()}
+    )
+    np.testing.assert_allclose(assert_holds(result, c), _w(ef.min_volatility()), atol=ATOL)
+    assert result.weights[3:6].sum() == pytest.approx(0.05, abs=1e-7)  # I1 binds
+
+
 def test_turnover_and_transaction_costs_equal_pypfopt(sp500):
     w0 = np.full(20, 0.05)
     c = Constraints(current_weights=w0, max_turnover=0.3, transaction_costs=0.002)

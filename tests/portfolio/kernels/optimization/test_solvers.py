@@ -16,6 +16,7 @@ from apps.portfolio.kernels.optimization import (
     SolverSpec,
     efficient_risk,
     max_sharpe,
+    max_utility,
     min_cvar,
     min_variance,
 )
@@ -157,3 +158,48 @@ def test_a_mip_without_a_solution_in_time_hands_over_to_the_heuristic(small_mark
     assert result.notes[0] == "the MIP solver returned no solution (time_limit) within 5s"
     assert result.notes[1].startswith("cardinality / min position by heuristic: solved the relaxation")
     assert result.attempts[0].solver == "SCIP" and result.attempts[1].solver == "CLARABEL"
+
+
+def test_long_short_min_position_by_the_mip_beats_the_heuristic(small_market, monkeypatch):
+    from apps.portfolio.kernels.optimization.methods import pipeline
+
+    mu = small_market.mu - small_market.mu.mean()  # some names worth shorting
+    c = Constraints(
+        long_only=False, lower=-0.3, upper=0.5, gross_leverage=1.6, min_position=0.08, max_names=6
+    )
+
+    def utility(w):
+        return mu @ w - 5.0 * w @ small_market.cov @ w
+
+    mip = max_utility(mu, small_market.cov, 10.0, c)
+    w = assert_holds(mip, c)
+    assert mip.solver == "SCIP" and (w < -0.08 + 1e-9).any()  # shorts held, each at least 0.08 in size
+    assert any(n.startswith("weights polished by CLARABEL on the") for n in mip.notes)
+    monkeypatch.setattr(pipeline, "big_m", lambda *_: None)  # the MIP no longer applies
+    heuristic = max_utility(mu, small_market.cov, 10.0, c)
+    assert_holds(heuristic, c)
+    assert "no finite bound" in heuristic.notes[0]
+    assert utility(w) >= utility(heuristic.weights) - 1e-9
+
+
+def test_a_mip_stopped_at_its_time_limit_competes_with_the_heuristic(small_market, monkeypatch):
+    import dataclasses
+
+    from apps.portfolio.kernels.optimization.methods import pipeline
+
+    real = pipeline.solve_mixed_integer
+
+    def stopped_early(problem, *, time_limit):  # the same solution, reported as a time-limited one
+        return dataclasses.replace(
+            real(problem, time_limit=time_limit), status="optimal_inaccurate", mip_gap=None
+        )
+
+    monkeypatch.setattr(pipeline, "solve_mixed_integer", stopped_early)
+    cov = small_market.cov[:8, :8]
+    c = Constraints(max_names=3)
+    result = min_variance(cov, c, mip_time_limit=7)
+    w = assert_holds(result, c, statuses=("optimal_inaccurate",))
+    assert "the MIP stopped at its 7s time limit: the heuristic competes" in result.notes
+    assert "mixed-integer solve by SCIP: optimal_inaccurate, no bound on the gap" in result.notes
+    assert result.notes[-1] == "the MIP's portfolio is kept: the heuristic's is no better"
+    np.testing.assert_allclose(w, _best_support(cov, 3), atol=1e-4)

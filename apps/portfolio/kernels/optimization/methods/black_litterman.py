@@ -133,14 +133,10 @@ def black_litterman(
         result = max_utility(post.returns, post.cov, risk_aversion, constraints, **kwargs)
     else:
         raise ValueError("objective must be max_sharpe or max_utility")
-    how = (
-        "Idzorek confidences"
-        if confidences is not None and omega is None
-        else "given omega"
-        if omega is not None
-        else "He-Litterman omega"
-    )
+    if omega is not None:
+        how = "given omega"
+    else:
+        how = "He-Litterman omega" if confidences is None else "Idzorek confidences"
     note = f"Black-Litterman: {post.views_used.size} views, tau {tau:g}, {how}, then {objective}"
-    if isinstance(result, Infeasible):
-        return dataclasses.replace(result, method="black_litterman", notes=(note, *result.notes))
+    # both answers are frozen dataclasses with a method and notes
     return dataclasses.replace(result, method="black_litterman", notes=(note, *result.notes))

@@ -23,6 +23,7 @@ from ..solvers import (
     CONTINUOUS_CHAIN,
     INFEASIBLE_STATUSES,
     MIP_TIME_LIMIT,
+    OPTIMAL,
     SolverSpec,
     solve_by_support,
     solve_chain,
@@ -107,24 +108,33 @@ class _Context:
 
 
 def _run_integer(ctx: _Context, notes: list[str]) -> OptimizationResult | Infeasible:
-    """MIP when it applies; the support heuristic when it does not or finds nothing in time."""
+    """MIP when it applies; the support heuristic when it does not, when the MIP finds nothing in
+    time, or, when the MIP stops at its time limit with a solution, as a rival: the better one wins."""
     spec, c, n = ctx.spec, ctx.constraints, ctx.n
     previous: tuple = ()
+    mip_answer = None
     if spec.homogeneous or big_m(c, n) is None:
         why = "a ratio objective" if spec.homogeneous else "no finite bound on every weight"
         notes.append(f"min position / max names cannot be a MIP here ({why})")
     else:
         problem, form = _build(spec, c, n, integer=True)
+        minimize = isinstance(problem.objective, cp.Minimize)
         outcome = solve_mixed_integer(problem, time_limit=ctx.mip_time_limit)
-        if outcome.solved:
-            gap = "" if outcome.mip_gap is None else f", gap {outcome.mip_gap:.3g}"
-            notes.append(f"mixed-integer solve by {outcome.solver}: {outcome.status}{gap}")
-            weights, outcome = _polish(ctx, form, outcome, notes)
-            return _finish(ctx, weights, outcome, notes)
         if outcome.infeasible:
             return _infeasible(ctx, integer=True, attempts=outcome.attempts, notes=notes)
-        notes.append(f"the MIP solver returned no solution ({outcome.status}) within {ctx.mip_time_limit:g}s")
-        previous = outcome.attempts
+        if not outcome.solved:
+            notes.append(
+                f"the MIP solver returned no solution ({outcome.status}) within {ctx.mip_time_limit:g}s"
+            )
+            previous = outcome.attempts
+        else:
+            gap = "no bound on the gap" if outcome.mip_gap is None else f"gap {outcome.mip_gap:.3g}"
+            notes.append(f"mixed-integer solve by {outcome.solver}: {outcome.status}, {gap}")
+            mip_answer = _polish(ctx, form, outcome, notes)
+            if outcome.status == OPTIMAL:
+                return _finish(ctx, *mip_answer, notes)
+            notes.append(f"the MIP stopped at its {ctx.mip_time_limit:g}s time limit: the heuristic competes")
+            previous = mip_answer[1].attempts
 
     def build(support):
         problem, form = _build(spec, c, n, integer=False, support=support)
@@ -135,6 +145,17 @@ def _run_integer(ctx: _Context, notes: list[str]) -> OptimizationResult | Infeas
     )
     outcome = dataclasses.replace(heuristic.outcome, attempts=previous + heuristic.outcome.attempts)
     notes.append("cardinality / min position by heuristic: " + "; ".join(heuristic.steps))
+    if mip_answer is not None:
+        # better by more than solver noise, or the MIP (which chose its support by search) stays
+        better = (
+            heuristic.weights is not None and _gain(outcome.objective, mip_answer[1].objective, minimize) > 0
+        )
+        if not better:
+            notes.append("the MIP's portfolio is kept: the heuristic's is no better")
+            return _finish(
+                ctx, mip_answer[0], dataclasses.replace(mip_answer[1], attempts=outcome.attempts), notes
+            )
+        notes.append("the heuristic's portfolio is kept: better than the MIP's incumbent")
     if heuristic.weights is not None:
         return _finish(ctx, heuristic.weights, outcome, notes)
     if heuristic.relaxation_status in INFEASIBLE_STATUSES:
@@ -149,6 +170,12 @@ def _run_integer(ctx: _Context, notes: list[str]) -> OptimizationResult | Infeas
         attempts=outcome.attempts,
         notes=tuple(notes),
     )
+
+
+def _gain(challenger: float, incumbent: float, minimize: bool) -> float:
+    """How much better `challenger` is than `incumbent`, less a relative 1e-9 of noise."""
+    gain = incumbent - challenger if minimize else challenger - incumbent
+    return gain - 1e-9 * max(1.0, abs(incumbent))
 
 
 def _polish(ctx: _Context, form: Formulation, mip, notes: list[str]):

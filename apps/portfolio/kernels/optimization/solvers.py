@@ -16,6 +16,7 @@ re-solve.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -107,7 +108,7 @@ def _attempt(problem: cp.Problem, spec: SolverSpec, warm_start: bool) -> tuple[S
             # "Solution may be inaccurate" is recorded as the attempt's status instead
             warnings.simplefilter("ignore", UserWarning)
             problem.solve(solver=spec.name, warm_start=warm_start, **_options(spec))
-    except (cp.error.SolverError, cp.error.DCPError, ValueError, ArithmeticError) as exc:
+    except cp.error.SolverError as exc:  # not installed, cannot take the problem, or crashed
         return SolverAttempt(spec.name, "error", time.perf_counter() - start, str(exc)[:500]), 0.0, 0.0
     seconds = time.perf_counter() - start
     stats = problem.solver_stats
@@ -233,12 +234,4 @@ def solve_by_support(
 
 
 def _with(outcome: SolveOutcome, attempts: list[SolverAttempt]) -> SolveOutcome:
-    return SolveOutcome(
-        outcome.status,
-        outcome.solver,
-        tuple(attempts),
-        outcome.setup_seconds,
-        outcome.solve_seconds,
-        outcome.objective,
-        outcome.mip_gap,
-    )
+    return dataclasses.replace(outcome, attempts=tuple(attempts))

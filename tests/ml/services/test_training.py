@@ -266,3 +266,20 @@ def test_sentiment_versions(db):
     holdout = text_classifier_holdout(HEADLINES, LABELS, seed=2, fraction=0.25, C=1.0, max_features=50_000)
     assert {k: tfidf.metrics["holdout"][k] for k in holdout} == holdout
     assert tfidf.metrics["classes"] == {"negative": 7, "positive": 7}
+
+
+def test_a_trained_hmm_is_carried_over_new_bars_by_the_prediction_as_by_its_own_filter(market):
+    # Training and prediction meet here: trained on all but the last ten bars, the prediction filters
+    # those ten from the stored probabilities, in the standardized units the model was fitted in.
+    from apps.ml import facade
+
+    whole = return_series(symbols=["AAA"], start=None, end=None)["AAA"]
+    end = whole.index[-10]
+    model_train(
+        name="reg-new", kind="regime", estimator="hmm", symbols=SYMBOLS, end=end, seed=4, alias="champion"
+    )
+    bundle = facade.model_load("reg-new", "champion")
+    got = facade.regime_probabilities("AAA", "reg-new")
+    assert got.new_observations == 10
+    expected = bundle.filter(whole.to_numpy()[:, None])[-1]  # the filter over the whole sequence
+    np.testing.assert_allclose(got.probabilities, expected, atol=1e-10)

@@ -1,6 +1,7 @@
 """This engine's part of `manage.py load_demo`: a small LightGBM price model on the features engine's
 demo feature set and a GARCH volatility model, both trained on the demo's daily bars (all of their
-history) for its stocks and ETFs and aliased `champion`, so a price or volatility prediction answers
+history) for its stocks and ETFs, and a VADER sentiment model (its lexicon ships with vaderSentiment:
+nothing to train), each aliased `champion`, so a price, volatility or sentiment prediction answers
 right after `make up`.
 
 Runs after the features seed (workers/registry.py order), which computes the demo set's values.
@@ -40,6 +41,7 @@ VOLATILITY_MODEL = {
     "estimator": "garch",
     "target": "variance_1d",
 }
+SENTIMENT_MODEL = {"name": "demo-sentiment", "kind": "sentiment", "estimator": "vader", "target": "sentiment"}
 
 
 def _has_champion(name: str) -> bool:
@@ -57,7 +59,7 @@ def seed(*, stdout: OutputWrapper | None = None) -> None:
     if not symbols:
         say("ml: no demo instruments, nothing trained")
         return
-    specs = [VOLATILITY_MODEL]
+    specs = [VOLATILITY_MODEL, SENTIMENT_MODEL]
     if connection.vendor == "postgresql":
         specs.insert(0, PRICE_MODEL)
     else:
@@ -67,10 +69,10 @@ def seed(*, stdout: OutputWrapper | None = None) -> None:
             say(f"ml: {spec['name']} already has a {CHAMPION}, left as it is")
             continue
         try:
-            trained = model_train(**spec, symbols=symbols, seed=0, alias=CHAMPION)
+            on = {} if spec["kind"] == "sentiment" else {"symbols": symbols, "seed": 0}  # a lexicon: no data
+            trained = model_train(**spec, **on, alias=CHAMPION)
         except ValidationError as exc:  # e.g. the features were not computed: say why, seed the rest
             say(f"ml: {spec['name']} not trained: {'; '.join(exc.messages)}")
             continue
-        say(
-            f"ml: {trained.model.name} v{trained.version.number} trained on {len(symbols)} symbols, {CHAMPION}"
-        )
+        trained_on = f"trained on {len(symbols)} symbols" if on else "registered (VADER's lexicon)"
+        say(f"ml: {trained.model.name} v{trained.version.number} {trained_on}, {CHAMPION}")

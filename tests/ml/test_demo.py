@@ -1,5 +1,6 @@
-"""The ML part of load_demo, after the features part: a LightGBM price model on the demo feature set
-and a GARCH volatility model, each with a champion; a second seed trains nothing."""
+"""The ML part of load_demo, after the features part: a LightGBM price model on the demo feature set,
+a GARCH volatility model and a VADER sentiment model, each with a champion; a second seed trains
+nothing."""
 
 from __future__ import annotations
 
@@ -26,5 +27,8 @@ def test_seed_trains_champions_once(market):
     assert set(bundle.features) == {f"{d[0]}@1" for d in features_demo.DEFINITIONS if not d[4]}
     assert price.metrics["data"]["symbols"] == ["AAA", "BBB"]
     assert set(version_artifact(vol).params) == {"AAA", "BBB"}
+    sentiment = ModelVersion.objects.get(model__name=demo.SENTIMENT_MODEL["name"])
+    assert ModelAlias.objects.get(model=sentiment.model, name="champion").version == sentiment
+    assert version_artifact(sentiment).method == "vader"
     demo.seed()
-    assert ModelVersion.objects.count() == 2
+    assert ModelVersion.objects.count() == 3

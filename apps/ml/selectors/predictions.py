@@ -10,6 +10,11 @@ when it became known) or "fill". Then one `predict` call for all rows: the predi
 bundle's horizon, its interval [r - q, r + q] at coverage 1 - alpha, and, where the row gives its
 current price p, the price p (1 + r) and its interval p (1 + r ± q).
 
+A sequence model (an LSTM, `PriceBundle.is_sequence`) predicts from each symbol's last `lookback`
+feature rows, which these rows do not hold: `returns_predict` refuses it (PredictionInputError on
+"model") and `sequences_predict` takes the windows themselves, (n, lookback, k) in the bundle's
+feature order, for the facade's batch path.
+
 Feature names are the bundle's labels ("rsi_14@1") or, where one label has that name, the bare name
 ("rsi_14"). Unknown names, values that are not finite numbers and unknown symbols (when the store
 must be read for them) are refused (PredictionInputError, keyed by the field), nothing predicted.
@@ -77,6 +82,61 @@ class ReturnPredictions:
             }
         )
         return pd.concat([out, pd.DataFrame(self.values, columns=list(self.features))], axis=1)
+
+
+@dataclass(frozen=True)
+class SequencePredictions:
+    """Predictions of a sequence model for n windows (arrays in window order)."""
+
+    served: Served
+    features: tuple[str, ...]  # the bundle's labels, the last axis of the windows
+    lookback: int
+    predicted_return: np.ndarray  # (n,)
+    lower_return: np.ndarray
+    upper_return: np.ndarray
+    coverage: float
+    horizon: int
+    interval: str
+
+
+def sequences_predict(served: Served, sequences) -> SequencePredictions:
+    """Predict a sequence model from `sequences` (n, lookback, k): each row's last `lookback` feature
+    rows in time order, columns in the bundle's feature order. PredictionInputError on "sequences"
+    for a wrong shape or values that are not finite, on "model" for a model that reads rows."""
+    bundle = served.bundle
+    if not bundle.is_sequence:
+        raise PredictionInputError(
+            {"model": f"{served.model_name} v{served.number} predicts from rows, not sequences"}
+        )
+    try:
+        X = np.asarray(sequences, dtype=float)
+    except (TypeError, ValueError):
+        raise PredictionInputError({"sequences": "give numbers shaped (n, lookback, features)"}) from None
+    shape = (bundle.lookback, len(bundle.features))
+    if X.ndim != 3 or X.shape[1:] != shape:
+        raise PredictionInputError(
+            {"sequences": f"shape must be (n, {shape[0]}, {shape[1]}) (lookback, features), got {X.shape}"}
+        )
+    if len(X) > settings.ML_PREDICT_MAX_ROWS:
+        raise PredictionInputError(
+            {"sequences": f"at most {settings.ML_PREDICT_MAX_ROWS} sequences per call, not {len(X)}"}
+        )
+    if not (np.isfinite(X).all() and (np.abs(X) <= NUMBER_MAX).all()):
+        raise PredictionInputError(
+            {"sequences": f"every value must be a finite number of magnitude at most {NUMBER_MAX:g}"}
+        )
+    predicted, lower, upper = bundle.predict(X)
+    return SequencePredictions(
+        served=served,
+        features=tuple(bundle.features),
+        lookback=int(bundle.lookback),
+        predicted_return=predicted,
+        lower_return=lower,
+        upper_return=upper,
+        coverage=float(bundle.coverage),
+        horizon=int(bundle.horizon),
+        interval=str(bundle.interval),
+    )
 
 
 def feature_index(bundle) -> dict[str, int]:
@@ -208,6 +268,14 @@ def returns_predict(
     with a symbol, the rest filled; one predict call. PredictionInputError keyed `symbol_field` for
     unknown symbols, `values_field` when values drive the prediction out of the float range."""
     bundle = served.bundle
+    if bundle.is_sequence:
+        raise PredictionInputError(
+            {
+                "model": f"{served.model_name} v{served.number} is an {served.estimator} over the last "
+                f"{bundle.lookback} feature rows of each symbol, which single rows do not give: predict it "
+                "from sequences (the ML facade's predict_return_sequences)"
+            }
+        )
     n, k = given.shape
     t0 = time.perf_counter()
     norm = _normalized(symbols)

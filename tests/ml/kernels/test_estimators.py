@@ -113,8 +113,8 @@ def test_bad_hyperparameters_are_named():
         "alpha": "must be between 1e-06 and 1000000",
     }
     assert hyperparams_validate("forest", {"max_depth": None, "max_features": 0.5}) == {}
-    assert hyperparams_validate("lstm", {}) == {
-        "kind": "unknown model kind 'lstm'; one of: lightgbm, linear, forest"
+    assert hyperparams_validate("xgboost", {}) == {
+        "kind": "unknown model kind 'xgboost'; one of: lightgbm, linear, forest, lstm"
     }
 
 

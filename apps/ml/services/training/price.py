@@ -1,5 +1,11 @@
-"""Training a return model (LightGBM, ridge, random forest) on point-in-time features and forward
+"""Training a return model (LightGBM, ridge, random forest, LSTM) on point-in-time features and forward
 returns, with time-ordered validation, optional AutoML and a split-conformal interval.
+
+An LSTM (a sequence kind) reads, for each sample (symbol, t), the last `lookback` samples of that
+symbol up to t with every feature known (kernels/lstm.py `sequence_windows`); samples without a full
+window are dropped and counted in `metrics.data.n_short_window`, and the rest go through the same
+splits, validation and calibration as the other kinds. AutoML keeps `lookback` fixed (the windows are
+built once, before the search).
 
 The samples (selectors/training_data.py) are split by time into
 - the fit part: every sample before the last CALIBRATION_FRACTION of the sample times, purged of
@@ -20,13 +26,14 @@ on can move the window forward.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 
 import numpy as np
 from django.core.exceptions import ValidationError
 
-from ...kernels import automl, estimators
+from ...kernels import automl, estimators, lstm
 from ...kernels.bundles import PriceBundle
 from ...kernels.conformal import coverage, split_conformal_halfwidth, split_conformal_interval
 from ...kernels.evaluation import cross_val_predictions, fold_metrics, metrics_mean, time_holdout_split
@@ -58,6 +65,23 @@ def samples_read(req: TrainRequest) -> PriceSamples:
             }
         )
     return s
+
+
+def sequences_read(s: PriceSamples, lookback: int) -> tuple[PriceSamples, int]:
+    """The samples with a full window of `lookback` rows of their symbol, X as (n, lookback, k), and
+    how many were dropped; ValidationError on "hyperparameters" when too few are left."""
+    windows, rows = lstm.sequence_windows(s.X, s.symbols, lookback)
+    if len(rows) < MIN_SAMPLES:
+        raise ValidationError(
+            {
+                "hyperparameters": f"lookback: {len(rows)} of the {len(s.y)} samples have {lookback} earlier "
+                f"samples of their symbol; at least {MIN_SAMPLES} are needed (shorten lookback or widen the window)"
+            }
+        )
+    windowed = dataclasses.replace(
+        s, X=windows, y=s.y[rows], t0=s.t0[rows], t1=s.t1[rows], symbols=s.symbols[rows]
+    )
+    return windowed, len(s.y) - len(rows)
 
 
 def validation_splits(req: TrainRequest, t0, t1) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -93,11 +117,17 @@ def _calibration(req: TrainRequest, s: PriceSamples) -> tuple[np.ndarray, np.nda
 def price_train(req: TrainRequest, report: Callable[[float, str], None]) -> Fitted:
     report(2, "reading features and labels")
     s = samples_read(req)
+    kind = req.estimator
+    params = dict(req.resolved)
+    fixed = dict(req.hyperparameters)
+    lookback, short = None, 0
+    if kind in estimators.SEQUENCE_KINDS:
+        lookback = int(params["lookback"])
+        fixed["lookback"] = lookback
+        s, short = sequences_read(s, lookback)
     fit, cal = _calibration(req, s)
     X, y, t0, t1 = s.X[fit], s.y[fit], s.t0[fit], s.t1[fit]
     splits = validation_splits(req, t0, t1)
-    params = dict(req.resolved)
-    kind = req.estimator
     metrics: dict = {}
     if req.automl is not None:
         budget = req.automl.trials
@@ -118,7 +148,7 @@ def price_train(req: TrainRequest, report: Callable[[float, str], None]) -> Fitt
                 n_trials=req.automl.trials,
                 timeout=req.automl.timeout_s,
                 metric=req.automl.metric,
-                fixed=req.hyperparameters,
+                fixed=fixed,
                 on_trial=on_trial,
             )
         except ValueError as exc:  # no trial completed
@@ -157,12 +187,13 @@ def price_train(req: TrainRequest, report: Callable[[float, str], None]) -> Fitt
         estimator_kind=kind,
         estimator=model,
         features=s.features,
-        fill=tuple(float(v) for v in np.median(X, axis=0)),
+        fill=tuple(float(v) for v in np.median(X.reshape(-1, X.shape[-1]), axis=0)),
         target=req.target,
         horizon=req.horizon,
         interval=INTERVAL,
         alpha=req.alpha,
         halfwidth=float(halfwidth),
+        lookback=lookback,
     )
     metrics |= {
         "validation": {
@@ -189,6 +220,8 @@ def price_train(req: TrainRequest, report: Callable[[float, str], None]) -> Fitt
             "interval": INTERVAL,
             "n_labelled": s.n_labelled,
             "n_samples": int(len(s.y)),
+            "lookback": lookback,
+            "n_short_window": short,
             "n_fit": int(fit.size),
             "n_calibration": int(cal.size),
             "n_purged": int(len(s.y) - fit.size - cal.size),

@@ -1,6 +1,6 @@
 """model_train with estimator "lstm" (skipped without PyTorch; CI installs the `lstm` extra), on arch's
 S&P 500 bars with features computed by the features engine: the samples become per-symbol windows
-(the short ones dropped and counted), the stored bundle predicts exactly what an LSTMRegressor fitted
+of their symbol's bars with complete features, labelled or not (the short ones dropped and counted), the stored bundle predicts exactly what an LSTMRegressor fitted
 directly on the fit part's windows predicts, its conformal half-width is the calibration residuals'
 quantile; after a round trip through the artifact store it predicts identically, through the facade
 from sequences too; the single-row predict API refuses it with a 400 on "model"."""
@@ -16,11 +16,11 @@ from apps.ml import facade  # noqa: E402
 from apps.ml.kernels.conformal import split_conformal_halfwidth  # noqa: E402
 from apps.ml.kernels.estimators import hyperparams_resolve  # noqa: E402
 from apps.ml.kernels.evaluation import time_holdout_split  # noqa: E402
-from apps.ml.kernels.lstm import LSTMRegressor, sequence_windows  # noqa: E402
+from apps.ml.kernels.lstm import LSTMRegressor  # noqa: E402
 from apps.ml.kernels.validation import purged_kfold_splits  # noqa: E402
 from apps.ml.selectors import artifacts  # noqa: E402
 from apps.ml.selectors.artifacts import version_artifact  # noqa: E402
-from apps.ml.selectors.training_data import price_samples  # noqa: E402
+from apps.ml.selectors.training_data import feature_history, price_samples  # noqa: E402
 from apps.ml.services.training import model_train  # noqa: E402
 
 pytestmark = pytest.mark.django_db
@@ -46,10 +46,25 @@ def trained(core_features, user):
     )
 
 
+def sample_windows():
+    """(samples, windows, rows): the labelled samples, and for those with a full one, the window of
+    the 6 history rows of their symbol ending at them, by a loop over the history."""
+    s = price_samples(feature_set="core", symbols=SYMBOLS, start=None, end=None, horizon=5)
+    h = feature_history(feature_set="core", symbols=SYMBOLS, start=None, end=None)
+    position = {(sym, t): i for i, (sym, t) in enumerate(zip(h.symbols, h.t0, strict=True))}
+    windows, rows = [], []
+    for j, (sym, t) in enumerate(zip(s.symbols, s.t0, strict=True)):
+        i = position[(sym, t)]  # every sample is a history row
+        mine = np.flatnonzero(h.symbols[: i + 1] == sym)
+        if len(mine) >= 6:
+            windows.append(h.X[mine[-6:]])
+            rows.append(j)
+    return s, np.array(windows), np.array(rows)
+
+
 def test_lstm_training_fits_windows_with_the_same_validation_and_calibration(trained):
     v = trained.version
-    s = price_samples(feature_set="core", symbols=SYMBOLS, start=None, end=None, horizon=5)
-    windows, rows = sequence_windows(s.X, s.symbols, 6)
+    s, windows, rows = sample_windows()
     t0, t1, y = s.t0[rows], s.t1[rows], s.y[rows]
     fit, cal = time_holdout_split(t0, t1, 0.2)
     data = v.metrics["data"]
@@ -73,8 +88,7 @@ def test_lstm_training_fits_windows_with_the_same_validation_and_calibration(tra
 
 
 def test_the_bundle_round_trips_through_the_store_and_the_facade_predicts_sequences(trained):
-    s = price_samples(feature_set="core", symbols=SYMBOLS, start=None, end=None, horizon=5)
-    windows, _ = sequence_windows(s.X, s.symbols, 6)
+    _, windows, _ = sample_windows()
     first = version_artifact(trained.version).predict(windows[-40:])
     artifacts.artifact_cache_clear()  # the next read unpickles the stored file afresh
     again = version_artifact(trained.version)

@@ -1,9 +1,11 @@
 """Training a return model (LightGBM, ridge, random forest, LSTM) on point-in-time features and forward
 returns, with time-ordered validation, optional AutoML and a split-conformal interval.
 
-An LSTM (a sequence kind) reads, for each sample (symbol, t), the last `lookback` samples of that
-symbol up to t with every feature known (kernels/lstm.py `sequence_windows`); samples without a full
-window are dropped and counted in `metrics.data.n_short_window`, and the rest go through the same
+An LSTM (a sequence kind) reads, for each sample (symbol, t), the last `lookback` rows of that
+symbol's feature history up to t (its bars with every feature known, labelled or not:
+selectors/training_data.py `feature_history`; windows by kernels/lstm.py `sequence_windows`), the
+rows prediction reads for it; samples without a full window are dropped and counted in
+`metrics.data.n_short_window`, and the rest go through the same
 splits, validation and calibration as the other kinds. AutoML keeps `lookback` fixed (the windows are
 built once, before the search).
 
@@ -31,6 +33,7 @@ import math
 from collections.abc import Callable
 
 import numpy as np
+import pandas as pd
 from django.core.exceptions import ValidationError
 
 from ...kernels import automl, estimators, lstm
@@ -38,7 +41,7 @@ from ...kernels.bundles import PriceBundle
 from ...kernels.conformal import coverage, split_conformal_halfwidth, split_conformal_interval
 from ...kernels.evaluation import cross_val_predictions, fold_metrics, metrics_mean, time_holdout_split
 from ...kernels.validation import purged_kfold_splits, walk_forward_splits
-from ...selectors.training_data import INTERVAL, PriceSamples, price_samples
+from ...selectors.training_data import INTERVAL, PriceSamples, feature_history, price_samples
 from .fitted import Fitted, iso
 from .params import TrainRequest
 
@@ -67,19 +70,27 @@ def samples_read(req: TrainRequest) -> PriceSamples:
     return s
 
 
-def sequences_read(s: PriceSamples, lookback: int) -> tuple[PriceSamples, int]:
-    """The samples with a full window of `lookback` rows of their symbol, X as (n, lookback, k), and
-    how many were dropped; ValidationError on "hyperparameters" when too few are left."""
-    windows, rows = lstm.sequence_windows(s.X, s.symbols, lookback)
+def sequences_read(req: TrainRequest, s: PriceSamples, lookback: int) -> tuple[PriceSamples, int]:
+    """The samples with a full window of `lookback` history rows of their symbol, X as
+    (n, lookback, k), and how many were dropped; ValidationError on "hyperparameters" when too few
+    are left."""
+    history = feature_history(feature_set=req.feature_set, symbols=req.symbols, start=req.start, end=req.end)
+    windows, ends = lstm.sequence_windows(history.X, history.symbols, lookback)
+    # Each sample is a history row (a bar with complete features): find the window ending at it.
+    at = pd.MultiIndex.from_arrays([history.symbols[ends], history.t0[ends]]).get_indexer(
+        pd.MultiIndex.from_arrays([s.symbols, s.t0])
+    )
+    rows = np.flatnonzero(at >= 0)
     if len(rows) < MIN_SAMPLES:
         raise ValidationError(
             {
-                "hyperparameters": f"lookback: {len(rows)} of the {len(s.y)} samples have {lookback} earlier "
-                f"samples of their symbol; at least {MIN_SAMPLES} are needed (shorten lookback or widen the window)"
+                "hyperparameters": f"lookback: {len(rows)} of the {len(s.y)} samples have {lookback - 1} earlier "
+                f"bars of their symbol with every feature known; at least {MIN_SAMPLES} are needed "
+                "(shorten lookback or widen the window)"
             }
         )
     windowed = dataclasses.replace(
-        s, X=windows, y=s.y[rows], t0=s.t0[rows], t1=s.t1[rows], symbols=s.symbols[rows]
+        s, X=windows[at[rows]], y=s.y[rows], t0=s.t0[rows], t1=s.t1[rows], symbols=s.symbols[rows]
     )
     return windowed, len(s.y) - len(rows)
 
@@ -124,7 +135,7 @@ def price_train(req: TrainRequest, report: Callable[[float, str], None]) -> Fitt
     if kind in estimators.SEQUENCE_KINDS:
         lookback = int(params["lookback"])
         fixed["lookback"] = lookback
-        s, short = sequences_read(s, lookback)
+        s, short = sequences_read(req, s, lookback)
     fit, cal = _calibration(req, s)
     X, y, t0, t1 = s.X[fit], s.y[fit], s.t0[fit], s.t1[fit]
     splits = validation_splits(req, t0, t1)

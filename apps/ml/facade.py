@@ -3,7 +3,7 @@
     info = model_version("spy-return-5d", "champion")   # a frozen description of the version
     fitted = model_load("spy-return-5d", "champion")    # the checksum-checked, cached artifact
     predict_returns("spy-return-5d", ["AAPL", "MSFT"])  # predictions with intervals, many rows at once
-    predict_return_sequences("spy-lstm", windows)       # an LSTM's, from (n, lookback, k) windows
+    predict_return_sequences("spy-lstm", windows)       # an LSTM's from (n, lookback, k) windows given
     volatility_forecast("AAPL", 10)                     # the risk engine's volatility input
     regime_probabilities("AAPL")                        # the current regime, by state name
 
@@ -33,16 +33,10 @@ from .selectors.artifacts import (
     version_artifact,
 )
 from .selectors.ml_models import ModelNotFound, model_get
-from .selectors.predictions import (
-    SOURCES,
-    ReturnPredictions,
-    SequencePredictions,
-    returns_predict,
-    rows_parse,
-    sequences_predict,
-)
+from .selectors.predictions import SOURCES, ReturnPredictions, returns_predict, rows_parse
 from .selectors.regimes import RegimeProbabilities
 from .selectors.regimes import regime_probabilities as _regime_probabilities
+from .selectors.sequences import SequencePredictions, sequences_predict
 from .selectors.serving import BundleMismatch, PredictionInputError, served_get
 from .selectors.versions import VersionNotFound, version_resolve
 from .selectors.volatility import VolatilityForecast
@@ -156,7 +150,9 @@ def predict_returns(
     rows at once, one predict call: a DataFrame (feature columns by name or "name@version", optional
     `symbol` and `current_price` columns), a list of symbols (every feature from the online store),
     or rows {"symbol", "features": {...}, "current_price"}. Features a row lacks are read from the
-    store for its symbol, else filled with the training median; `sources` says which. At most
+    store for its symbol, else filled with the training median; `sources` says which. A sequence
+    model (an LSTM) reads each symbol's last `lookback` feature rows from the store: give symbols
+    only (or rows without features). At most
     ML_PREDICT_MAX_ROWS rows. Raises PredictionInputError (bad input, by field), ArtifactRefused,
     BundleMismatch. Not published on the bus (the API publishes its requests)."""
     served = served_get(kind="price", model=model, alias=alias, version=version)

@@ -11,9 +11,8 @@ bundle's horizon, its interval [r - q, r + q] at coverage 1 - alpha, and, where 
 current price p, the price p (1 + r) and its interval p (1 + r ± q).
 
 A sequence model (an LSTM, `PriceBundle.is_sequence`) predicts from each symbol's last `lookback`
-feature rows, which these rows do not hold: `returns_predict` refuses it (PredictionInputError on
-"model") and `sequences_predict` takes the windows themselves, (n, lookback, k) in the bundle's
-feature order, for the facade's batch path.
+feature rows, read from the store (selectors/sequences.py): every row needs a symbol and gives no
+values (a value cannot stand in for a history); the values shown are those of the latest row.
 
 Feature names are the bundle's labels ("rsi_14@1") or, where one label has that name, the bare name
 ("rsi_14"). Unknown names, values that are not finite numbers and unknown symbols (when the store
@@ -34,6 +33,7 @@ from django.conf import settings
 from apps.features import facade as features
 from apps.platform.fields import NUMBER_MAX
 
+from .sequences import symbol_windows
 from .serving import PredictionInputError, Served
 
 SOURCES = ("body", "store", "fill")  # the codes of ReturnPredictions.sources
@@ -82,61 +82,6 @@ class ReturnPredictions:
             }
         )
         return pd.concat([out, pd.DataFrame(self.values, columns=list(self.features))], axis=1)
-
-
-@dataclass(frozen=True)
-class SequencePredictions:
-    """Predictions of a sequence model for n windows (arrays in window order)."""
-
-    served: Served
-    features: tuple[str, ...]  # the bundle's labels, the last axis of the windows
-    lookback: int
-    predicted_return: np.ndarray  # (n,)
-    lower_return: np.ndarray
-    upper_return: np.ndarray
-    coverage: float
-    horizon: int
-    interval: str
-
-
-def sequences_predict(served: Served, sequences) -> SequencePredictions:
-    """Predict a sequence model from `sequences` (n, lookback, k): each row's last `lookback` feature
-    rows in time order, columns in the bundle's feature order. PredictionInputError on "sequences"
-    for a wrong shape or values that are not finite, on "model" for a model that reads rows."""
-    bundle = served.bundle
-    if not bundle.is_sequence:
-        raise PredictionInputError(
-            {"model": f"{served.model_name} v{served.number} predicts from rows, not sequences"}
-        )
-    try:
-        X = np.asarray(sequences, dtype=float)
-    except (TypeError, ValueError):
-        raise PredictionInputError({"sequences": "give numbers shaped (n, lookback, features)"}) from None
-    shape = (bundle.lookback, len(bundle.features))
-    if X.ndim != 3 or X.shape[1:] != shape:
-        raise PredictionInputError(
-            {"sequences": f"shape must be (n, {shape[0]}, {shape[1]}) (lookback, features), got {X.shape}"}
-        )
-    if len(X) > settings.ML_PREDICT_MAX_ROWS:
-        raise PredictionInputError(
-            {"sequences": f"at most {settings.ML_PREDICT_MAX_ROWS} sequences per call, not {len(X)}"}
-        )
-    if not (np.isfinite(X).all() and (np.abs(X) <= NUMBER_MAX).all()):
-        raise PredictionInputError(
-            {"sequences": f"every value must be a finite number of magnitude at most {NUMBER_MAX:g}"}
-        )
-    predicted, lower, upper = bundle.predict(X)
-    return SequencePredictions(
-        served=served,
-        features=tuple(bundle.features),
-        lookback=int(bundle.lookback),
-        predicted_return=predicted,
-        lower_return=lower,
-        upper_return=upper,
-        coverage=float(bundle.coverage),
-        horizon=int(bundle.horizon),
-        interval=str(bundle.interval),
-    )
 
 
 def feature_index(bundle) -> dict[str, int]:
@@ -268,14 +213,6 @@ def returns_predict(
     with a symbol, the rest filled; one predict call. PredictionInputError keyed `symbol_field` for
     unknown symbols, `values_field` when values drive the prediction out of the float range."""
     bundle = served.bundle
-    if bundle.is_sequence:
-        raise PredictionInputError(
-            {
-                "model": f"{served.model_name} v{served.number} is an {served.estimator} over the last "
-                f"{bundle.lookback} feature rows of each symbol, which single rows do not give: predict it "
-                "from sequences (the ML facade's predict_return_sequences)"
-            }
-        )
     n, k = given.shape
     t0 = time.perf_counter()
     norm = _normalized(symbols)
@@ -286,7 +223,13 @@ def returns_predict(
     missing = ~np.isfinite(values)
     reads = missing.any(axis=1) & np.fromiter((s is not None for s in norm), dtype=bool, count=n)
     notes: list[str] = []
-    if reads.any():
+    inputs = values
+    if bundle.is_sequence:
+        _sequence_rows_check(served, norm, values, symbol_field, values_field)
+        found = symbol_windows(served, norm.tolist(), symbol_field=symbol_field)
+        inputs, values, known_at = found.windows, found.last, found.known_at
+        sources[:] = STORE
+    elif reads.any():
         cols = np.flatnonzero(missing[reads].any(axis=0))
         unique = list(dict.fromkeys(norm[reads]))
         stored, notes = _latest(unique, [bundle.features[c] for c in cols], symbol_field)
@@ -306,7 +249,7 @@ def returns_predict(
     filled = ~np.isfinite(values)
     values[filled] = np.broadcast_to(np.asarray(bundle.fill, dtype=float), (n, k))[filled]
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused just below, by row
-        predicted, lower, upper = bundle.predict(values)
+        predicted, lower, upper = bundle.predict(inputs)
     if not np.isfinite(predicted).all():
         bad = np.flatnonzero(~np.isfinite(predicted))[:_SHOWN_ERRORS].tolist()
         raise PredictionInputError(
@@ -334,6 +277,17 @@ def returns_predict(
         notes=tuple(notes),
         timings={"features_ms": (t1 - t0) * 1e3, "predict_ms": (t2 - t1) * 1e3},
     )
+
+
+def _sequence_rows_check(served: Served, norm, values, symbol_field: str, values_field: str) -> None:
+    """A sequence model's rows name a symbol each and give no feature values."""
+    what = (
+        f"{served.model_name} v{served.number} reads each symbol's last {served.bundle.lookback} feature rows"
+    )
+    if np.isfinite(values).any():
+        raise PredictionInputError({values_field: f"{what} from the store: give no feature values"})
+    if any(s is None for s in norm):
+        raise PredictionInputError({symbol_field: f"{what}: give a symbol for every row"})
 
 
 def rows_parse(served: Served, rows_or_symbols) -> tuple[list, np.ndarray, np.ndarray]:

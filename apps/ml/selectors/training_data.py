@@ -130,18 +130,28 @@ def price_samples(*, feature_set: str, symbols: Sequence[str], start, end, horiz
 
 
 def feature_history(
-    *, feature_set: str, symbols: Sequence[str], start, end, with_known_at: bool = False
+    *,
+    symbols: Sequence[str],
+    start,
+    end,
+    feature_set: str | None = None,
+    feature_labels: Sequence[str] = (),
+    with_known_at: bool = False,
 ) -> FeatureHistory:
-    """Every bar of `symbols` in [start, end) with all the set's features known at its close, as the
-    store knew them then (see the module docstring)."""
-    labels = feature_set_labels(feature_set)
+    """Every bar of `symbols` in [start, end) with all the features (the set's members, or the
+    "name@version" `feature_labels`) known at its close, as the store knew them then (see the
+    module docstring). Raises the features facade's UnknownFeature for labels it does not know."""
+    labels = feature_set_labels(feature_set) if feature_set is not None else tuple(feature_labels)
     close = adjusted_closes(symbols, start, end)
     stacked = close.stack().dropna()  # (ts, symbol) of every bar, time-major: t0 sorted, symbols in order
     bar_ts = pd.DatetimeIndex(stacked.index.get_level_values(0))
     symbol = stacked.index.get_level_values(1).astype(str).to_numpy()
     t0 = marketdata.bar_close_instants(bar_ts, INTERVAL)
     frame = features.features_as_of(
-        _entities(symbol, t0), feature_set=feature_set, with_known_at=with_known_at
+        _entities(symbol, t0),
+        feature_set=feature_set,
+        features=() if feature_set is not None else labels,
+        with_known_at=with_known_at,
     )
     X = frame[list(labels)].to_numpy(dtype=float)
     complete = np.isfinite(X).all(axis=1)

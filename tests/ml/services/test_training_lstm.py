@@ -12,6 +12,7 @@ import pytest
 
 pytest.importorskip("torch")
 
+from apps.features.selectors.online_cache import online_cache_clear  # noqa: E402
 from apps.ml import facade  # noqa: E402
 from apps.ml.kernels.conformal import split_conformal_halfwidth  # noqa: E402
 from apps.ml.kernels.estimators import hyperparams_resolve  # noqa: E402
@@ -109,10 +110,37 @@ def test_the_bundle_round_trips_through_the_store_and_the_facade_predicts_sequen
         facade.predict_return_sequences("spy-lstm", bad, alias="champion")
 
 
-def test_the_single_row_api_refuses_an_lstm_on_model(trained, api_client):
+def last_windows(symbols):
+    """Each symbol's last 6 rows of its whole feature history, by a loop: what prediction reads."""
+    h = feature_history(feature_set="core", symbols=SYMBOLS, start=None, end=None)
+    return np.array([h.X[np.flatnonzero(h.symbols == s)[-6:]] for s in symbols])
+
+
+def test_the_api_and_facade_predict_an_lstm_from_each_symbols_last_rows(trained, api_client):
+    online_cache_clear()
+    bundle = version_artifact(trained.version)
+    want = bundle.predict(last_windows(["BBB", "AAA", "BBB"]))
+    got = facade.predict_returns("spy-lstm", ["BBB", "AAA", "BBB"], alias="champion")
+    np.testing.assert_array_equal(got.predicted_return, want[0])
+    np.testing.assert_array_equal(got.lower_return, want[1])
+    np.testing.assert_array_equal(got.values, last_windows(["BBB", "AAA", "BBB"])[:, -1, :])
+    assert (got.sources == 1).all() and not np.isnat(got.known_at).any()  # all from the store
     r = api_client.post(
-        "/api/ml/predict/price", {"model": "spy-lstm", "symbol": "AAA", "features": {}}, format="json"
+        "/api/ml/predict/price", {"model": "spy-lstm", "symbol": "AAA", "current_price": 10.0}, format="json"
     )
-    assert r.status_code == 400
-    message = r.json()["model"][0]
-    assert "last 6 feature rows" in message and "predict_return_sequences" in message
+    assert r.status_code == 200, r.json()
+    assert r.json()["predicted_return"] == pytest.approx(want[0][1], rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({"symbol": "AAA", "features": {"rsi_14": 50.0}}, "features", "give no feature values"),
+        ({"features": {}}, "symbol", "give a symbol"),
+        ({"symbol": "ZZZ"}, "symbol", "unknown symbol(s): ZZZ"),
+    ],
+)
+def test_bad_lstm_requests_are_400_naming_the_field(trained, api_client, body, field, message):
+    r = api_client.post("/api/ml/predict/price", {"model": "spy-lstm", **body}, format="json")
+    assert r.status_code == 400, r.json()
+    assert message in " ".join(map(str, r.json()[field]))

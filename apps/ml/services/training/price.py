@@ -74,7 +74,7 @@ def sequences_read(req: TrainRequest, s: PriceSamples, lookback: int) -> tuple[P
     """The samples with a full window of `lookback` history rows of their symbol, X as
     (n, lookback, k), and how many were dropped; ValidationError on "hyperparameters" when too few
     are left."""
-    history = feature_history(feature_set=req.feature_set, symbols=req.symbols, start=req.start, end=req.end)
+    history = feature_history(symbols=req.symbols, start=req.start, end=req.end, feature_set=req.feature_set)
     windows, ends = lstm.sequence_windows(history.X, history.symbols, lookback)
     # Each sample is a history row (a bar with complete features): find the window ending at it.
     at = pd.MultiIndex.from_arrays([history.symbols[ends], history.t0[ends]]).get_indexer(

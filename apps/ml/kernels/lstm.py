@@ -29,7 +29,10 @@ import numpy as np
 
 def available() -> bool:
     """Whether PyTorch (the `lstm` extra) is installed."""
-    return importlib.util.find_spec("torch") is not None
+    try:
+        return importlib.util.find_spec("torch") is not None
+    except (ImportError, ValueError):  # an import hook refusing it, a half-imported module
+        return False
 
 
 def sequence_windows(X, groups, lookback: int) -> tuple[np.ndarray, np.ndarray]:

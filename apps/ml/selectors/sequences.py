@@ -7,6 +7,7 @@ windows were made of (selectors/training_data.py `feature_history`). `symbol_win
 for many symbols at once: one history read over the symbols' recent bars (from the latest bar of
 any of them back far enough for `lookback` bars plus gaps), then each symbol's last window.
 Values in a request cannot stand in for a history, so a request for an LSTM gives symbols only.
+Where PyTorch is not installed an LSTM version is refused (PredictionInputError on "model").
 
 `sequences_predict` takes the windows themselves, (n, lookback, k) in the bundle's feature order:
 the facade's path for callers that hold their own histories.
@@ -24,6 +25,7 @@ from apps.features import facade as features
 from apps.marketdata import facade as marketdata
 from apps.platform.fields import NUMBER_MAX
 
+from ..kernels import lstm
 from ..kernels.lstm import sequence_windows
 from .serving import PredictionInputError, Served
 from .training_data import INTERVAL, feature_history
@@ -41,11 +43,23 @@ class SymbolWindows:
     known_at: np.ndarray  # (n, k) datetime64[us] when each of those values became known
 
 
+def torch_check(served: Served) -> None:
+    """PredictionInputError on "model" where PyTorch is not installed: the LSTM cannot run here."""
+    if not lstm.available():
+        raise PredictionInputError(
+            {
+                "model": f"{served.model_name} v{served.number} is an LSTM and this installation has no "
+                'PyTorch: install the lstm extra (pip install -e ".[lstm]")'
+            }
+        )
+
+
 def symbol_windows(served: Served, symbols: list[str], *, symbol_field: str) -> SymbolWindows:
     """The last `lookback` rows of each symbol's feature history (see the module docstring).
     PredictionInputError on `symbol_field` for unknown symbols or one without enough rows, on "model"
     for features the store no longer knows."""
     bundle = served.bundle
+    torch_check(served)
     unique = list(dict.fromkeys(symbols))
     known = marketdata.instruments_by_symbols(unique)
     unknown = [s for s in unique if s not in known]
@@ -111,6 +125,7 @@ def sequences_predict(served: Served, sequences) -> SequencePredictions:
         raise PredictionInputError(
             {"model": f"{served.model_name} v{served.number} predicts from rows, not sequences"}
         )
+    torch_check(served)
     try:
         X = np.asarray(sequences, dtype=float)
     except (TypeError, ValueError):

@@ -144,3 +144,11 @@ def test_bad_lstm_requests_are_400_naming_the_field(trained, api_client, body, f
     r = api_client.post("/api/ml/predict/price", {"model": "spy-lstm", **body}, format="json")
     assert r.status_code == 400, r.json()
     assert message in " ".join(map(str, r.json()[field]))
+
+
+def test_without_torch_an_lstm_version_is_refused_on_model(trained, api_client, monkeypatch):
+    monkeypatch.setattr("apps.ml.kernels.lstm.available", lambda: False)
+    r = api_client.post("/api/ml/predict/price", {"model": "spy-lstm", "symbol": "AAA"}, format="json")
+    assert r.status_code == 400 and "install the lstm extra" in r.json()["model"][0]
+    with pytest.raises(facade.PredictionInputError, match="install the lstm extra"):
+        facade.predict_return_sequences("spy-lstm", np.zeros((1, 6, 3)), alias="champion")

@@ -3,6 +3,7 @@
     info = model_version("spy-return-5d", "champion")   # a frozen description of the version
     fitted = model_load("spy-return-5d", "champion")    # the checksum-checked, cached artifact
     predict_returns("spy-return-5d", ["AAPL", "MSFT"])  # predictions with intervals, many rows at once
+    predict_return_sequences("spy-lstm", windows)       # an LSTM's from (n, lookback, k) windows given
     volatility_forecast("AAPL", 10)                     # the risk engine's volatility input
     regime_probabilities("AAPL")                        # the current regime, by state name
 
@@ -35,6 +36,7 @@ from .selectors.ml_models import ModelNotFound, model_get
 from .selectors.predictions import SOURCES, ReturnPredictions, returns_predict, rows_parse
 from .selectors.regimes import RegimeProbabilities
 from .selectors.regimes import regime_probabilities as _regime_probabilities
+from .selectors.sequences import SequencePredictions, sequences_predict
 from .selectors.serving import BundleMismatch, PredictionInputError, served_get
 from .selectors.versions import VersionNotFound, version_resolve
 from .selectors.volatility import VolatilityForecast
@@ -52,6 +54,7 @@ __all__ = [
     "PredictionInputError",
     "RegimeProbabilities",
     "ReturnPredictions",
+    "SequencePredictions",
     "VersionNotFound",
     "VolatilityForecast",
     "artifact_failures",
@@ -59,6 +62,7 @@ __all__ = [
     "health_checks",
     "model_load",
     "model_version",
+    "predict_return_sequences",
     "predict_returns",
     "regime_probabilities",
     "volatility_forecast",
@@ -146,12 +150,28 @@ def predict_returns(
     rows at once, one predict call: a DataFrame (feature columns by name or "name@version", optional
     `symbol` and `current_price` columns), a list of symbols (every feature from the online store),
     or rows {"symbol", "features": {...}, "current_price"}. Features a row lacks are read from the
-    store for its symbol, else filled with the training median; `sources` says which. At most
+    store for its symbol, else filled with the training median; `sources` says which. A sequence
+    model (an LSTM) reads each symbol's last `lookback` feature rows from the store: give symbols
+    only (or rows without features). At most
     ML_PREDICT_MAX_ROWS rows. Raises PredictionInputError (bad input, by field), ArtifactRefused,
     BundleMismatch. Not published on the bus (the API publishes its requests)."""
     served = served_get(kind="price", model=model, alias=alias, version=version)
     symbols, given, prices = rows_parse(served, rows_or_symbols)
     return returns_predict(served, symbols=symbols, given=given, current_price=prices, symbol_field="rows")
+
+
+def predict_return_sequences(
+    model: str | int | None,
+    sequences,
+    *,
+    alias: str | None = None,
+    version: int | None = None,
+) -> SequencePredictions:
+    """Return predictions of a sequence price model (an LSTM) from `sequences` (n, lookback, k): each
+    row's last `lookback` feature rows in time order, columns in the order of the version's features
+    (`model_version(...).metrics["data"]["features"]`). Same naming and errors as predict_returns."""
+    served = served_get(kind="price", model=model, alias=alias, version=version)
+    return sequences_predict(served, sequences)
 
 
 def volatility_forecast(

@@ -10,6 +10,8 @@ unpickling.
 - PriceBundle: a return regressor (estimators.py kinds) over named features; predicts the forward
   simple return over `horizon` bars with a split-conformal interval (conformal.py) at 1 - alpha.
   Missing features are filled with the training median (`fill`), and the caller is told which.
+  A sequence kind (lstm) has a `lookback` and predicts from (n, lookback, k) windows: the last
+  `lookback` feature rows of each symbol (`is_sequence`); the others predict from (n, k) rows.
 - VolatilityBundle: GARCH-family parameters per symbol (volatility.py, arch's percent units) and
   each symbol's conditional variance for the bar after the last fitted one; `advance` moves that
   state with new returns without refitting.
@@ -41,7 +43,7 @@ from .volatility import vol_update
 
 @dataclass(frozen=True)
 class PriceBundle:
-    estimator_kind: str  # estimators.py: lightgbm, linear, forest
+    estimator_kind: str  # estimators.py: lightgbm, linear, forest, lstm
     estimator: Any  # fitted
     features: tuple[str, ...]  # "name@version", the columns of X in this order
     fill: tuple[float, ...]  # per feature: the training median, used where a value is missing
@@ -50,6 +52,11 @@ class PriceBundle:
     interval: str  # bar interval of the features and the label, e.g. "1d"
     alpha: float  # the interval misses with probability alpha: coverage 1 - alpha
     halfwidth: float  # split-conformal half-width, in return units
+    lookback: int | None = None  # lstm: feature rows per window; None for row models
+
+    @property
+    def is_sequence(self) -> bool:
+        return self.lookback is not None
 
     def matrix(self, rows: Sequence[Mapping[str, float | None]]) -> tuple[np.ndarray, np.ndarray]:
         """X (n, features) from rows {label: value}, and a (n, features) mask of the cells filled
@@ -63,7 +70,8 @@ class PriceBundle:
         return X, filled
 
     def predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(return, lower, upper), each (n,): the point forecast and its 1 - alpha interval."""
+        """(return, lower, upper), each (n,): the point forecast and its 1 - alpha interval, from rows
+        X (n, k), or windows (n, lookback, k) for a sequence model."""
         pred = estimators.predict(self.estimator, np.asarray(X, dtype=float))
         lower, upper = split_conformal_interval(pred, self.halfwidth)
         return pred, lower, upper

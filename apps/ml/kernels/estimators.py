@@ -5,7 +5,9 @@
   recipe for a bit-identical model from the same seed and data) and `subsample_freq=1` (so
   `subsample` < 1 bags every iteration);
 - `linear`: `sklearn.linear_model.Ridge`;
-- `forest`: `sklearn.ensemble.RandomForestRegressor`.
+- `forest`: `sklearn.ensemble.RandomForestRegressor`;
+- `lstm`: `apps.ml.kernels.lstm.LSTMRegressor` (PyTorch, an optional extra), over sequences: its X
+  is (n, lookback, k), the last `lookback` feature rows of each sample's symbol (`lstm.sequence_windows`).
 
 Each `Hyperparam` states its type ("int", "float", "bool"), its allowed closed range, whether Optuna
 should search it on a log scale, its default, and whether None is allowed ("no limit"). The same
@@ -31,6 +33,8 @@ import lightgbm as lgb
 import numpy as np
 from sklearn.ensemble import RandomForestRegressor
 from sklearn.linear_model import Ridge
+
+from . import lstm
 
 ParamType = Literal["int", "float", "bool"]
 
@@ -86,6 +90,11 @@ def _forest(params: dict[str, Any], seed: int, n_jobs: int) -> RandomForestRegre
     return RandomForestRegressor(**params, random_state=seed, n_jobs=n_jobs)
 
 
+def _lstm(params: dict[str, Any], seed: int, n_jobs: int) -> lstm.LSTMRegressor:
+    # One thread whatever n_jobs: the worker's process pool is the parallelism (lstm.py).
+    return lstm.LSTMRegressor(**params, random_state=seed)
+
+
 KINDS: dict[str, EstimatorKind] = {
     "lightgbm": EstimatorKind(
         "lightgbm",
@@ -119,7 +128,21 @@ KINDS: dict[str, EstimatorKind] = {
             Hyperparam("max_features", "float", 1.0, 0.05, 1.0),
         ),
     ),
+    "lstm": EstimatorKind(
+        "lstm",
+        _lstm,
+        (
+            Hyperparam("hidden_size", "int", 16, 2, 256, log=True),
+            Hyperparam("num_layers", "int", 1, 1, 4),
+            Hyperparam("lookback", "int", 10, 2, 252, log=True),
+            Hyperparam("epochs", "int", 30, 1, 500, log=True),
+            Hyperparam("learning_rate", "float", 0.01, 1e-4, 0.1, log=True),
+            Hyperparam("batch_size", "int", 64, 8, 4096, log=True),
+            Hyperparam("dropout", "float", 0.0, 0.0, 0.5),
+        ),
+    ),
 }
+SEQUENCE_KINDS = frozenset({"lstm"})  # kinds whose X is (n, lookback, k) windows, not (n, k) rows
 
 
 def estimator_kind(kind: str) -> EstimatorKind:
@@ -153,11 +176,14 @@ def hyperparams_resolve(kind: str, params: Mapping[str, Any] | None = None) -> d
 
 
 def fit(kind: str, params: Mapping[str, Any] | None, X, y, seed: int, *, n_jobs: int = 1):
-    """Fit a `kind` model with `params` (defaults for the rest) on X (n, k), y (n,), seeded."""
+    """Fit a `kind` model with `params` (defaults for the rest) on X (n, k), or (n, lookback, k)
+    windows for a sequence kind, and y (n,), seeded."""
     model = estimator_kind(kind).build(hyperparams_resolve(kind, params), int(seed), int(n_jobs))
     X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
-    if X.ndim != 2 or y.shape != (X.shape[0],):
-        raise ValueError(f"X must be (n, k) and y (n,), got {X.shape} and {y.shape}")
+    ndim = 3 if kind in SEQUENCE_KINDS else 2
+    if X.ndim != ndim or y.shape != (X.shape[0],):
+        shape = "(n, lookback, k)" if ndim == 3 else "(n, k)"
+        raise ValueError(f"X must be {shape} and y (n,), got {X.shape} and {y.shape}")
     if not np.isfinite(y).all():
         raise ValueError("y must be finite (drop samples whose label is unknown)")
     return model.fit(X, y)

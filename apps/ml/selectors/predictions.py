@@ -10,6 +10,10 @@ when it became known) or "fill". Then one `predict` call for all rows: the predi
 bundle's horizon, its interval [r - q, r + q] at coverage 1 - alpha, and, where the row gives its
 current price p, the price p (1 + r) and its interval p (1 + r ± q).
 
+A sequence model (an LSTM, `PriceBundle.is_sequence`) predicts from each symbol's last `lookback`
+feature rows, read from the store (selectors/sequences.py): every row needs a symbol and gives no
+values (a value cannot stand in for a history); the values shown are those of the latest row.
+
 Feature names are the bundle's labels ("rsi_14@1") or, where one label has that name, the bare name
 ("rsi_14"). Unknown names, values that are not finite numbers and unknown symbols (when the store
 must be read for them) are refused (PredictionInputError, keyed by the field), nothing predicted.
@@ -29,6 +33,7 @@ from django.conf import settings
 from apps.features import facade as features
 from apps.platform.fields import NUMBER_MAX
 
+from .sequences import symbol_windows
 from .serving import PredictionInputError, Served
 
 SOURCES = ("body", "store", "fill")  # the codes of ReturnPredictions.sources
@@ -218,7 +223,13 @@ def returns_predict(
     missing = ~np.isfinite(values)
     reads = missing.any(axis=1) & np.fromiter((s is not None for s in norm), dtype=bool, count=n)
     notes: list[str] = []
-    if reads.any():
+    inputs = values
+    if bundle.is_sequence:
+        _sequence_rows_check(served, norm, values, symbol_field, values_field)
+        found = symbol_windows(served, norm.tolist(), symbol_field=symbol_field)
+        inputs, values, known_at = found.windows, found.last, found.known_at
+        sources[:] = STORE
+    elif reads.any():
         cols = np.flatnonzero(missing[reads].any(axis=0))
         unique = list(dict.fromkeys(norm[reads]))
         stored, notes = _latest(unique, [bundle.features[c] for c in cols], symbol_field)
@@ -238,7 +249,7 @@ def returns_predict(
     filled = ~np.isfinite(values)
     values[filled] = np.broadcast_to(np.asarray(bundle.fill, dtype=float), (n, k))[filled]
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused just below, by row
-        predicted, lower, upper = bundle.predict(values)
+        predicted, lower, upper = bundle.predict(inputs)
     if not np.isfinite(predicted).all():
         bad = np.flatnonzero(~np.isfinite(predicted))[:_SHOWN_ERRORS].tolist()
         raise PredictionInputError(
@@ -266,6 +277,17 @@ def returns_predict(
         notes=tuple(notes),
         timings={"features_ms": (t1 - t0) * 1e3, "predict_ms": (t2 - t1) * 1e3},
     )
+
+
+def _sequence_rows_check(served: Served, norm, values, symbol_field: str, values_field: str) -> None:
+    """A sequence model's rows name a symbol each and give no feature values."""
+    what = (
+        f"{served.model_name} v{served.number} reads each symbol's last {served.bundle.lookback} feature rows"
+    )
+    if np.isfinite(values).any():
+        raise PredictionInputError({values_field: f"{what} from the store: give no feature values"})
+    if any(s is None for s in norm):
+        raise PredictionInputError({symbol_field: f"{what}: give a symbol for every row"})
 
 
 def rows_parse(served: Served, rows_or_symbols) -> tuple[list, np.ndarray, np.ndarray]:

@@ -10,6 +10,11 @@ t + h. Everything read lies in the window [start, end): a label whose end bar is
 unknown and the sample is left out. Gaps are judged against the universe's calendar (the union of
 the symbols' bar times, as `marketdata.return_panel` does): no return spans a bar one symbol lacks.
 
+A sequence model (LSTM) also reads each symbol's feature history (`feature_history`): every bar of
+the symbol in the window with all its features known at the bar's close, labelled or not, so its
+windows are the same rows at training time as at prediction time (the symbol's last bars with
+complete features).
+
 Samples whose features are not all known (warm-up, a value older than its TTL) are left out of the
 training set: every estimator then sees the same complete rows, and the training medians a version
 keeps (`PriceBundle.fill`) are only for filling inputs missing at prediction time.
@@ -42,6 +47,15 @@ class PriceSamples:
     features: tuple[str, ...]  # "name@version", the columns of X
     n_labelled: int  # samples with a known label, before leaving out those with a missing feature
     missing: dict[str, int]  # per feature: labelled samples where it was not known
+
+
+@dataclass(frozen=True)
+class FeatureHistory:
+    X: np.ndarray  # (m, k) feature values, complete rows, ordered by t0 then symbol order
+    t0: pd.DatetimeIndex  # each row's bar close (UTC)
+    symbols: np.ndarray  # (m,) symbol of each row
+    features: tuple[str, ...]
+    known_at: np.ndarray | None = None  # (m, k) datetime64[us] when each value became known, if asked
 
 
 def symbols_checked(symbols: Sequence[str], *, cap: int) -> list[str]:
@@ -112,6 +126,47 @@ def price_samples(*, feature_set: str, symbols: Sequence[str], start, end, horiz
         features=labels_known,
         n_labelled=len(stacked),
         missing={label: int((~known[:, j]).sum()) for j, label in enumerate(labels_known)},
+    )
+
+
+def feature_history(
+    *,
+    symbols: Sequence[str],
+    start,
+    end,
+    feature_set: str | None = None,
+    feature_labels: Sequence[str] = (),
+    with_known_at: bool = False,
+) -> FeatureHistory:
+    """Every bar of `symbols` in [start, end) with all the features (the set's members, or the
+    "name@version" `feature_labels`) known at its close, as the store knew them then (see the
+    module docstring). Raises the features facade's UnknownFeature for labels it does not know."""
+    labels = feature_set_labels(feature_set) if feature_set is not None else tuple(feature_labels)
+    close = adjusted_closes(symbols, start, end)
+    stacked = close.stack().dropna()  # (ts, symbol) of every bar, time-major: t0 sorted, symbols in order
+    bar_ts = pd.DatetimeIndex(stacked.index.get_level_values(0))
+    symbol = stacked.index.get_level_values(1).astype(str).to_numpy()
+    t0 = marketdata.bar_close_instants(bar_ts, INTERVAL)
+    frame = features.features_as_of(
+        _entities(symbol, t0),
+        feature_set=feature_set,
+        features=() if feature_set is not None else labels,
+        with_known_at=with_known_at,
+    )
+    X = frame[list(labels)].to_numpy(dtype=float)
+    complete = np.isfinite(X).all(axis=1)
+    known_at = None
+    if with_known_at:
+        cols = [f"{label}.known_at" for label in labels]
+        known_at = np.column_stack(
+            [pd.to_datetime(frame[c], utc=True).dt.tz_localize(None).to_numpy("datetime64[us]") for c in cols]
+        )[complete]
+    return FeatureHistory(
+        X=X[complete],
+        t0=pd.DatetimeIndex(t0[complete]),
+        symbols=symbol[complete],
+        features=labels,
+        known_at=known_at,
     )
 
 

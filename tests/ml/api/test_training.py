@@ -60,6 +60,16 @@ def test_bad_bodies_are_400_with_the_field_and_start_no_job(api_client, register
     assert not Job.objects.exists()
 
 
+def test_the_lstm_without_torch_is_400_on_estimator_and_starts_no_job(api_client, registered, monkeypatch):
+    # Simulates an install without the `lstm` extra (PyTorch) whether or not this one has it.
+    monkeypatch.setattr("apps.ml.kernels.lstm.available", lambda: False)
+    body = {**BODY, "estimator": "lstm", "hyperparameters": {"lookback": 5}}
+    r = api_client.post(f"{URL}?async=1", body, format="json")
+    assert r.status_code == 400, r.json()
+    assert "install the lstm extra" in r.json()["estimator"][0]
+    assert not Job.objects.exists()
+
+
 def test_anonymous_is_401(anon_client):
     assert anon_client.post(URL, BODY, format="json").status_code == 401
 

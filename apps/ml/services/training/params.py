@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 from django.core.exceptions import ValidationError
 
-from ...kernels import automl, estimators
+from ...kernels import automl, estimators, lstm
 from ...kernels.volatility import DISTS, MEANS
 from ...models import ESTIMATORS, MLModel, ModelKind
 from ...models.ml_models import name_validator
@@ -123,8 +123,12 @@ def _kind_and_estimator(kind, estimator) -> None:
         _fail("kind", f"unknown kind {kind!r}; one of: {', '.join(ModelKind.values)}")
     if estimator not in ESTIMATORS[kind]:
         _fail("estimator", f"a {kind} model uses one of: {', '.join(ESTIMATORS[kind])}; got {estimator!r}")
-    if estimator == "lstm":
-        _fail("estimator", "the LSTM is not available for training here; use lightgbm, linear or forest")
+    if estimator == "lstm" and not lstm.available():
+        _fail(
+            "estimator",
+            'the LSTM needs PyTorch: install the lstm extra (pip install -e ".[lstm]") '
+            "or use lightgbm, linear or forest",
+        )
 
 
 def _target(kind: str, target) -> tuple[str, int | None]:

@@ -1,5 +1,13 @@
-"""Training a return model (LightGBM, ridge, random forest) on point-in-time features and forward
+"""Training a return model (LightGBM, ridge, random forest, LSTM) on point-in-time features and forward
 returns, with time-ordered validation, optional AutoML and a split-conformal interval.
+
+An LSTM (a sequence kind) reads, for each sample (symbol, t), the last `lookback` rows of that
+symbol's feature history up to t (its bars with every feature known, labelled or not:
+selectors/training_data.py `feature_history`; windows by kernels/lstm.py `sequence_windows`), the
+rows prediction reads for it; samples without a full window are dropped and counted in
+`metrics.data.n_short_window`, and the rest go through the same
+splits, validation and calibration as the other kinds. AutoML keeps `lookback` fixed (the windows are
+built once, before the search).
 
 The samples (selectors/training_data.py) are split by time into
 - the fit part: every sample before the last CALIBRATION_FRACTION of the sample times, purged of
@@ -20,18 +28,20 @@ on can move the window forward.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 
 import numpy as np
+import pandas as pd
 from django.core.exceptions import ValidationError
 
-from ...kernels import automl, estimators
+from ...kernels import automl, estimators, lstm
 from ...kernels.bundles import PriceBundle
 from ...kernels.conformal import coverage, split_conformal_halfwidth, split_conformal_interval
 from ...kernels.evaluation import cross_val_predictions, fold_metrics, metrics_mean, time_holdout_split
 from ...kernels.validation import purged_kfold_splits, walk_forward_splits
-from ...selectors.training_data import INTERVAL, PriceSamples, price_samples
+from ...selectors.training_data import INTERVAL, PriceSamples, feature_history, price_samples
 from .fitted import Fitted, iso
 from .params import TrainRequest
 
@@ -58,6 +68,31 @@ def samples_read(req: TrainRequest) -> PriceSamples:
             }
         )
     return s
+
+
+def sequences_read(req: TrainRequest, s: PriceSamples, lookback: int) -> tuple[PriceSamples, int]:
+    """The samples with a full window of `lookback` history rows of their symbol, X as
+    (n, lookback, k), and how many were dropped; ValidationError on "hyperparameters" when too few
+    are left."""
+    history = feature_history(symbols=req.symbols, start=req.start, end=req.end, feature_set=req.feature_set)
+    windows, ends = lstm.sequence_windows(history.X, history.symbols, lookback)
+    # Each sample is a history row (a bar with complete features): find the window ending at it.
+    at = pd.MultiIndex.from_arrays([history.symbols[ends], history.t0[ends]]).get_indexer(
+        pd.MultiIndex.from_arrays([s.symbols, s.t0])
+    )
+    rows = np.flatnonzero(at >= 0)
+    if len(rows) < MIN_SAMPLES:
+        raise ValidationError(
+            {
+                "hyperparameters": f"lookback: {len(rows)} of the {len(s.y)} samples have {lookback - 1} earlier "
+                f"bars of their symbol with every feature known; at least {MIN_SAMPLES} are needed "
+                "(shorten lookback or widen the window)"
+            }
+        )
+    windowed = dataclasses.replace(
+        s, X=windows[at[rows]], y=s.y[rows], t0=s.t0[rows], t1=s.t1[rows], symbols=s.symbols[rows]
+    )
+    return windowed, len(s.y) - len(rows)
 
 
 def validation_splits(req: TrainRequest, t0, t1) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -93,11 +128,17 @@ def _calibration(req: TrainRequest, s: PriceSamples) -> tuple[np.ndarray, np.nda
 def price_train(req: TrainRequest, report: Callable[[float, str], None]) -> Fitted:
     report(2, "reading features and labels")
     s = samples_read(req)
+    kind = req.estimator
+    params = dict(req.resolved)
+    fixed = dict(req.hyperparameters)
+    lookback, short = None, 0
+    if kind in estimators.SEQUENCE_KINDS:
+        lookback = int(params["lookback"])
+        fixed["lookback"] = lookback
+        s, short = sequences_read(req, s, lookback)
     fit, cal = _calibration(req, s)
     X, y, t0, t1 = s.X[fit], s.y[fit], s.t0[fit], s.t1[fit]
     splits = validation_splits(req, t0, t1)
-    params = dict(req.resolved)
-    kind = req.estimator
     metrics: dict = {}
     if req.automl is not None:
         budget = req.automl.trials
@@ -118,7 +159,7 @@ def price_train(req: TrainRequest, report: Callable[[float, str], None]) -> Fitt
                 n_trials=req.automl.trials,
                 timeout=req.automl.timeout_s,
                 metric=req.automl.metric,
-                fixed=req.hyperparameters,
+                fixed=fixed,
                 on_trial=on_trial,
             )
         except ValueError as exc:  # no trial completed
@@ -157,12 +198,13 @@ def price_train(req: TrainRequest, report: Callable[[float, str], None]) -> Fitt
         estimator_kind=kind,
         estimator=model,
         features=s.features,
-        fill=tuple(float(v) for v in np.median(X, axis=0)),
+        fill=tuple(float(v) for v in np.median(X.reshape(-1, X.shape[-1]), axis=0)),
         target=req.target,
         horizon=req.horizon,
         interval=INTERVAL,
         alpha=req.alpha,
         halfwidth=float(halfwidth),
+        lookback=lookback,
     )
     metrics |= {
         "validation": {
@@ -189,6 +231,8 @@ def price_train(req: TrainRequest, report: Callable[[float, str], None]) -> Fitt
             "interval": INTERVAL,
             "n_labelled": s.n_labelled,
             "n_samples": int(len(s.y)),
+            "lookback": lookback,
+            "n_short_window": short,
             "n_fit": int(fit.size),
             "n_calibration": int(cal.size),
             "n_purged": int(len(s.y) - fit.size - cal.size),

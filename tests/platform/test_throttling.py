@@ -11,6 +11,8 @@ import pytest
 import redis
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import caches
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from rest_framework.test import APIRequestFactory
 from rest_framework.throttling import UserRateThrottle
 
@@ -99,7 +101,7 @@ def test_each_user_and_each_anonymous_address_has_its_own_window():
 
 
 def test_without_redis_requests_are_let_through(monkeypatch, caplog):
-    dead = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2, socket_timeout=0.2)
+    dead = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2, retry=Retry(NoBackoff(), 0))
     monkeypatch.setattr(throttling, "platform_redis", lambda: dead)
     monkeypatch.setattr(throttling, "_last_warning", 0.0)
     user = _User()

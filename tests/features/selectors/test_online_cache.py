@@ -10,6 +10,8 @@ import pytest
 import redis
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from apps.features.selectors import online_cache
 from apps.features.selectors.online import latest_values
@@ -131,7 +133,7 @@ def test_versions_lost_in_redis_start_a_new_epoch_and_nothing_old_is_served(
 def test_without_redis_the_read_goes_to_the_table(book, monkeypatch, django_capture_on_commit_callbacks):
     defs, ids = book
     _read(defs, ids)
-    dead = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2, socket_timeout=0.2)
+    dead = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2, retry=Retry(NoBackoff(), 0))
     monkeypatch.setattr(online_cache, "platform_redis", lambda: dead)
     _new_bar(defs, ids, ["OCA"], 3.0, django_capture_on_commit_callbacks)  # its bump fails quietly
     with CaptureQueriesContext(connection) as queries:

@@ -42,7 +42,13 @@ class TrainSerializer(serializers.Serializer):
     automl = serializers.DictField(
         required=False, allow_null=True, help_text='price: {"trials": n, "timeout_s": s, "metric"}.'
     )
-    alpha = serializers.FloatField(required=False, allow_null=True, help_text="price: interval miscoverage.")
+    alpha = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        min_value=0.001,
+        max_value=0.5,
+        help_text="price: interval miscoverage.",
+    )
     seed = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=MAX_SEED)
     texts = serializers.ListField(
         child=serializers.CharField(allow_blank=True, max_length=10_000), required=False, max_length=MAX_TEXTS

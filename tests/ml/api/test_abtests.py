@@ -19,7 +19,7 @@ from apps.ml.services import records as records_service
 from apps.ml.services.abtests import abtest_create
 from apps.ml.services.ml_models import model_create
 from apps.ml.services.versions import version_create
-from tests.ml.abtesting import ROW, SYMBOL, bars, bundles, direct, pair_records, two_versions  # noqa: F401
+from tests.ml.abtesting import ROW, SYMBOL, direct, pair_records
 
 pytestmark = pytest.mark.django_db
 URL = "/api/ml/models/ab_test"

@@ -13,7 +13,7 @@ from apps.ml.models import PredictionRecord
 from apps.ml.services.records import outcomes_fill
 from apps.ml.tasks.outcomes import ON_BAR, outcomes_on_bar
 from apps.platform import bus
-from tests.ml.abtesting import SYMBOL, bars, bundles, two_versions  # noqa: F401
+from tests.ml.abtesting import SYMBOL
 
 pytestmark = pytest.mark.django_db
 

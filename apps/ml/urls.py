@@ -6,6 +6,7 @@ from django.urls import path
 from .api.abtests import ABTestCreate, ABTestDetail, ABTestPromote, ABTestStop
 from .api.aliases import AliasDetail, AliasHistory, AliasList
 from .api.ml_models import ModelDetail, ModelList
+from .api.performance import ModelPerformance
 from .api.predictions import PricePredictView
 from .api.regimes import RegimePredictView
 from .api.sentiment import SentimentPredictView
@@ -25,6 +26,7 @@ urlpatterns = [
     # The registry.
     path("models", ModelList.as_view(), name="models"),
     path("models/<str:ref>", ModelDetail.as_view(), name="model"),
+    path("models/<str:ref>/performance", ModelPerformance.as_view(), name="performance"),
     path("models/<str:ref>/versions", VersionList.as_view(), name="versions"),
     path("models/<str:ref>/versions/<int:number>", VersionDetail.as_view(), name="version"),
     path("models/<str:ref>/aliases", AliasList.as_view(), name="aliases"),

@@ -15,6 +15,7 @@ Bad fields: 400 keyed by field; an unknown model: 400 on `model`; an unknown tes
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
@@ -83,7 +84,7 @@ class ABTestCreate(APIView):
         summary="Start an A/B test of a price model's versions",
         tags=["ml"],
         request=ABTestCreateSerializer,
-        responses={201: dict},
+        responses={201: OpenApiTypes.OBJECT},
     )
     def post(self, request):
         body = ABTestCreateSerializer(data=request.data)
@@ -111,7 +112,7 @@ class ABTestDetail(APIView):
         summary="An A/B test: per-arm metrics and the significance of their differences",
         tags=["ml"],
         parameters=[TEST_ID],
-        responses={200: dict},
+        responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request, pk: int):
         return Response(_full(abtest_get(pk)))
@@ -125,7 +126,7 @@ class ABTestPromote(APIView):
         tags=["ml"],
         parameters=[TEST_ID],
         request=PromoteSerializer,
-        responses={200: dict},
+        responses={200: OpenApiTypes.OBJECT},
     )
     def post(self, request, pk: int):
         test = abtest_get(pk)
@@ -139,7 +140,11 @@ class ABTestStop(APIView):
     permission_classes = [IsAuthenticated, CanRunTests]
 
     @extend_schema(
-        summary="Stop an A/B test", tags=["ml"], parameters=[TEST_ID], request=None, responses={200: dict}
+        summary="Stop an A/B test",
+        tags=["ml"],
+        parameters=[TEST_ID],
+        request=None,
+        responses={200: OpenApiTypes.OBJECT},
     )
     def post(self, request, pk: int):
         stopped = abtest_stop(test=abtest_get(pk), user=request.user)

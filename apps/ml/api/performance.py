@@ -4,6 +4,7 @@ outcome is known) next to its validation metrics, and the drift of its features 
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -21,7 +22,7 @@ class ModelPerformance(APIView):
         summary="Live vs validation metrics and feature drift of a model's versions",
         tags=["ml"],
         parameters=[MODEL_REF],
-        responses={200: dict},
+        responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request, ref: str):
         return Response(model_performance(model_get(ref)))

@@ -4,8 +4,8 @@ A request to a price model with a running test (and no explicit `version`: a req
 version is outside the test) is served by the arm `assign_arms` gives its request key: the body's
 `request_key`, else the symbol and the timestamp of its latest bar ("AAPL@2024-10-27T00:00:00Z"; a
 batch: its symbols and bars joined, so a batch is served by one arm). With `shadow`, every other arm
-scores the same rows: the very values the served arm predicted from when the versions read the same
-features, else their own reads of the same body.
+scores the same rows: the very values the served arm predicted from, matched by feature label (a
+feature only the shadow version reads is read from the store or filled, as for any prediction).
 """
 
 from __future__ import annotations
@@ -94,19 +94,19 @@ def shadow_scores(routed: Routed, result: ReturnPredictions) -> list[ShadowScore
         if arm.position == routed.position:
             continue
         other = served_get(kind=ModelKind.PRICE, model=routed.served.model_id, version=arm.version.number)
-        if tuple(other.bundle.features) == result.features:
-            values = result.values
-            with np.errstate(over="ignore", invalid="ignore"):
-                predicted, lower, upper = other.bundle.predict(values)
-        else:
-            # Another feature list: the same symbols, read from the store for this version.
-            blank = np.full((len(result), len(other.bundle.features)), np.nan)
-            theirs = returns_predict(other, symbols=list(result.symbols), given=blank)
-            values, predicted, lower, upper = (
-                theirs.values,
-                theirs.predicted_return,
-                theirs.lower_return,
-                theirs.upper_return,
-            )
+        # The served row's values by feature label; a feature only this version reads comes from the
+        # store (or its fill) as for any prediction. With the same features, nothing is read.
+        column = {label: j for j, label in enumerate(result.features)}
+        given = np.full((len(result), len(other.bundle.features)), np.nan)
+        for k, label in enumerate(other.bundle.features):
+            if label in column:
+                given[:, k] = result.values[:, column[label]]
+        theirs = returns_predict(other, symbols=list(result.symbols), given=given)
+        values, predicted, lower, upper = (
+            theirs.values,
+            theirs.predicted_return,
+            theirs.lower_return,
+            theirs.upper_return,
+        )
         out.append(ShadowScore(arm.position, arm.version_id, predicted, lower, upper, values))
     return out

@@ -12,6 +12,7 @@ import pytest
 from scipy import stats
 from sklearn.metrics import mean_absolute_error, mean_squared_error
 
+from apps.ml.kernels import estimators
 from apps.ml.kernels.abtest import assign_arms, diebold_mariano, paired_bootstrap
 from apps.ml.models import ABTest, AliasMove, ModelAlias, PredictionRecord
 from apps.ml.selectors.abtests import BOOTSTRAP_DRAWS, BOOTSTRAP_SEED
@@ -20,6 +21,7 @@ from apps.ml.services.abtests import abtest_create
 from apps.ml.services.ml_models import model_create
 from apps.ml.services.versions import version_create
 from tests.ml.abtesting import ROW, SYMBOL, direct, pair_records
+from tests.ml.serving import price_bundle
 
 pytestmark = pytest.mark.django_db
 URL = "/api/ml/models/ab_test"
@@ -256,3 +258,44 @@ def test_promote_moves_the_alias_audited_and_stops_the_test(
         "lower RMSE",
         staff_user,
     )
+
+
+def test_a_shadow_version_reading_its_features_in_another_order_scores_the_same_values(
+    staff_client, two_versions, bars
+):
+    from dataclasses import replace
+
+    model, v1, _ = two_versions
+    base = price_bundle(seed=2)
+    # The same estimator trained on the columns reversed: its features are named in that order.
+    order = [2, 1, 0]
+    reordered = estimators.fit(
+        "lightgbm", {"n_estimators": 40, "min_child_samples": 10}, *_reversed_training(order), seed=2
+    )
+    bundle = replace(
+        base,
+        estimator=reordered,
+        features=tuple(base.features[j] for j in order),
+        fill=tuple(base.fill[j] for j in order),
+    )
+    v3 = version_create(model=model, artifact=bundle, train_start=v1.train_start, train_end=v1.train_end)
+    test = abtest_create(
+        model=model,
+        name="t",
+        arms=[{"version": 1, "weight": 1}, {"version": v3.number, "weight": 1e-9}],
+        shadow=True,
+        horizon=5,
+    )
+    body = staff_client.post(
+        PREDICT, {"symbol": SYMBOL, "features": ROW, "request_key": "x"}, format="json"
+    ).json()
+    assert body["ab_test"]["arm"] == 0
+    shadow = PredictionRecord.objects.get(test=test, role="shadow")
+    assert shadow.predicted_return == pytest.approx(direct(bundle), rel=1e-12)
+    assert shadow.features == [ROW[f] for f in bundle.features]
+
+
+def _reversed_training(order):
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(300, 3))
+    return X[:, order], X @ np.array([0.01, -0.02, 0.005])

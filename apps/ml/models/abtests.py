@@ -134,7 +134,8 @@ class PredictionRecord(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(realized_return__isnull=True, realized_at__isnull=True)
-                | Q(realized_return__isnull=False, realized_at__gt=F("bar_ts")),
+                # Explicit NOT NULL: a comparison with NULL would let a half-given outcome through.
+                | Q(realized_return__isnull=False, realized_at__isnull=False, realized_at__gt=F("bar_ts")),
                 name="ml_record_realized_after_bar",
             ),
             models.CheckConstraint(condition=~Q(symbol=""), name="ml_record_symbol_given"),

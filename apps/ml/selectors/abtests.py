@@ -106,20 +106,24 @@ def significance(frame: pd.DataFrame, a: int, b: int, horizon: int) -> dict:
     args = (pairs["realized"], pairs["predicted_a"], pairs["predicted_b"])
     dm = diebold_mariano(*args, h=horizon)
     boot = paired_bootstrap(*args, seed=BOOTSTRAP_SEED, n_boot=BOOTSTRAP_DRAWS)
-    safe = lambda v: None if not np.isfinite(v) else float(v)  # noqa: E731 - NaN is JSON's null here
     out["diebold_mariano"] = {
-        "statistic": safe(dm.statistic),
-        "p_value": safe(dm.p_value),
-        "mean_loss_difference": safe(dm.mean_diff),
+        "statistic": _num(dm.statistic),
+        "p_value": _num(dm.p_value),
+        "mean_loss_difference": _num(dm.mean_diff),
     }
     out["bootstrap"] = {
-        "mean_loss_difference": safe(boot.mean_diff),
-        "ci_low": safe(boot.ci_low),
-        "ci_high": safe(boot.ci_high),
-        "p_value": safe(boot.p_value),
+        "mean_loss_difference": _num(boot.mean_diff),
+        "ci_low": _num(boot.ci_low),
+        "ci_high": _num(boot.ci_high),
+        "p_value": _num(boot.p_value),
         "draws": boot.n_boot,
     }
     return out
+
+
+def _num(value: float) -> float | None:
+    """A number for JSON: NaN (a constant loss differential) is null."""
+    return float(value) if np.isfinite(value) else None
 
 
 def abtest_report(test: ABTest) -> dict:

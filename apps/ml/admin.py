@@ -6,13 +6,24 @@
 - Versions and alias moves: read-only, like the rows themselves (models/immutable.py).
 - Aliases: created, moved and deleted through `alias_move` / `alias_delete`, so every change is
   audited (with the reason given in the form) and published on the bus.
+- A/B tests and prediction records: read-only; tests are started, stopped and promoted through the API
+  (services/abtests.py), records written by predictions and their outcomes.
 """
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
-from .models import AliasMove, MLModel, ModelAlias, ModelVersion, VersionStatus
+from .models import (
+    ABTest,
+    ABTestArm,
+    AliasMove,
+    MLModel,
+    ModelAlias,
+    ModelVersion,
+    PredictionRecord,
+    VersionStatus,
+)
 from .services.aliases import REASON_MAX, alias_delete, alias_move
 from .services.ml_models import model_delete
 
@@ -128,3 +139,39 @@ class AliasMoveAdmin(_ReadOnly):
     search_fields = ("model__name", "alias", "reason")
     readonly_fields = [f.name for f in AliasMove._meta.fields]
     list_select_related = ("model", "from_version", "to_version", "moved_by")
+
+
+class ABTestArmInline(admin.TabularInline):
+    model = ABTestArm
+    fields = ("position", "version", "weight")
+    readonly_fields = fields
+    can_delete = False
+    extra = 0
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ABTest)
+class ABTestAdmin(_ReadOnly):
+    list_display = ("name", "model", "status", "shadow", "horizon", "created_by", "created_at")
+    list_filter = ("status",)
+    search_fields = ("name", "model__name")
+    inlines = [ABTestArmInline]
+
+
+@admin.register(PredictionRecord)
+class PredictionRecordAdmin(_ReadOnly):
+    list_display = (
+        "symbol",
+        "model",
+        "version",
+        "test",
+        "role",
+        "bar_ts",
+        "predicted_return",
+        "realized_return",
+    )
+    list_filter = ("role",)
+    search_fields = ("symbol", "model__name")
+    list_select_related = ("model", "version", "test")

@@ -12,13 +12,15 @@ from apps.ml.services.aliases import alias_move
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("model", ["mlmodel", "modelversion", "modelalias", "aliasmove"])
+@pytest.mark.parametrize(
+    "model", ["mlmodel", "modelversion", "modelalias", "aliasmove", "abtest", "predictionrecord"]
+)
 def test_changelists_answer(admin_client, v1, model):
     alias_move(model=v1.model, name="champion", version=v1)
     assert admin_client.get(reverse(f"admin:ml_{model}_changelist")).status_code == 200
 
 
-@pytest.mark.parametrize("model", ["mlmodel", "modelversion", "aliasmove"])
+@pytest.mark.parametrize("model", ["mlmodel", "modelversion", "aliasmove", "abtest", "predictionrecord"])
 def test_nothing_is_added_by_hand(admin_client, model):
     assert admin_client.get(reverse(f"admin:ml_{model}_add")).status_code == 403
 

@@ -89,6 +89,7 @@ def seed() -> Seeded:
         "/api/ml/models/{ref}/aliases": {"ref": ml_model},
         "/api/ml/models/{ref}/aliases/{name}": {"ref": ml_model, "name": "champion"},
         "/api/ml/models/{ref}/aliases/{name}/history": {"ref": ml_model, "name": "champion"},
+        "/api/ml/models/{ref}/performance": {"ref": ml_model},
         "/api/ml/models/{ref}/versions": {"ref": ml_model},
         "/api/ml/models/{ref}/versions/{number}": {"ref": ml_model, "number": "1"},
         "/api/marketdata/feeds/{id}/stop/": {"id": str(feed.pk)},

@@ -15,6 +15,7 @@ the request is fine, the registry's version cannot serve it until an alias point
 
 from __future__ import annotations
 
+import logging
 import time
 
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
@@ -27,16 +28,20 @@ from rest_framework.views import APIView
 from apps.platform.parsers import DepthLimitedJSONParser
 from apps.platform.schema import error_response
 
+from ..selectors.abrouting import ab_route, shadow_scores
 from ..selectors.artifacts import ArtifactRefused
 from ..selectors.predictions import given_from_mappings, returns_predict
 from ..selectors.serving import BundleMismatch, PredictionInputError, Served, served_get
 from ..services.predictions import prediction_publish
+from ..services.records import RECORD_FAILURES, predictions_record
 from .serializers.predictions import (
     PriceBatchPredictionSerializer,
     PricePredictionSerializer,
     PricePredictRequestSerializer,
     price_answer,
 )
+
+log = logging.getLogger("apps.ml.api")
 
 UNAVAILABLE = error_response(
     "The chosen version cannot predict: its artifact was refused (missing, or its checksum differs from "
@@ -120,6 +125,15 @@ class PricePredictView(PredictView):
         body.is_valid(raise_exception=True)
         served, resolve_ms = self.serve(body)
         symbols, features, prices, batch, symbol_field = body.rows_asked()
+        t0 = time.perf_counter()
+        routed = ab_route(
+            served,
+            symbols=symbols,
+            version_pinned=body.validated_data.get("version") is not None,
+            key=body.validated_data.get("request_key"),
+        )
+        served = routed.served
+        resolve_ms += (time.perf_counter() - t0) * 1e3
         given = given_from_mappings(served, features, batch=batch)
         result = returns_predict(
             served,
@@ -129,5 +143,26 @@ class PricePredictView(PredictView):
             symbol_field=symbol_field,
             values_field=symbol_field if batch else "features",
         )
-        timings = {"resolve_ms": resolve_ms, **result.timings}
-        return self.answer(served, result, price_answer(result, batch=batch, timings=timings))
+        t1 = time.perf_counter()
+        self.record(routed, result)
+        timings = {"resolve_ms": resolve_ms, **result.timings, "record_ms": (time.perf_counter() - t1) * 1e3}
+        answer = price_answer(result, batch=batch, timings=timings)
+        if routed.test is not None:
+            answer["ab_test"] = {
+                "id": routed.test.test_id,
+                "name": routed.test.name,
+                "arm": routed.position,
+                "request_key": routed.key,
+            }
+        return self.answer(served, result, answer)
+
+    @staticmethod
+    def record(routed, result) -> None:
+        """Score the shadow arms and record everything; a failure here never fails the prediction."""
+        try:
+            shadows = shadow_scores(routed, result)
+        except Exception:  # a shadow arm that cannot score (refused artifact...) leaves the served one
+            RECORD_FAILURES.inc()
+            log.exception("shadow scoring failed for model %s", routed.served.model_name)
+            shadows = []
+        predictions_record(routed=routed, result=result, shadows=shadows)

@@ -15,6 +15,9 @@ from ..models import ESTIMATORS, MLModel, ModelKind
 from ..selectors.aliases import aliases_of
 from .artifacts import artifact_remove
 
+# Path segments after /api/ml/models/ that are endpoints, not models (urls.py).
+RESERVED_NAMES = ("train", "ab_test")
+
 
 def _text(value: object, field: str, *, max_length: int, required: bool = True) -> str:
     if not isinstance(value, str) or (required and not value.strip()) or len(value) > max_length:
@@ -54,6 +57,8 @@ def model_create(
         or feature_set_version < 1
     ):
         raise ValidationError({"feature_set_version": "give a whole number from 1"})
+    if name in RESERVED_NAMES:
+        raise ValidationError({"name": f"{name!r} is reserved: /api/ml/models/{name} is an endpoint"})
     model = MLModel(
         name=name,
         kind=kind,

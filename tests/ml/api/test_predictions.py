@@ -56,7 +56,7 @@ def test_every_feature_in_the_body_predicts_as_the_estimator(api_client, served,
         "price",
     )
     assert (body["symbol"], body["horizon"], body["interval"]) == ("AAPL", 5, "1d")
-    assert set(body["timings"]) == {"resolve_ms", "features_ms", "predict_ms", "total_ms"}
+    assert set(body["timings"]) == {"resolve_ms", "features_ms", "predict_ms", "record_ms", "total_ms"}
 
 
 def test_the_seed_body_reads_the_store_and_fills_what_it_lacks(api_client, served, bundle):

@@ -24,6 +24,7 @@ from apps.platform.fields import (
     BoundedFloatField,
     SymbolField,
     printable_problem,
+    printable_validator,
 )
 from apps.platform.timestamps import iso_utc
 
@@ -168,6 +169,12 @@ class PricePredictRequestSerializer(ServingSerializer):
     )
     features = FeatureValuesField(required=False)
     symbols = SymbolsField(required=False)
+    request_key = serializers.CharField(
+        required=False,
+        max_length=200,
+        validators=[printable_validator],
+        help_text="The key an A/B test assigns its arm by (default: the symbol(s) and their latest bar).",
+    )
     rows = RowsField(required=False)
 
     def validate_current_price(self, value):

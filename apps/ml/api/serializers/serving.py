@@ -12,7 +12,8 @@ from ...models import ModelKind
 
 TIMINGS_HELP = (
     "Milliseconds spent, by step: resolve (model, version and artifact), features (online store read), "
-    "predict, and total (the whole request until the answer was built)."
+    "predict, record (price predictions: writing their records), and total (the whole request until the "
+    "answer was built)."
 )
 
 

@@ -35,7 +35,7 @@ MAX_TEXTS = 100_000
 DEFAULT_ALPHA = 0.1
 DEFAULT_VALIDATION = {"method": "purged_kfold", "n_splits": 5, "embargo_pct": 0.01}
 METHODS = ("walk_forward", "purged_kfold")
-RESERVED_NAMES = ("train",)  # path segments after /api/ml/models/ that are endpoints
+RESERVED_NAMES = ("train", "ab_test")  # path segments after /api/ml/models/ that are endpoints
 TARGET_RE = re.compile(r"^return_([1-9][0-9]*)d$")
 # Targets of the kinds that do not predict a return (the model row states one; any text is fine).
 DEFAULT_TARGETS = {"volatility": "variance_1d", "regime": "regime", "sentiment": "sentiment"}

@@ -46,8 +46,8 @@ MARKET = ("AAPL", "MSFT", "JPM", "XOM", "SPY")
 
 def store_closes(closes: pd.DataFrame) -> None:
     """Daily bars with these closes (adjusted = raw), one column per symbol."""
-    from apps.marketdata.services.storage import bars_upsert
     from apps.marketdata.facade import instruments_by_symbols
+    from apps.marketdata.services.storage import bars_upsert
 
     ids = instruments_by_symbols(list(closes.columns))
     for symbol in closes.columns:

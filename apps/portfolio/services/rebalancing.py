@@ -148,7 +148,7 @@ def proposal_create(
     verdict, breach, check = _risk(portfolio, orders) if orders else ("pass", False, {"limits": []})
     cash_before = portfolio.cash
     cash_after = cash_before - sum(
-        (Decimal(o["quantity"]) * Decimal(o["price"]) * Decimal(repr(fx[symbols.index(o["symbol"])])))
+        (Decimal(o["quantity"]) * Decimal(o["price"]) * Decimal(repr(float(fx[symbols.index(o["symbol"])]))))
         * (1 if o["side"] == "buy" else -1)
         for o in orders
     )

@@ -35,6 +35,11 @@ def market(n_assets: int, n_days: int, rng: np.random.Generator) -> tuple[np.nda
     return returns, sectors
 
 
+def _attempts(result) -> list[list]:
+    """[solver, status, seconds] of every solver the chain tried (where the time went)."""
+    return [[a.solver, a.status, round(a.seconds, 3)] for a in result.attempts]
+
+
 def _timed(fn):
     t0 = time.perf_counter()
     out = fn()
@@ -80,6 +85,7 @@ def figures(*, n_assets: int, n_days: int, frontier_points: int, mip_time_limit:
             "scenarios": n_days,
             "solver": cvar.solver,
             "status": cvar.status,
+            "attempts": _attempts(cvar),
         }
     )
     frontier, t = _timed(lambda: efficient_frontier(est.mu, est.cov, c, points=frontier_points))
@@ -100,6 +106,7 @@ def figures(*, n_assets: int, n_days: int, frontier_points: int, mip_time_limit:
             "status": mip.status,
             "mip_gap": mip.mip_gap,
             "names_held": int((np.abs(mip.weights) > 1e-9).sum()),
+            "attempts": _attempts(mip),
             "notes": list(mip.notes),
         }
     )

@@ -28,7 +28,12 @@ from ..selectors.optimization_inputs import universe_of
 from ..selectors.optimizations import optimization_document, optimization_get, portfolio_by_key
 from ..services.optimizations import optimization_frontier, optimization_rerun, optimization_run
 from ..tasks.optimize import OPTIMIZE
-from .serializers.optimizations import FrontierQuerySerializer, OptimizationSerializer, OptimizeSerializer
+from .serializers.optimizations import (
+    FrontierQuerySerializer,
+    FrontierSerializer,
+    OptimizationSerializer,
+    OptimizeSerializer,
+)
 
 SYNC_MAX_ASSETS = 200
 
@@ -135,6 +140,7 @@ class OptimizationFrontier(APIView):
         summary="The efficient frontier over an optimization's inputs (computed once, then stored)",
         tags=["portfolio"],
         parameters=[FrontierQuerySerializer],
+        responses={200: FrontierSerializer},
     )
     def get(self, request, optimization_id: int):
         row = viewable_optimization(request.user, optimization_id)

@@ -17,7 +17,7 @@ from ..selectors.access import can_view
 from ..selectors.optimizations import optimization_get, proposal_document, proposal_get
 from ..services.rebalancing import ProposalDecided, proposal_accept, proposal_create, proposal_reject
 from .optimizations import viewable_portfolio
-from .serializers.rebalancing import AcceptSerializer, RebalanceSerializer
+from .serializers.rebalancing import AcceptSerializer, ProposalSerializer, RebalanceSerializer
 
 
 def viewable_proposal(user, proposal_id: int):
@@ -36,6 +36,7 @@ class RebalanceView(APIView):
         summary="Propose whole-lot orders toward target weights",
         tags=["portfolio"],
         request=RebalanceSerializer,
+        responses={201: ProposalSerializer},
     )
     def post(self, request, portfolio_id: str):
         portfolio = viewable_portfolio(request.user, portfolio_id)
@@ -61,7 +62,7 @@ class RebalanceView(APIView):
 class ProposalDetail(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(summary="A rebalance proposal", tags=["portfolio"])
+    @extend_schema(summary="A rebalance proposal", tags=["portfolio"], responses={200: ProposalSerializer})
     def get(self, request, proposal_id: int):
         return Response(proposal_document(viewable_proposal(request.user, proposal_id)))
 
@@ -76,7 +77,12 @@ def _decided(fn):
 class ProposalAccept(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(summary="Accept a proposal: book its orders", tags=["portfolio"], request=AcceptSerializer)
+    @extend_schema(
+        summary="Accept a proposal: book its orders",
+        tags=["portfolio"],
+        request=AcceptSerializer,
+        responses={200: ProposalSerializer},
+    )
     def post(self, request, proposal_id: int):
         proposal = viewable_proposal(request.user, proposal_id)
         body = AcceptSerializer(data=request.data)
@@ -88,7 +94,9 @@ class ProposalAccept(APIView):
 class ProposalReject(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(summary="Reject a proposal", tags=["portfolio"], request=None)
+    @extend_schema(
+        summary="Reject a proposal", tags=["portfolio"], request=None, responses={200: ProposalSerializer}
+    )
     def post(self, request, proposal_id: int):
         proposal = viewable_proposal(request.user, proposal_id)
         return _decided(lambda: proposal_reject(proposal=proposal, user=request.user))

@@ -3,6 +3,7 @@ choice named, so a bad request is a 400 on the field that is wrong."""
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ...kernels.optimization.covariance import COVARIANCE_ESTIMATORS
@@ -12,6 +13,9 @@ from ...services.optimizations import METHODS
 Weight = serializers.FloatField
 
 
+@extend_schema_field(
+    {"oneOf": [{"type": "number"}, {"type": "object", "additionalProperties": {"type": "number"}}]}
+)
 class PerSymbolField(serializers.Field):
     """A number for every asset, or {symbol: number}."""
 
@@ -95,7 +99,7 @@ class EstimatorSerializer(serializers.Serializer):
     params = EstimatorParamsSerializer(required=False)
 
 
-class WindowSerializer(serializers.Serializer):
+class OptimizationWindowSerializer(serializers.Serializer):
     start = serializers.DateTimeField(required=False, allow_null=True)
     end = serializers.DateTimeField(required=False, allow_null=True)
     lookback = serializers.IntegerField(
@@ -136,7 +140,7 @@ class OptimizeSerializer(serializers.Serializer):
     universe = serializers.ListField(
         child=serializers.CharField(max_length=32), required=False, min_length=2, max_length=5000
     )
-    window = WindowSerializer(required=False)
+    window = OptimizationWindowSerializer(required=False)
     params = MethodParamsSerializer(required=False)
     risk_free_rate = serializers.FloatField(required=False, default=0.0, min_value=-1, max_value=1)
 
@@ -165,3 +169,19 @@ class OptimizationSerializer(serializers.Serializer):
     risk_contributions = serializers.DictField(child=serializers.FloatField())
     solver = serializers.CharField()
     infeasibility = serializers.DictField(allow_null=True)
+
+
+class FrontierPointSerializer(serializers.Serializer):
+    target_return = serializers.FloatField(allow_null=True)
+    expected_return = serializers.FloatField(allow_null=True)
+    volatility = serializers.FloatField(allow_null=True)
+    sharpe = serializers.FloatField(allow_null=True)
+    weights = serializers.DictField(child=serializers.FloatField(), allow_null=True)
+
+
+class FrontierSerializer(serializers.Serializer):
+    optimization = serializers.IntegerField()
+    points = FrontierPointSerializer(many=True)
+    setup_seconds = serializers.FloatField()
+    solve_seconds = serializers.FloatField()
+    solvers = serializers.ListField(child=serializers.CharField())

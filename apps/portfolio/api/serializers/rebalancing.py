@@ -25,3 +25,28 @@ class RebalanceSerializer(serializers.Serializer):
 
 class AcceptSerializer(serializers.Serializer):
     override_reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class OrderSerializer(serializers.Serializer):
+    symbol = serializers.CharField()
+    side = serializers.ChoiceField(choices=["buy", "sell"])
+    lots = serializers.FloatField()
+    lot_size = serializers.FloatField()
+    quantity = serializers.CharField()
+    price = serializers.CharField()
+    currency = serializers.CharField()
+
+
+class ProposalSerializer(serializers.Serializer):
+    """A proposal's document (selectors/optimizations.py: proposal_document)."""
+
+    id = serializers.IntegerField()
+    portfolio = serializers.CharField()
+    optimization = serializers.IntegerField(allow_null=True)
+    status = serializers.CharField()
+    orders = OrderSerializer(many=True)
+    nav = serializers.CharField()
+    cash_before = serializers.CharField()
+    cash_after = serializers.CharField()
+    risk = serializers.DictField()
+    override_reason = serializers.CharField(allow_null=True)

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from .. import selectors
 from .portfolios import ByCode
 from .serializers import PositionSerializer
+from .serializers.positions import positions_data
 
 
 class PortfolioPositions(ByCode, generics.GenericAPIView):
@@ -21,4 +22,4 @@ class PortfolioPositions(ByCode, generics.GenericAPIView):
     )
     def get(self, request, *args, **kwargs):
         portfolio = self.get_object()
-        return Response(PositionSerializer(selectors.positions_of(portfolio), many=True).data)
+        return Response(positions_data(selectors.position_rows(portfolio.pk)))

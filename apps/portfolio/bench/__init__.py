@@ -1,4 +1,5 @@
-"""`manage.py bench portfolio`: the book's arithmetic and booking, each next to a baseline (run.py)."""
+"""`manage.py bench portfolio`: the book's arithmetic and booking, optimization next to PyPortfolioOpt,
+the book read latency (run.py, optimization.py, book_read.py)."""
 
 from .run import run
 

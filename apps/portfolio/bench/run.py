@@ -27,9 +27,30 @@ from apps.marketdata.services import instrument_upsert
 from ..kernels.book import book_replay
 from ..models import Transaction
 from ..services import portfolio_create, transaction_record
+from . import book_read, optimization
 
-FULL = {"replay_tx": 20000, "book_tx": 500, "instruments": 20}
-QUICK = {"replay_tx": 500, "book_tx": 20, "instruments": 5}
+FULL = {
+    "replay_tx": 20000,
+    "book_tx": 500,
+    "instruments": 20,
+    "assets": 500,
+    "days": 756,
+    "frontier_points": 50,
+    "mip_seconds": 30,
+    "positions": 500,
+    "requests": 200,
+}
+QUICK = {
+    "replay_tx": 500,
+    "book_tx": 20,
+    "instruments": 5,
+    "assets": 40,
+    "days": 120,
+    "frontier_points": 5,
+    "mip_seconds": 5,
+    "positions": 50,
+    "requests": 10,
+}
 SEED = 7
 
 
@@ -147,9 +168,21 @@ def run(*, quick: bool = False, progress: bool = True, **params) -> dict:
     rng = np.random.default_rng(SEED)
     figures = _replay_figures(sizes["replay_tx"], sizes["instruments"], rng)
     figures += _booking_figures(sizes["book_tx"], sizes["instruments"], rng)
+    figures += optimization.figures(
+        n_assets=sizes["assets"],
+        n_days=sizes["days"],
+        frontier_points=sizes["frontier_points"],
+        mip_time_limit=float(sizes["mip_seconds"]),
+        rng=rng,
+    )
+    figures += book_read.figures(n_positions=sizes["positions"], requests=sizes["requests"])
     return {
         "engine": "portfolio",
         "sizes": sizes,
-        "notes": "booking baseline: bulk INSERT of the same rows; all bench rows are rolled back",
+        "notes": (
+            "booking baseline: bulk INSERT of the same rows; min variance baseline: PyPortfolioOpt on the"
+            " same covariance and constraints; book read baseline: the same rows read alone; all bench"
+            " rows are rolled back"
+        ),
         "figures": figures,
     }

@@ -5,8 +5,10 @@ with every booking, and `services.transactions.positions_rebuild` recomputes the
 transactions alone.
 """
 
+from .optimizations import Optimization, OptimizationStatus
 from .portfolios import CODE_RE, FX_RATE, MONEY, QTY, CostMethod, Portfolio, code_validator
 from .positions import Position
+from .rebalancing import ProposalStatus, RebalanceProposal
 from .transactions import AMOUNT_TYPES, CASH_TYPES, TRADE_TYPES, Transaction, TransactionType
 
 __all__ = [
@@ -18,8 +20,12 @@ __all__ = [
     "QTY",
     "TRADE_TYPES",
     "CostMethod",
+    "Optimization",
+    "OptimizationStatus",
     "Portfolio",
     "Position",
+    "ProposalStatus",
+    "RebalanceProposal",
     "Transaction",
     "TransactionType",
     "code_validator",

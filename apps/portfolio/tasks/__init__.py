@@ -1,3 +1,5 @@
-"""Celery tasks of the portfolio engine (autodiscovery imports this package)."""
+"""Portfolio engine tasks (each module imported so the worker registers it)."""
 
-from . import health  # noqa: F401
+from . import health, optimize
+
+__all__ = ["health", "optimize"]

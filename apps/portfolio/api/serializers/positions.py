@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal, localcontext
 
+from django.utils import timezone
 from rest_framework import serializers
 
 from ...models import QTY, Position
@@ -26,3 +27,31 @@ class PositionSerializer(serializers.ModelSerializer):
         with localcontext() as ctx:
             ctx.prec = 60
             return format((obj.quantity * obj.average_cost).quantize(Decimal("1e-8")), "f")
+
+
+_PLACES = Decimal(1).scaleb(-QTY["decimal_places"])
+_COST_PLACES = Decimal("1e-8")
+
+
+def positions_data(rows) -> list[dict]:
+    """What PositionSerializer(many=True) answers, from selectors.position_rows' tuples, without a
+    model instance or a field object per row (the same formatting: DecimalField quantizes to the
+    column's places and writes it with format "f"; the test holds the two equal)."""
+    out = []
+    # the current timezone fixed once: the field looks it up per value otherwise (most of the time)
+    updated = serializers.DateTimeField(default_timezone=timezone.get_current_timezone())
+    with localcontext() as ctx:
+        ctx.prec = 60  # as get_cost_value: the product can need more than 28 digits
+        for instrument_id, symbol, name, quantity, average_cost, updated_at in rows:
+            out.append(
+                {
+                    "instrument_id": instrument_id,
+                    "symbol": symbol,
+                    "name": name,
+                    "quantity": format(quantity.quantize(_PLACES), "f"),
+                    "average_cost": format(average_cost.quantize(_PLACES), "f"),
+                    "cost_value": format((quantity * average_cost).quantize(_COST_PLACES), "f"),
+                    "updated_at": updated.to_representation(updated_at),
+                }
+            )
+    return out

@@ -1,0 +1,290 @@
+"""Running optimizations and storing every run: inputs through selectors/optimization_inputs.py, the
+kernels in kernels/optimization, the answer (or the infeasibility report) on an `Optimization`.
+
+`optimization_run` solves a request; `optimization_rerun` solves a stored one again on the same
+window and constraints (the fingerprint of the returns says whether the data are still the same);
+`optimization_frontier` computes the efficient frontier of a stored optimization's inputs once and
+keeps it."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from apps.platform.jobs import job_progress
+
+from ..kernels import optimization as opt
+from ..models import Optimization, OptimizationStatus, Portfolio
+from ..selectors.optimization_inputs import Inputs, constraints_from_body, inputs_load, universe_of
+
+METHODS = (
+    "min_variance",
+    "max_sharpe",
+    "efficient_return",
+    "efficient_risk",
+    "max_utility",
+    "frontier",
+    "risk_parity",
+    "hrp",
+    "min_cvar",
+    "max_diversification",
+)
+FRONTIER_POINTS = 20
+
+
+def _estimates(inputs: Inputs, estimator: dict, risk_free_rate: float) -> opt.Estimates:
+    params = dict(estimator.get("params") or {})
+    try:
+        return opt.estimate(
+            inputs.returns,
+            expected=estimator.get("returns", "mean"),
+            covariance=estimator.get("covariance", "ledoit_wolf"),
+            policy=estimator.get("missing", "drop_dates"),
+            risk_free_rate=risk_free_rate,
+            **params,
+        )
+    except (ValueError, TypeError) as exc:
+        raise ValidationError({"estimator": str(exc)}) from exc
+
+
+def _solve(method: str, est: opt.Estimates, inputs: Inputs, c: opt.Constraints, params: dict):
+    """The kernel's answer (OptimizationResult, Infeasible, or Frontier for method "frontier")."""
+    mu, cov, rf = est.mu, est.cov, float(params.get("risk_free_rate", 0.0))
+    if method == "min_variance":
+        return opt.min_variance(cov, c, mu=mu, risk_free_rate=rf)
+    if method == "max_sharpe":
+        return opt.max_sharpe(mu, cov, c, risk_free_rate=rf)
+    if method == "efficient_return":
+        return opt.efficient_return(mu, cov, float(params["target_return"]), c, risk_free_rate=rf)
+    if method == "efficient_risk":
+        return opt.efficient_risk(mu, cov, float(params["target_volatility"]), c, risk_free_rate=rf)
+    if method == "max_utility":
+        return opt.max_utility(mu, cov, float(params["risk_aversion"]), c, risk_free_rate=rf)
+    if method == "frontier":
+        return opt.efficient_frontier(
+            mu, cov, c, points=int(params.get("points", FRONTIER_POINTS)), risk_free_rate=rf
+        )
+    if method == "risk_parity":
+        budgets = params.get("budgets")
+        if budgets is not None:
+            names = c.asset_names(len(mu))
+            budgets = np.array([float(budgets.get(s, 0.0)) for s in names])
+        return opt.risk_parity(cov, c, budgets=budgets, mu=mu, risk_free_rate=rf)
+    if method == "hrp":
+        return opt.hrp(cov, c, mu=mu, risk_free_rate=rf)
+    if method == "min_cvar":
+        scenarios = inputs.returns[np.ix_(est.dates, est.assets)]
+        return opt.min_cvar(
+            scenarios,
+            c,
+            beta=float(params.get("beta", 0.95)),
+            target_return=params.get("target_return"),
+            cov=cov,
+            mu=mu,
+            risk_free_rate=rf,
+        )
+    if method == "max_diversification":
+        return opt.max_diversification(cov, c, mu=mu, risk_free_rate=rf)
+    raise ValidationError({"method": f"unknown method {method!r}; one of {', '.join(METHODS)}"})
+
+
+def _by_symbol(symbols, values) -> dict[str, float]:
+    return {s: float(v) for s, v in zip(symbols, values, strict=True)}
+
+
+def _finite(x):
+    return None if x is None or not np.isfinite(x) else float(x)
+
+
+def _attempts(attempts) -> list[dict]:
+    return [
+        {k: (_finite(v) if isinstance(v, float) else v) for k, v in dataclasses.asdict(a).items()}
+        for a in attempts
+    ]
+
+
+def frontier_document(frontier: opt.Frontier, symbols) -> dict:
+    return {
+        "points": [
+            {
+                "target_return": _finite(t),
+                "expected_return": _finite(r),
+                "volatility": _finite(v),
+                "sharpe": _finite(s),
+                "weights": _by_symbol(symbols, w) if np.isfinite(w).all() else None,
+            }
+            for t, r, v, s, w in zip(
+                frontier.target_returns,
+                frontier.returns,
+                frontier.volatilities,
+                frontier.sharpe,
+                frontier.weights,
+                strict=True,
+            )
+        ],
+        "setup_seconds": frontier.setup_seconds,
+        "solve_seconds": frontier.solve_seconds,
+        "solvers": sorted({p.solver for p in frontier.points if p.solver}),
+    }
+
+
+def _apply(row: Optimization, answer, symbols: list[str]) -> None:
+    """The kernel's answer onto the row's output fields."""
+    if isinstance(answer, opt.Frontier):
+        frontier = answer
+        row.frontier = frontier_document(frontier, symbols)
+        best = int(np.argmax(np.where(np.isfinite(frontier.sharpe), frontier.sharpe, -np.inf)))
+        answer = frontier.points[best]
+        row.notes = [
+            *row.notes,
+            f"weights: the frontier's point of highest Sharpe ({best + 1} of {len(frontier.points)})",
+        ]
+    if isinstance(answer, opt.Infeasible):
+        row.status = OptimizationStatus.INFEASIBLE
+        row.infeasibility = {
+            "message": answer.message,
+            "conflict": list(answer.conflict),
+            "relaxations": [dataclasses.asdict(r) for r in answer.relaxations],
+            "proven": answer.proven,
+        }
+        row.attempts = _attempts(answer.attempts)
+        row.notes = [*row.notes, *answer.notes]
+        return
+    ok = answer.ok
+    row.weights = _by_symbol(symbols, answer.weights) if ok else {}
+    row.risk_contributions = _by_symbol(symbols, answer.risk_contributions) if ok else {}
+    row.expected_return = _finite(answer.expected_return)
+    row.volatility = _finite(answer.volatility)
+    row.sharpe = _finite(answer.sharpe)
+    row.solver = answer.solver or ""
+    row.status = answer.status if ok else OptimizationStatus.FAILED
+    row.mip_gap = _finite(answer.mip_gap)
+    row.attempts = _attempts(answer.attempts)
+    row.timings = {"setup_seconds": answer.setup_seconds, "solve_seconds": answer.solve_seconds}
+    row.notes = [*row.notes, *answer.notes]
+
+
+def _compute(row: Optimization, job_id: str | None = None) -> None:
+    """Load the inputs the row states, solve, and fill the row's outputs (not saved)."""
+    if job_id:
+        job_progress(job_id, 10, "loading prices")
+    inputs = inputs_load(
+        row.portfolio, list(row.universe), start=row.window_start, end=row.window_end, lookback=row.lookback
+    )
+    rf = float(row.params.get("risk_free_rate", 0.0))
+    est = _estimates(inputs, row.estimator, rf)
+    kept = [inputs.symbols[i] for i in est.assets]
+    c = constraints_from_body(row.constraints, inputs, est.assets)
+    if job_id:
+        job_progress(job_id, 40, f"solving {row.method} over {len(kept)} assets")
+    try:
+        answer = _solve(row.method, est, inputs, c, row.params)
+    except KeyError as exc:
+        raise ValidationError({f"params.{exc.args[0]}": f"{row.method} needs {exc.args[0]}"}) from exc
+    except ValueError as exc:
+        raise ValidationError({"constraints": str(exc)}) from exc
+    row.inputs_fingerprint = inputs.fingerprint
+    # the window the data covered, [first close, last close + 1 µs): a re-run reads exactly these
+    row.window_start = inputs.start.to_pydatetime()
+    row.window_end = (inputs.dates[-1] + pd.Timedelta(microseconds=1)).to_pydatetime()
+    dropped = [inputs.symbols[i] for i in est.report.dropped_assets]
+    row.inputs = {
+        "returns": int(inputs.returns.shape[0]),
+        "returns_used": int(est.dates.size),
+        "first_date": inputs.dates[0].isoformat(),
+        "last_date": inputs.dates[-1].isoformat(),
+        "assets": kept,
+        "dropped_assets": dropped,
+        "missing": est.report.describe(),
+    }
+    row.notes = list(est.notes)
+    _apply(row, answer, kept)
+
+
+@transaction.atomic
+def optimization_run(
+    *,
+    portfolio: Portfolio,
+    method: str,
+    estimator: dict | None = None,
+    constraints: dict | None = None,
+    params: dict | None = None,
+    universe: list[str] | None = None,
+    window_start=None,
+    window_end=None,
+    lookback: int | None = None,
+    user=None,
+    job_id: str | None = None,
+) -> Optimization:
+    """Solve and store one optimization (an infeasible one too: its report is the answer)."""
+    if method not in METHODS:
+        raise ValidationError({"method": f"unknown method {method!r}; one of {', '.join(METHODS)}"})
+    row = Optimization(
+        portfolio=portfolio,
+        method=method,
+        estimator=estimator or {},
+        constraints=constraints or {},
+        params=params or {},
+        universe=universe_of(portfolio, universe),
+        window_start=window_start,
+        window_end=window_end,
+        lookback=lookback,
+        created_by=user if user is not None and user.is_authenticated else None,
+    )
+    _compute(row, job_id)
+    row.lookback = None  # the stored window is the one the data covered
+    row.save()
+    return row
+
+
+@transaction.atomic
+def optimization_rerun(*, optimization: Optimization, user=None) -> Optimization:
+    """Solve a stored optimization again on its universe, window and constraints; a new row. When
+    the returns differ from the first run's (a late or corrected bar), a note says so."""
+    row = Optimization(
+        portfolio=optimization.portfolio,
+        method=optimization.method,
+        estimator=optimization.estimator,
+        constraints=optimization.constraints,
+        params=optimization.params,
+        universe=optimization.universe,
+        window_start=optimization.window_start,
+        window_end=optimization.window_end,
+        rerun_of=optimization,
+        created_by=user if user is not None and user.is_authenticated else None,
+    )
+    _compute(row)
+    if row.inputs_fingerprint != optimization.inputs_fingerprint:
+        row.notes = [*row.notes, f"the returns differ from those of optimization {optimization.pk}"]
+    row.save()
+    return row
+
+
+@transaction.atomic
+def optimization_frontier(*, optimization: Optimization, points: int = FRONTIER_POINTS) -> dict:
+    """The efficient frontier over the stored optimization's inputs and constraints, computed once
+    and kept (an optimization with method "frontier" has it already)."""
+    if optimization.frontier and len(optimization.frontier["points"]) == points:
+        return optimization.frontier
+    inputs = inputs_load(
+        optimization.portfolio,
+        list(optimization.universe),
+        start=optimization.window_start,
+        end=optimization.window_end,
+    )
+    est = _estimates(inputs, optimization.estimator, float(optimization.params.get("risk_free_rate", 0.0)))
+    c = constraints_from_body(optimization.constraints, inputs, est.assets)
+    rf = float(optimization.params.get("risk_free_rate", 0.0))
+    try:
+        frontier = opt.efficient_frontier(est.mu, est.cov, c, points=points, risk_free_rate=rf)
+    except ValueError as exc:
+        raise ValidationError({"constraints": str(exc)}) from exc
+    if isinstance(frontier, opt.Infeasible):
+        raise ValidationError({"constraints": f"no frontier: {frontier.message}"})
+    optimization.frontier = frontier_document(frontier, [inputs.symbols[i] for i in est.assets])
+    optimization.save(update_fields=["frontier"])
+    return optimization.frontier

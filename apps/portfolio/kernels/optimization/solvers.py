@@ -4,7 +4,10 @@ Continuous problems go down a fallback chain, Clarabel -> OSQP -> SCS by default
 time limit; every attempt (solver, status, seconds, error) is recorded. The first "optimal" answer is
 taken; "infeasible" or "unbounded" from a solver is believed (both carry a certificate) and ends the
 chain; an "optimal_inaccurate" answer is kept only if no later solver does better. OSQP is skipped for
-problems that are not QPs (it solves nothing else).
+problems that are not QPs (it solves nothing else). A linear program (min CVaR, an LP-only problem)
+goes HiGHS -> Clarabel -> SCS instead: at 500 assets x 756 scenarios Clarabel answered
+"optimal_inaccurate" and OSQP then spent ~39 s reaching its limit before SCS solved it, where HiGHS,
+a dedicated LP solver, answers exactly.
 
 Mixed-integer problems go to the open MIP solver that fits: HiGHS for mixed-integer LPs, SCIP for
 anything with a quadratic or second-order-cone part (HiGHS does no MIQP), with a time cap; the MIP
@@ -48,6 +51,7 @@ DEFAULT_OPTIONS: dict[str, dict[str, Any]] = {
     "SCIP": {},
 }
 CONTINUOUS_CHAIN = (SolverSpec("CLARABEL"), SolverSpec("OSQP"), SolverSpec("SCS"))
+LP_CHAIN = (SolverSpec("HIGHS"), SolverSpec("CLARABEL"), SolverSpec("SCS"))
 MIP_TIME_LIMIT = 60.0
 
 
@@ -133,6 +137,8 @@ def solve_chain(
     kept = None  # (attempt, setup, solve, objective, variable values) of an inaccurate answer
     last_status = "solver_error"
     is_qp = problem.is_qp()
+    if chain is CONTINUOUS_CHAIN and problem.is_lp():
+        chain = LP_CHAIN
     for spec in chain:
         if spec.name == "OSQP" and not is_qp:
             attempts.append(SolverAttempt(spec.name, "skipped", 0.0, "OSQP solves only LPs and QPs"))

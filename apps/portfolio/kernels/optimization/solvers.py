@@ -20,6 +20,9 @@ re-solve.
 from __future__ import annotations
 
 import dataclasses
+import os
+import sys
+import threading
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -105,7 +108,37 @@ def _gap(problem: cp.Problem, solver: str) -> float | None:
     return gap if np.isfinite(gap) and gap < 1e19 else None
 
 
+_highs_banner_shown = False
+_highs_lock = threading.Lock()
+
+
+def _quiet_highs_banner() -> None:
+    """HiGHS's C++ library prints a copyright banner to the process's stdout (file descriptor 1) the
+    first time a solver object is made, whatever the options: it corrupted `bench --json` output and
+    workers' logs. Make that first object once, with descriptor 1 pointed at /dev/null."""
+    global _highs_banner_shown
+    with _highs_lock:
+        if _highs_banner_shown:
+            return
+        _highs_banner_shown = True
+        try:
+            import highspy
+        except ImportError:
+            return
+        sys.stdout.flush()
+        saved = os.dup(1)
+        try:
+            with open(os.devnull, "w") as devnull:
+                os.dup2(devnull.fileno(), 1)
+                highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+
+
 def _attempt(problem: cp.Problem, spec: SolverSpec, warm_start: bool) -> tuple[SolverAttempt, float, float]:
+    if spec.name == "HIGHS":
+        _quiet_highs_banner()
     start = time.perf_counter()
     try:
         with warnings.catch_warnings():

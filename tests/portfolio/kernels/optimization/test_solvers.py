@@ -203,3 +203,19 @@ def test_a_mip_stopped_at_its_time_limit_competes_with_the_heuristic(small_marke
     assert "mixed-integer solve by SCIP: optimal_inaccurate, no bound on the gap" in result.notes
     assert result.notes[-1] == "the MIP's portfolio is kept: the heuristic's is no better"
     np.testing.assert_allclose(w, _best_support(cov, 3), atol=1e-4)
+
+
+def test_highs_prints_nothing_to_stdout():
+    # HiGHS's library prints a banner to file descriptor 1 on its first solver object; it corrupted
+    # `bench --json`. A fresh process (the banner comes once per process) must print only its own line.
+    import subprocess
+    import sys
+
+    code = (
+        "import cvxpy as cp\n"
+        "from apps.portfolio.kernels.optimization.solvers import solve_chain\n"
+        "x = cp.Variable(3)\n"
+        "print(solve_chain(cp.Problem(cp.Minimize(cp.sum(x)), [x >= 0, cp.sum(x) == 1])).solver)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=".")
+    assert out.stdout == "HIGHS\n"

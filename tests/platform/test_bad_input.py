@@ -254,6 +254,11 @@ RESPONSE_SHAPES = {
     "EngineHealthDetailSerializer",
     "LaneSerializer",
     "EngineSerializer",
+    "OptimizationSerializer",
+    "FrontierPointSerializer",
+    "FrontierSerializer",
+    "OrderSerializer",
+    "ProposalSerializer",
 }
 
 

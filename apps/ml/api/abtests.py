@@ -27,7 +27,7 @@ from apps.platform.timestamps import iso_utc
 
 from ..selectors.abtests import abtest_get, abtest_report
 from ..selectors.ml_models import ModelNotFound, model_get
-from ..services.abtests import abtest_create, abtest_promote, abtest_stop
+from ..services.abtests import MAX_ARMS, MAX_HORIZON, abtest_create, abtest_promote, abtest_stop
 from .aliases import MOVE_PERMISSION, CanMoveAliases
 
 TEST_ID = OpenApiParameter("pk", int, OpenApiParameter.PATH, description="The A/B test's id.")
@@ -40,7 +40,7 @@ class CanRunTests(CanMoveAliases):
 class ArmSerializer(serializers.Serializer):
     version = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
     alias = serializers.CharField(required=False, max_length=64)
-    weight = serializers.FloatField(required=False, default=1.0)
+    weight = serializers.FloatField(required=False, default=1.0, min_value=0, max_value=1e6)
 
 
 class ABTestCreateSerializer(serializers.Serializer):
@@ -48,11 +48,13 @@ class ABTestCreateSerializer(serializers.Serializer):
     model = serializers.CharField(max_length=64, help_text="The price model's name or id.")
     arms = ArmSerializer(many=True)
     shadow = serializers.BooleanField(default=False)
-    horizon = serializers.IntegerField(help_text="Bars until an outcome is known.")
+    horizon = serializers.IntegerField(
+        min_value=1, max_value=MAX_HORIZON, help_text="Bars until an outcome is known."
+    )
 
 
 class PromoteSerializer(serializers.Serializer):
-    arm = serializers.IntegerField(min_value=0)
+    arm = serializers.IntegerField(min_value=0, max_value=MAX_ARMS - 1)
     alias = serializers.CharField(max_length=64, default="champion")
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.platform.fields import TimestampField
+
 from ...kernels.optimization.covariance import COVARIANCE_ESTIMATORS
 from ...kernels.optimization.estimators import MISSING_POLICIES, RETURN_ESTIMATORS
 from ...services.optimizations import METHODS
@@ -100,8 +102,8 @@ class EstimatorSerializer(serializers.Serializer):
 
 
 class OptimizationWindowSerializer(serializers.Serializer):
-    start = serializers.DateTimeField(required=False, allow_null=True)
-    end = serializers.DateTimeField(required=False, allow_null=True)
+    start = TimestampField(required=False, allow_null=True)
+    end = TimestampField(required=False, allow_null=True)
     lookback = serializers.IntegerField(
         required=False, allow_null=True, min_value=2, max_value=100_000, help_text="the last N daily returns"
     )

@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 
 class RebalanceSerializer(serializers.Serializer):
-    optimization = serializers.IntegerField(required=False, min_value=1)
+    optimization = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
     target_weights = serializers.DictField(
         child=serializers.FloatField(min_value=-10, max_value=10), required=False, allow_empty=False
     )

@@ -177,6 +177,7 @@ def _black_litterman(p: Problem) -> Answer:
         described[k]["omega"] = float(omega_diag[position])
     details["black_litterman"] = {
         "prior_source": f"market-implied from {source}: no market capitalizations are stored",
+        "uses": "the estimator's covariance; its expected returns are replaced by the posterior",
         "prior_weights": _by_symbol(p.symbols, market),
         "prior": _by_symbol(p.symbols, post.prior),
         "posterior": _by_symbol(p.symbols, post.returns),

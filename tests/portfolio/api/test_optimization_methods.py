@@ -227,3 +227,31 @@ def test_bad_benchmarks_are_a_400_naming_the_field(api_client, portfolio, mallor
     assert resp.status_code == 400, resp.content
     assert field in resp.json(), resp.json()
     assert not Optimization.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("method", "params"),
+    [
+        ("black_litterman", {"views": VIEWS, "prior": "benchmark", "benchmark": {"portfolio": "alice_001"}}),
+        ("tracking_error", {"tracking_error": 0.05, "benchmark": {"weights": {"SPY": 1, "AAPL": 1}}}),
+    ],
+)
+def test_as_a_job_the_json_round_tripped_request_gives_the_same_answer(
+    api_client, portfolio, market, settings, method, params
+):
+    import json
+
+    from apps.platform.models import Job
+    from apps.portfolio.tasks.optimize import optimize
+
+    settings.PORTFOLIO_OPTIMIZE_SYNC_MAX_ASSETS = 3
+    settings.JOB_SYNC_WAIT_SECONDS = 0
+    resp = api_client.post(URL, _body(method, params), format="json")
+    assert resp.status_code == 202, resp.content
+    job = Job.objects.get()
+    result = optimize(str(job.pk), json.loads(json.dumps(job.params)))  # as a worker receives them
+    settings.PORTFOLIO_OPTIMIZE_SYNC_MAX_ASSETS = 10
+    direct = api_client.post(URL, _body(method, params), format="json").json()
+    assert result["status"] == direct["status"] == "optimal"
+    np.testing.assert_allclose(_by(result["weights"]), _by(direct["weights"]), atol=1e-9)
+    assert result["details"] == direct["details"]

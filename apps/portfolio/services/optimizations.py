@@ -1,10 +1,15 @@
 """Running optimizations and storing every run: inputs through selectors/optimization_inputs.py, the
 kernels in kernels/optimization, the answer (or the infeasibility report) on an `Optimization`.
 
+Each method's mapping onto its kernel is in services/optimization_methods.py; the estimators
+(the factor one included) in selectors/optimization_estimates.py. What a method or estimator adds
+to the answer is kept in `Optimization.details`.
+
 `optimization_run` solves a request; `optimization_rerun` solves a stored one again on the same
-window and constraints (the fingerprint of the returns says whether the data are still the same);
-`optimization_frontier` computes the efficient frontier of a stored optimization's inputs once and
-keeps it."""
+window and constraints (the fingerprint of the returns says whether the data are still the same),
+reusing what the first run resolved and could otherwise move: a benchmark's weights and a stored
+factor's version; `optimization_frontier` computes the efficient frontier of a stored
+optimization's inputs once and keeps it."""
 
 from __future__ import annotations
 

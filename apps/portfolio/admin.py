@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
 from . import services
-from .models import Portfolio, Position, Transaction
+from .models import Optimization, Portfolio, Position, RebalanceProposal, Transaction
 
 
 class PositionInline(admin.TabularInline):
@@ -142,3 +142,46 @@ class PositionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Stored runs are records: they are viewed here, never added or edited (a new run goes through
+    the API, which stores its inputs and answer together)."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Optimization)
+class OptimizationAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "created_at",
+        "portfolio",
+        "method",
+        "status",
+        "solver",
+        "expected_return",
+        "volatility",
+    )
+    list_filter = ("method", "status", "solver", "portfolio")
+    search_fields = ("portfolio__code", "method", "inputs_fingerprint")
+    date_hierarchy = "created_at"
+    list_select_related = ("portfolio",)
+    raw_id_fields = ("portfolio", "rerun_of", "created_by")
+
+
+@admin.register(RebalanceProposal)
+class RebalanceProposalAdmin(ReadOnlyAdmin):
+    list_display = ("id", "created_at", "portfolio", "optimization", "status", "risk_verdict", "risk_breach")
+    list_filter = ("status", "risk_verdict", "risk_breach", "portfolio")
+    search_fields = ("portfolio__code", "override_reason")
+    date_hierarchy = "created_at"
+    list_select_related = ("portfolio",)
+    raw_id_fields = ("portfolio", "optimization", "decided_by", "created_by")

@@ -45,6 +45,12 @@ class Optimization(models.Model):
     notes = models.JSONField(default=list)
     infeasibility = models.JSONField(null=True, blank=True)
     frontier = models.JSONField(null=True, blank=True)
+    details = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="method-specific output: Black-Litterman prior/posterior/views, tracking error reached, "
+        "the factor estimator's IC and scores, the missing-data report",
+    )
     rerun_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

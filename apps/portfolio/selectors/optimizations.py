@@ -47,6 +47,7 @@ def optimization_document(o: Optimization) -> dict:
         "timings": o.timings,
         "notes": o.notes,
         "infeasibility": o.infeasibility,
+        "details": o.details,
         "has_frontier": bool(o.frontier),
         "rerun_of": o.rerun_of_id,
         "created_by": o.created_by_id,

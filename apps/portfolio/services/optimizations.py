@@ -1,10 +1,15 @@
 """Running optimizations and storing every run: inputs through selectors/optimization_inputs.py, the
 kernels in kernels/optimization, the answer (or the infeasibility report) on an `Optimization`.
 
+Each method's mapping onto its kernel is in services/optimization_methods.py; the estimators
+(the factor one included) in selectors/optimization_estimates.py. What a method or estimator adds
+to the answer is kept in `Optimization.details`.
+
 `optimization_run` solves a request; `optimization_rerun` solves a stored one again on the same
-window and constraints (the fingerprint of the returns says whether the data are still the same);
-`optimization_frontier` computes the efficient frontier of a stored optimization's inputs once and
-keeps it."""
+window and constraints (the fingerprint of the returns says whether the data are still the same),
+reusing what the first run resolved and could otherwise move: a benchmark's weights and a stored
+factor's version; `optimization_frontier` computes the efficient frontier of a stored
+optimization's inputs once and keeps it."""
 
 from __future__ import annotations
 
@@ -19,77 +24,12 @@ from apps.platform.jobs import job_progress
 
 from ..kernels import optimization as opt
 from ..models import Optimization, OptimizationStatus, Portfolio
-from ..selectors.optimization_inputs import Inputs, constraints_from_body, inputs_load, universe_of
+from ..selectors.optimization_estimates import estimates_load
+from ..selectors.optimization_inputs import constraints_from_body, inputs_load, universe_of
+from .optimization_methods import FRONTIER_POINTS, Problem, method_solve
+from .optimization_methods import METHODS as METHOD_SOLVERS
 
-METHODS = (
-    "min_variance",
-    "max_sharpe",
-    "efficient_return",
-    "efficient_risk",
-    "max_utility",
-    "frontier",
-    "risk_parity",
-    "hrp",
-    "min_cvar",
-    "max_diversification",
-)
-FRONTIER_POINTS = 20
-
-
-def _estimates(inputs: Inputs, estimator: dict, risk_free_rate: float) -> opt.Estimates:
-    params = dict(estimator.get("params") or {})
-    try:
-        return opt.estimate(
-            inputs.returns,
-            expected=estimator.get("returns", "mean"),
-            covariance=estimator.get("covariance", "ledoit_wolf"),
-            policy=estimator.get("missing", "drop_dates"),
-            risk_free_rate=risk_free_rate,
-            **params,
-        )
-    except (ValueError, TypeError) as exc:
-        raise ValidationError({"estimator": str(exc)}) from exc
-
-
-def _solve(method: str, est: opt.Estimates, inputs: Inputs, c: opt.Constraints, params: dict):
-    """The kernel's answer (OptimizationResult, Infeasible, or Frontier for method "frontier")."""
-    mu, cov, rf = est.mu, est.cov, float(params.get("risk_free_rate", 0.0))
-    if method == "min_variance":
-        return opt.min_variance(cov, c, mu=mu, risk_free_rate=rf)
-    if method == "max_sharpe":
-        return opt.max_sharpe(mu, cov, c, risk_free_rate=rf)
-    if method == "efficient_return":
-        return opt.efficient_return(mu, cov, float(params["target_return"]), c, risk_free_rate=rf)
-    if method == "efficient_risk":
-        return opt.efficient_risk(mu, cov, float(params["target_volatility"]), c, risk_free_rate=rf)
-    if method == "max_utility":
-        return opt.max_utility(mu, cov, float(params["risk_aversion"]), c, risk_free_rate=rf)
-    if method == "frontier":
-        return opt.efficient_frontier(
-            mu, cov, c, points=int(params.get("points", FRONTIER_POINTS)), risk_free_rate=rf
-        )
-    if method == "risk_parity":
-        budgets = params.get("budgets")
-        if budgets is not None:
-            names = c.asset_names(len(mu))
-            budgets = np.array([float(budgets.get(s, 0.0)) for s in names])
-        return opt.risk_parity(cov, c, budgets=budgets, mu=mu, risk_free_rate=rf)
-    if method == "hrp":
-        return opt.hrp(cov, c, mu=mu, risk_free_rate=rf)
-    if method == "min_cvar":
-        scenarios = inputs.returns[np.ix_(est.dates, est.assets)]
-        return opt.min_cvar(
-            scenarios,
-            c,
-            beta=float(params.get("beta", 0.95)),
-            target_return=params.get("target_return"),
-            cov=cov,
-            mu=mu,
-            risk_free_rate=rf,
-        )
-    if method == "max_diversification":
-        return opt.max_diversification(cov, c, mu=mu, risk_free_rate=rf)
-    raise ValidationError({"method": f"unknown method {method!r}; one of {', '.join(METHODS)}"})
+METHODS = tuple(METHOD_SOLVERS)
 
 
 def _by_symbol(symbols, values) -> dict[str, float]:
@@ -168,21 +108,36 @@ def _apply(row: Optimization, answer, symbols: list[str]) -> None:
     row.notes = [*row.notes, *answer.notes]
 
 
-def _compute(row: Optimization, job_id: str | None = None) -> None:
+def _pins(optimization: Optimization) -> dict:
+    """What a re-run reuses from the first run rather than resolving again: the benchmark's weights
+    (a portfolio benchmark moves with prices) and a stored factor's version (a name means its latest)."""
+    details = optimization.details or {}
+    pins = {}
+    if details.get("benchmark"):
+        pins["benchmark"] = details["benchmark"]
+    spec = optimization.estimator.get("factor") or {}
+    if spec.get("factor") and details.get("estimator", {}).get("factor"):
+        pins["factor"] = details["estimator"]["factor"]
+    return pins
+
+
+def _compute(row: Optimization, job_id: str | None = None, *, user=None, pins: dict | None = None) -> None:
     """Load the inputs the row states, solve, and fill the row's outputs (not saved)."""
+    pins = pins or {}
     if job_id:
         job_progress(job_id, 10, "loading prices")
     inputs = inputs_load(
         row.portfolio, list(row.universe), start=row.window_start, end=row.window_end, lookback=row.lookback
     )
     rf = float(row.params.get("risk_free_rate", 0.0))
-    est = _estimates(inputs, row.estimator, rf)
+    est, details = estimates_load(inputs, row.estimator, rf, pinned_factor=pins.get("factor"))
     kept = [inputs.symbols[i] for i in est.assets]
     c = constraints_from_body(row.constraints, inputs, est.assets)
     if job_id:
         job_progress(job_id, 40, f"solving {row.method} over {len(kept)} assets")
+    problem = Problem(est, inputs, c, row.params, kept, row.portfolio, user=user, pins=pins)
     try:
-        answer = _solve(row.method, est, inputs, c, row.params)
+        answer, method_details = method_solve(row.method, problem)
     except KeyError as exc:
         raise ValidationError({f"params.{exc.args[0]}": f"{row.method} needs {exc.args[0]}"}) from exc
     except ValueError as exc:
@@ -201,6 +156,7 @@ def _compute(row: Optimization, job_id: str | None = None) -> None:
         "dropped_assets": dropped,
         "missing": est.report.describe(),
     }
+    row.details = {**details, **method_details}
     row.notes = list(est.notes)
     _apply(row, answer, kept)
 
@@ -235,7 +191,7 @@ def optimization_run(
         lookback=lookback,
         created_by=user if user is not None and user.is_authenticated else None,
     )
-    _compute(row, job_id)
+    _compute(row, job_id, user=user)
     row.lookback = None  # the stored window is the one the data covered
     row.save()
     return row
@@ -257,7 +213,7 @@ def optimization_rerun(*, optimization: Optimization, user=None) -> Optimization
         rerun_of=optimization,
         created_by=user if user is not None and user.is_authenticated else None,
     )
-    _compute(row)
+    _compute(row, user=user, pins=_pins(optimization))
     if row.inputs_fingerprint != optimization.inputs_fingerprint:
         row.notes = [*row.notes, f"the returns differ from those of optimization {optimization.pk}"]
     row.save()
@@ -276,9 +232,11 @@ def optimization_frontier(*, optimization: Optimization, points: int = FRONTIER_
         start=optimization.window_start,
         end=optimization.window_end,
     )
-    est = _estimates(inputs, optimization.estimator, float(optimization.params.get("risk_free_rate", 0.0)))
-    c = constraints_from_body(optimization.constraints, inputs, est.assets)
     rf = float(optimization.params.get("risk_free_rate", 0.0))
+    est, _ = estimates_load(
+        inputs, optimization.estimator, rf, pinned_factor=_pins(optimization).get("factor")
+    )
+    c = constraints_from_body(optimization.constraints, inputs, est.assets)
     try:
         frontier = opt.efficient_frontier(est.mu, est.cov, c, points=points, risk_free_rate=rf)
     except ValueError as exc:

@@ -63,3 +63,31 @@ def test_admin_pages_render(admin_http, portfolio):
         "/admin/marketdata/instrument/?asset_class__exact=etf",
     ):
         assert admin_http.get(url).status_code == 200, url
+
+
+def test_stored_optimizations_and_proposals_are_read_only(admin_http, api_client, portfolio, market):
+    from apps.portfolio.models import Optimization, RebalanceProposal
+
+    body = {"method": "min_variance", "universe": ["AAPL", "MSFT", "JPM"]}
+    doc = api_client.post("/api/portfolio/optimize/alice_001", body, format="json").json()
+    resp = api_client.post("/api/portfolio/rebalance/alice_001", {"optimization": doc["id"]}, format="json")
+    assert resp.status_code == 201, resp.content
+    proposal = RebalanceProposal.objects.get()
+    for model, pk, search in (
+        ("optimization", doc["id"], "alice_001"),
+        ("rebalanceproposal", proposal.pk, "alice"),
+    ):
+        listing = admin_http.get(f"/admin/portfolio/{model}/", {"q": search})
+        assert (
+            listing.status_code == 200
+            and f"/admin/portfolio/{model}/{pk}/change/" in listing.content.decode()
+        )
+        assert admin_http.get(f"/admin/portfolio/{model}/?status__exact=proposed").status_code == 200
+        view = admin_http.get(f"/admin/portfolio/{model}/{pk}/change/")
+        assert view.status_code == 200 and b'name="_save"' not in view.content  # shown, not editable
+        assert admin_http.get(f"/admin/portfolio/{model}/add/").status_code == 403
+        assert admin_http.post(f"/admin/portfolio/{model}/{pk}/delete/", {"post": "yes"}).status_code == 403
+    # a change posted anyway is refused and nothing moves
+    resp = admin_http.post(f"/admin/portfolio/optimization/{doc['id']}/change/", {"method": "hrp"})
+    assert resp.status_code == 403
+    assert Optimization.objects.get(pk=doc["id"]).method == "min_variance"

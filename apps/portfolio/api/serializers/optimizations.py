@@ -9,7 +9,8 @@ from rest_framework import serializers
 from apps.platform.fields import TimestampField
 
 from ...kernels.optimization.covariance import COVARIANCE_ESTIMATORS
-from ...kernels.optimization.estimators import MISSING_POLICIES, RETURN_ESTIMATORS
+from ...kernels.optimization.estimators import MISSING_POLICIES
+from ...selectors.optimization_estimates import RETURN_ESTIMATORS
 from ...services.optimizations import METHODS
 
 Weight = serializers.FloatField
@@ -91,14 +92,43 @@ class EstimatorParamsSerializer(serializers.Serializer):
     min_observations = serializers.IntegerField(required=False, min_value=2, max_value=100_000)
 
 
+class FactorSpecSerializer(serializers.Serializer):
+    """The factor of the `factor` estimator: a stored one by name or a formula (not both)."""
+
+    factor = serializers.CharField(
+        required=False, max_length=200, help_text='a stored factor: "name", "name@version" or "gen.*"'
+    )
+    formula = serializers.CharField(required=False, max_length=2000, help_text="a factor formula")
+    ic = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        min_value=-1,
+        max_value=1,
+        help_text="information coefficient; estimated over the window when absent",
+    )
+
+    def validate(self, attrs):
+        if bool(attrs.get("factor")) == bool(attrs.get("formula")):
+            raise serializers.ValidationError({"factor": "give one of factor or formula"})
+        return attrs
+
+
 class EstimatorSerializer(serializers.Serializer):
     returns = serializers.ChoiceField(choices=RETURN_ESTIMATORS, default="mean")
+    factor = FactorSpecSerializer(required=False, help_text='the factor of returns "factor"')
     # the factor covariance needs factor returns and exposures the API does not take yet
     covariance = serializers.ChoiceField(
         choices=[c for c in COVARIANCE_ESTIMATORS if c != "factor"], default="ledoit_wolf"
     )
     missing = serializers.ChoiceField(choices=MISSING_POLICIES, default="drop_dates")
     params = EstimatorParamsSerializer(required=False)
+
+    def validate(self, attrs):
+        if attrs["returns"] == "factor" and "factor" not in attrs:
+            raise serializers.ValidationError({"factor": 'returns "factor" needs {factor | formula}'})
+        if attrs["returns"] != "factor" and "factor" in attrs:
+            raise serializers.ValidationError({"factor": 'only with returns "factor"'})
+        return attrs
 
 
 class OptimizationWindowSerializer(serializers.Serializer):
@@ -114,6 +144,69 @@ class OptimizationWindowSerializer(serializers.Serializer):
         return attrs
 
 
+class SymbolsField(serializers.ListField):
+    """One symbol or a list of them (a leg of a relative view)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(child=serializers.CharField(max_length=32), min_length=1, max_length=100, **kwargs)
+
+    def to_internal_value(self, data):
+        symbols = super().to_internal_value([data] if isinstance(data, str) else data)
+        return list(dict.fromkeys(s.strip().upper() for s in symbols))
+
+
+class ViewSerializer(serializers.Serializer):
+    """A Black-Litterman view: absolute ({asset, return}: the asset returns this much) or relative
+    ({long, short, return}: the long leg beats the short leg by this much), with a confidence."""
+
+    asset = serializers.CharField(required=False, max_length=32)
+    long = SymbolsField(required=False)
+    short = SymbolsField(required=False)
+    confidence = serializers.FloatField(
+        required=False, min_value=0, max_value=1, help_text="Idzorek's, in [0, 1]; 0 leaves the view out"
+    )
+
+    def get_fields(self):
+        fields = super().get_fields()
+        # "return" is a Python keyword: declared here rather than as a class attribute
+        fields["return"] = serializers.FloatField(min_value=-10, max_value=10, help_text="annual, e.g. 0.05")
+        return fields
+
+    def validate(self, attrs):
+        if "asset" in attrs:
+            if "long" in attrs or "short" in attrs:
+                raise serializers.ValidationError({"asset": "an absolute view names no long or short leg"})
+            attrs["asset"] = attrs["asset"].strip().upper()
+        elif "long" not in attrs or "short" not in attrs:
+            raise serializers.ValidationError(
+                {"asset": "give asset (absolute view) or long and short (relative)"}
+            )
+        elif set(attrs["long"]) & set(attrs["short"]):
+            raise serializers.ValidationError({"short": "a symbol cannot be on both legs"})
+        return attrs
+
+
+class BenchmarkSerializer(serializers.Serializer):
+    """Weights over the universe, one instrument, or a portfolio; it must lie inside the universe."""
+
+    weights = PerSymbolField(required=False, min_value=-10, max_value=10)
+    symbol = serializers.CharField(required=False, max_length=32)
+    portfolio = serializers.CharField(required=False, max_length=64)
+
+    def validate_weights(self, value):
+        if not isinstance(value, dict) or not value:
+            raise serializers.ValidationError("{symbol: weight}")
+        return value
+
+    def validate_symbol(self, value):
+        return value.strip().upper()
+
+    def validate(self, attrs):
+        if len(attrs) != 1:
+            raise serializers.ValidationError({"weights": "give exactly one of weights, symbol or portfolio"})
+        return attrs
+
+
 class MethodParamsSerializer(serializers.Serializer):
     target_return = serializers.FloatField(required=False, min_value=-10, max_value=10)
     target_volatility = serializers.FloatField(required=False, min_value=0, max_value=10)
@@ -122,16 +215,45 @@ class MethodParamsSerializer(serializers.Serializer):
     beta = serializers.FloatField(required=False, min_value=0.5, max_value=0.999)
     budgets = PerSymbolField(required=False, min_value=1e-9, max_value=1e6)
 
+    # black_litterman
+    views = ViewSerializer(many=True, required=False, min_length=1, max_length=100)
+    omega = serializers.ChoiceField(choices=["idzorek", "he_litterman"], required=False)
+    tau = serializers.FloatField(required=False, min_value=1e-6, max_value=1)
+    prior = serializers.ChoiceField(
+        choices=["equal", "benchmark"],
+        required=False,
+        help_text="the market portfolio of the prior (no market capitalizations are stored)",
+    )
+    objective = serializers.ChoiceField(choices=["max_sharpe", "max_utility"], required=False)
+    # tracking_error (and a benchmark prior)
+    benchmark = BenchmarkSerializer(required=False)
+    tracking_error = serializers.FloatField(
+        required=False, min_value=1e-4, max_value=5, help_text="the cap, annual volatility units"
+    )
+
     def validate_budgets(self, value):
         if not isinstance(value, dict):
             raise serializers.ValidationError("{symbol: budget}")
         return value
+
+    def validate(self, attrs):
+        if attrs.get("views") and attrs.get("omega", "idzorek") == "idzorek":
+            missing = {
+                k: {"confidence": "required with omega idzorek (or use omega he_litterman)"}
+                for k, v in enumerate(attrs["views"])
+                if "confidence" not in v
+            }
+            if missing:
+                raise serializers.ValidationError({"views": missing})
+        return attrs
 
 
 REQUIRED = {
     "efficient_return": "target_return",
     "efficient_risk": "target_volatility",
     "max_utility": "risk_aversion",
+    "black_litterman": "views",
+    "tracking_error": "tracking_error",
 }
 
 
@@ -171,6 +293,10 @@ class OptimizationSerializer(serializers.Serializer):
     risk_contributions = serializers.DictField(child=serializers.FloatField())
     solver = serializers.CharField()
     infeasibility = serializers.DictField(allow_null=True)
+    details = serializers.DictField(
+        help_text="method-specific output: black_litterman (prior, posterior, views), benchmark and "
+        "tracking_error (cap, achieved, active return), estimator (factor IC, scores), missing_data"
+    )
 
 
 class FrontierPointSerializer(serializers.Serializer):

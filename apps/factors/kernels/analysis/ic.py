@@ -126,21 +126,41 @@ def ic_summary(ic: np.ndarray) -> ICSummary:
         hit = (ic > 0).sum(axis=1) / n
     mean = np.where(n > 0, mean, np.nan)
     std = np.where(n > 1, std, np.nan)
-    # scipy's masked-array path ("omit") is the vectorized twin of alphalens's dropna per column;
-    # a series with too few dates is NaN below, so scipy's warning about it says nothing new
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        t = stats.ttest_1samp(ic, 0.0, axis=1, nan_policy="omit")
-        skew_all = stats.skew(ic, axis=1, nan_policy="omit")
-        kurt_all = stats.kurtosis(ic, axis=1, nan_policy="omit")
+    t_all, p_all, skew_all, kurt_all = _scipy_moments_skipping_nan(ic, present)
     enough = n >= 2
-    t_stat = np.where(enough, np.asarray(t.statistic, dtype=float), np.nan)
-    p_value = np.where(enough, np.asarray(t.pvalue, dtype=float), np.nan)
-    skew = np.where(n > 0, np.asarray(skew_all, dtype=float), np.nan)
-    kurt = np.where(n > 0, np.asarray(kurt_all, dtype=float), np.nan)
+    t_stat = np.where(enough, t_all, np.nan)
+    p_value = np.where(enough, p_all, np.nan)
+    skew = np.where(n > 0, skew_all, np.nan)
+    kurt = np.where(n > 0, kurt_all, np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
         risk_adjusted = mean / std
     return ICSummary(mean, std, risk_adjusted, t_stat, p_value, skew, kurt, np.where(n > 0, hit, np.nan), n)
+
+
+def _scipy_moments_skipping_nan(ic: np.ndarray, present: np.ndarray) -> tuple[np.ndarray, ...]:
+    """scipy's ttest_1samp (statistic, p-value against 0), skew and kurtosis of each row of ic over
+    its present dates: alphalens's dropna per column.
+
+    scipy's nan_policy="omit" does this one row at a time in Python (~0.5 ms a row: a second for a
+    screen's 2,000 rows). Rows missing the same dates (a screen's rows differ mostly by their
+    warm-up) are instead compressed together and handed to scipy as one 2-D array: the same
+    functions on the same numbers, one call per distinct pattern of missing dates."""
+    out = np.full((4, ic.shape[0]), np.nan)
+    patterns, which = np.unique(present, axis=0, return_inverse=True)
+    for index, pattern in enumerate(patterns):
+        if not pattern.any():
+            continue
+        rows = np.flatnonzero(which.reshape(-1) == index)
+        values = ic[np.ix_(rows, np.flatnonzero(pattern))]
+        # a series with too few dates is NaN in the caller, so scipy's warning says nothing new
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            t = stats.ttest_1samp(values, 0.0, axis=1)
+            out[0, rows] = t.statistic
+            out[1, rows] = t.pvalue
+            out[2, rows] = stats.skew(values, axis=1)
+            out[3, rows] = stats.kurtosis(values, axis=1)
+    return tuple(out)
 
 
 def ic_decay(

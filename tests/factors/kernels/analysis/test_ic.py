@@ -172,3 +172,29 @@ def test_rank_ic_of_many_factors_at_once_equals_each_alone():
         )
     assert np.isnan(many[2, 10]) and np.isnan(many[2, 20]) and np.isnan(many[0, :5]).all()
     assert np.isfinite(many[1]).sum() >= 50  # the factor missing a name is still scored
+
+
+def test_ic_summary_of_many_rows_equals_scipy_nan_omit_row_by_row():
+    # rows sharing a warm-up, rows with scattered gaps, one date only, none at all
+    rng = np.random.default_rng(8)
+    ic = rng.normal(0.02, 0.1, size=(12, 40))
+    ic[:4, :10] = np.nan
+    ic[4:6, :25] = np.nan
+    ic[6, rng.random(40) < 0.3] = np.nan
+    ic[7, 3::7] = np.nan
+    ic[8, 1:] = np.nan
+    ic[9] = np.nan
+    ic[10, :39] = np.nan
+    s = ic_summary(ic)
+    for k in range(12):
+        values = ic[k][~np.isnan(ic[k])]
+        if len(values) >= 2:
+            t = stats.ttest_1samp(values, 0.0)
+            np.testing.assert_allclose([s.t_stat[k], s.p_value[k]], [t.statistic, t.pvalue], rtol=1e-12)
+        else:
+            assert np.isnan(s.t_stat[k]) and np.isnan(s.p_value[k])
+        if len(values) >= 3:
+            np.testing.assert_allclose(s.skew[k], stats.skew(values), rtol=1e-12)
+            np.testing.assert_allclose(s.kurtosis[k], stats.kurtosis(values), rtol=1e-12)
+        assert s.n_dates[k] == len(values)
+    assert np.isnan(s.skew[9]) and np.isnan(s.kurtosis[9]) and np.isnan(s.mean[9])

@@ -66,32 +66,37 @@ def rank_ic_many(factors: np.ndarray, fwd: np.ndarray, *, min_names: int = 2) ->
     `information_coefficient(factors[k], fwd[None])[0]` for each k (screening scores thousands of
     factors this way).
 
-    Sorting is the cost, so it is done no more than needed: the returns are ranked once per date and
-    that ranking serves every factor present wherever the returns are on that date (the usual case);
-    only the other (factor, date) rows rank the returns again, over the cells both have. A date with
-    fewer than `min_names` such cells is NaN and ranks nothing. The correlation of average ranks over
-    m cells uses their known mean (m + 1) / 2, ties or not."""
-    factors = np.where(np.isfinite(factors), factors, np.nan)
+    Sorting is the cost, so it is done no more than needed: only the (factor, date) rows with at
+    least `min_names` cells where both are present are ranked at all (a screen's factors are NaN on
+    their warm-up dates, often most of a short panel); the returns are ranked once per date and that
+    ranking serves every factor present wherever the returns are on that date (the usual case);
+    only the other rows rank the returns again, over the cells both have. The correlation of
+    average ranks over m cells uses their known mean (m + 1) / 2, ties or not."""
+    k_factors, n_dates, width = factors.shape
+    flat = factors.reshape(-1, width)
     fwd_present = ~np.isnan(fwd)
-    both = ~np.isnan(factors) & fwd_present[None]
-    count = both.sum(axis=-1)  # (K, T)
-    wanted = count >= max(min_names, 2)
-    x = rank_rows(np.where(both, factors, np.nan))
-    y = np.broadcast_to(rank_rows(np.where(fwd_present, fwd, np.nan)), factors.shape)
-    partial = wanted & (count < fwd_present.sum(axis=-1)[None])  # (k, t): fewer cells than the returns
-    if partial.any():
-        k, t = np.nonzero(partial)
-        y = y.copy()
-        y[k, t] = rank_rows(np.where(both[k, t], fwd[t], np.nan))
-    middle = (count[..., None] + 1) / 2.0
+    date = np.tile(np.arange(n_dates), k_factors)  # the date of each flat row
+    both = np.isfinite(flat) & fwd_present[date]  # ±inf is missing, as a NaN
+    count = both.sum(axis=-1)
+    out = np.full(flat.shape[0], np.nan)
+    rows = np.flatnonzero(count >= max(min_names, 2))
+    if rows.size == 0:
+        return out.reshape(k_factors, n_dates)
+    both, count, date = both[rows], count[rows], date[rows]
+    x = rank_rows(np.where(both, flat[rows], np.nan))
+    y = rank_rows(np.where(fwd_present, fwd, np.nan))[date]
+    partial = np.flatnonzero(count < fwd_present.sum(axis=-1)[date])  # fewer cells than the returns
+    if partial.size:
+        y[partial] = rank_rows(np.where(both[partial], fwd[date[partial]], np.nan))
+    middle = ((count + 1) / 2.0)[:, None]
     dx = np.where(both, x - middle, 0.0)
     dy = np.where(both, y - middle, 0.0)
-    num = (dx * dy).sum(axis=-1)
-    den = np.sqrt((dx * dx).sum(axis=-1) * (dy * dy).sum(axis=-1))
-    valid = wanted & (den > 0)
+    num = np.einsum("rn,rn->r", dx, dy)
+    den = np.sqrt(np.einsum("rn,rn->r", dx, dx) * np.einsum("rn,rn->r", dy, dy))
     with np.errstate(invalid="ignore", divide="ignore"):
-        r = np.where(valid, num / np.where(valid, den, 1.0), np.nan)
-    return np.clip(r, -1.0, 1.0)
+        r = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+    out[rows] = np.clip(r, -1.0, 1.0)
+    return out.reshape(k_factors, n_dates)
 
 
 @dataclass(frozen=True)

@@ -198,3 +198,18 @@ def test_ic_summary_of_many_rows_equals_scipy_nan_omit_row_by_row():
             np.testing.assert_allclose(s.kurtosis[k], stats.kurtosis(values), rtol=1e-12)
         assert s.n_dates[k] == len(values)
     assert np.isnan(s.skew[9]) and np.isnan(s.kurtosis[9]) and np.isnan(s.mean[9])
+
+
+def test_rank_ic_many_with_nothing_to_rank_and_a_higher_minimum():
+    rng = np.random.default_rng(9)
+    fwd = rng.normal(size=(30, 8))
+    fwd[rng.random(fwd.shape) < 0.2] = np.nan
+    assert np.isnan(rank_ic_many(np.full((3, 30, 8), np.nan), fwd)).all()
+    factors = rng.normal(size=(2, 30, 8))
+    factors[0, rng.random((30, 8)) < 0.3] = np.nan
+    many = rank_ic_many(factors, fwd, min_names=5)
+    for k in range(2):
+        np.testing.assert_allclose(
+            many[k], information_coefficient(factors[k], fwd[None], min_names=5)[0], rtol=1e-12, atol=1e-15
+        )
+    assert np.isnan(many[0]).any() and np.isfinite(many[0]).any()

@@ -9,14 +9,6 @@ Memory: each intermediate result is dropped as soon as the last node that reads 
 (reference counts over the planned nodes), so evaluating many formulas at once holds only what is
 still needed plus the results.
 
-Batching (small panels): a pandas rolling call costs ~0.3 ms whatever its size, which dominates a
-screen's 100 x 250 panels. Time-series and elementwise operators treat every column on its own, so
-nodes of the same operator with the same window and number arguments are run as ONE kernel call on
-their series arguments laid side by side (T, N x k) and the answer is split back. Nodes are then
-taken level by level (a node's level is one more than its deepest argument's) so that a level's
-nodes can share a call. Only for panels of at most BATCH_PANEL_CELLS cells (by default): there the
-overhead matters and breadth-first order holds little memory.
-
 Arguments reach kernels as `OperatorSpec` describes: series -> (T, N) float64 (a number broadcast
 read-only with `np.broadcast_to`, no copy), number -> float, window -> int, group -> (T, N) int64.
 Field panels are fetched once per call and handed on as read-only views. Kernels run under
@@ -39,10 +31,6 @@ from .errors import FormulaError
 
 FieldSource = Callable[[str], np.ndarray]
 
-BATCH_PANEL_CELLS = 100_000  # batch kernel calls on panels up to this size (T x N)
-_BATCH_CELLS = 4_000_000  # cells of one batched call's concatenated panel (32 MB of float64)
-_COLUMNWISE = frozenset({"time_series", "elementwise"})  # categories whose columns are independent
-
 
 def evaluate(
     trees: Sequence[Checked],
@@ -51,13 +39,11 @@ def evaluate(
     shape: tuple[int, int],
     cache: PanelCache | None = None,
     context: str = "",
-    batch: bool | None = None,
 ) -> list[np.ndarray]:
     """One read-only (T, N) float64 result per tree, in order. `fields(name)` answers a field's
     panel (name without `$`; series as float, group fields as integer labels with -1 (or NaN) for
     unknown) of exactly `shape`. `context` names the data the panels come from (universe, dates,
-    data version): cached results are only reused under the same context. `batch`: share kernel
-    calls between nodes (see the module doc); None = when the panel has at most BATCH_PANEL_CELLS."""
+    data version): cached results are only reused under the same context."""
     shape = (int(shape[0]), int(shape[1]))
     values: dict[str, np.ndarray] = {}
     order: list[FieldRef | Apply] = []
@@ -84,7 +70,17 @@ def evaluate(
         plan(tree.root)
     pinned = {tree.root.key for tree in trees}
 
-    def release(node: Apply) -> None:
+    for node in order:
+        if isinstance(node, FieldRef):
+            values[node.key] = _field_panel(fields, node, shape)
+            continue
+        args = [_argument(arg, kind, values, shape) for arg, kind in zip(node.args, node.kinds, strict=True)]
+        with np.errstate(all="ignore"):
+            raw = node.spec.kernel(*args)
+        del args
+        values[node.key] = result = _checked_result(raw, node, shape)
+        if cache is not None:
+            cache.put((context, node.digest), result)
         for arg in node.args:
             if isinstance(arg, Const):
                 continue
@@ -92,95 +88,7 @@ def evaluate(
             if consumers[arg.key] == 0 and arg.key not in pinned:
                 del values[arg.key]
 
-    def store(node: Apply, raw: object) -> None:
-        values[node.key] = result = _checked_result(raw, node, shape)
-        if cache is not None:
-            cache.put((context, node.digest), result)
-
-    if batch is None:
-        batch = shape[0] * shape[1] <= BATCH_PANEL_CELLS
-    for group in _batches(order) if batch else ([node] for node in order):
-        if isinstance(group[0], FieldRef):
-            values[group[0].key] = _field_panel(fields, group[0], shape)
-            continue
-        if len(group) == 1:
-            [node] = group
-            args = [
-                _argument(arg, kind, values, shape) for arg, kind in zip(node.args, node.kinds, strict=True)
-            ]
-            with np.errstate(all="ignore"):
-                raw = node.spec.kernel(*args)
-            del args
-            store(node, raw)
-            release(node)
-            continue
-        for node, raw in zip(group, _run_side_by_side(group, values, shape), strict=True):
-            store(node, raw)
-        for node in group:
-            release(node)
-
     return [_root_value(tree.root, values, shape) for tree in trees]
-
-
-def _batches(order: list[FieldRef | Apply]) -> list[list[FieldRef | Apply]]:
-    """`order` (arguments before their users) regrouped level by level, so every group's arguments
-    are computed before it; within a level, the column-wise nodes of one operator with equal
-    non-series arguments form one group (run side by side), every other node is a group alone."""
-    level: dict[str, int] = {}
-    by_level: dict[int, list[FieldRef | Apply]] = {}
-    for node in order:
-        if isinstance(node, FieldRef):
-            depth = 0
-        else:
-            depth = 1 + max((level.get(a.key, 0) for a in node.args if not isinstance(a, Const)), default=0)
-        level[node.key] = depth
-        by_level.setdefault(depth, []).append(node)
-    groups: list[list[FieldRef | Apply]] = []
-    for depth in sorted(by_level):
-        shared: dict[tuple, list[FieldRef | Apply]] = {}
-        for node in by_level[depth]:
-            if isinstance(node, FieldRef) or node.spec.category not in _COLUMNWISE:
-                groups.append([node])
-                continue
-            shared.setdefault(_call_signature(node), []).append(node)
-        groups.extend(shared.values())
-    return groups
-
-
-def _call_signature(node: Apply) -> tuple:
-    """Nodes with equal signatures can share one kernel call: the same operator and arity, the same
-    window and number arguments (series arguments are what differs)."""
-    fixed = tuple(
-        float(arg.value) if kind in ("window", "number") else kind
-        for arg, kind in zip(node.args, node.kinds, strict=True)
-    )
-    return (node.spec.name, fixed)
-
-
-def _run_side_by_side(group: list[Apply], values: dict[str, np.ndarray], shape: tuple[int, int]):
-    """Yield each node's raw kernel answer, computed by calls on their series arguments laid side
-    by side along the columns, as many nodes per call as fit in _BATCH_CELLS."""
-    per_call = max(1, _BATCH_CELLS // (shape[0] * shape[1]))
-    width = shape[1]
-    for start in range(0, len(group), per_call):
-        part = group[start : start + per_call]
-        first = part[0]
-        joined = []
-        for i, kind in enumerate(first.kinds):
-            if kind in ("series", "group"):
-                joined.append(
-                    np.concatenate([_argument(node.args[i], kind, values, shape) for node in part], axis=1)
-                )
-            else:
-                joined.append(_argument(first.args[i], kind, values, shape))
-        with np.errstate(all="ignore"):
-            raw = np.asarray(first.spec.kernel(*joined), dtype=np.float64)
-        del joined
-        expected = (shape[0], width * len(part))
-        if raw.shape != expected:
-            raise ValueError(f"operator {first.spec.name} returned shape {raw.shape}, expected {expected}")
-        for j in range(len(part)):
-            yield np.ascontiguousarray(raw[:, j * width : (j + 1) * width])
 
 
 def history_rows(trees: Sequence[Checked]) -> int | None:

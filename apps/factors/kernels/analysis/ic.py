@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy import stats
+from scipy.stats import mstats
 
 from apps.factors.kernels.analysis.forward_returns import complete_cases, forward_returns
 from apps.factors.kernels.analysis.panel_stats import demean_rows, rank_rows, row_pearson
@@ -66,32 +66,37 @@ def rank_ic_many(factors: np.ndarray, fwd: np.ndarray, *, min_names: int = 2) ->
     `information_coefficient(factors[k], fwd[None])[0]` for each k (screening scores thousands of
     factors this way).
 
-    Sorting is the cost, so it is done no more than needed: the returns are ranked once per date and
-    that ranking serves every factor present wherever the returns are on that date (the usual case);
-    only the other (factor, date) rows rank the returns again, over the cells both have. A date with
-    fewer than `min_names` such cells is NaN and ranks nothing. The correlation of average ranks over
-    m cells uses their known mean (m + 1) / 2, ties or not."""
-    factors = np.where(np.isfinite(factors), factors, np.nan)
+    Sorting is the cost, so it is done no more than needed: only the (factor, date) rows with at
+    least `min_names` cells where both are present are ranked at all (a screen's factors are NaN on
+    their warm-up dates, often most of a short panel); the returns are ranked once per date and that
+    ranking serves every factor present wherever the returns are on that date (the usual case);
+    only the other rows rank the returns again, over the cells both have. The correlation of
+    average ranks over m cells uses their known mean (m + 1) / 2, ties or not."""
+    k_factors, n_dates, width = factors.shape
+    flat = factors.reshape(-1, width)
     fwd_present = ~np.isnan(fwd)
-    both = ~np.isnan(factors) & fwd_present[None]
-    count = both.sum(axis=-1)  # (K, T)
-    wanted = count >= max(min_names, 2)
-    x = rank_rows(np.where(both, factors, np.nan))
-    y = np.broadcast_to(rank_rows(np.where(fwd_present, fwd, np.nan)), factors.shape)
-    partial = wanted & (count < fwd_present.sum(axis=-1)[None])  # (k, t): fewer cells than the returns
-    if partial.any():
-        k, t = np.nonzero(partial)
-        y = y.copy()
-        y[k, t] = rank_rows(np.where(both[k, t], fwd[t], np.nan))
-    middle = (count[..., None] + 1) / 2.0
+    date = np.tile(np.arange(n_dates), k_factors)  # the date of each flat row
+    both = np.isfinite(flat) & fwd_present[date]  # ±inf is missing, as a NaN
+    count = both.sum(axis=-1)
+    out = np.full(flat.shape[0], np.nan)
+    rows = np.flatnonzero(count >= max(min_names, 2))
+    if rows.size == 0:
+        return out.reshape(k_factors, n_dates)
+    both, count, date = both[rows], count[rows], date[rows]
+    x = rank_rows(np.where(both, flat[rows], np.nan))
+    y = rank_rows(np.where(fwd_present, fwd, np.nan))[date]
+    partial = np.flatnonzero(count < fwd_present.sum(axis=-1)[date])  # fewer cells than the returns
+    if partial.size:
+        y[partial] = rank_rows(np.where(both[partial], fwd[date[partial]], np.nan))
+    middle = ((count + 1) / 2.0)[:, None]
     dx = np.where(both, x - middle, 0.0)
     dy = np.where(both, y - middle, 0.0)
-    num = (dx * dy).sum(axis=-1)
-    den = np.sqrt((dx * dx).sum(axis=-1) * (dy * dy).sum(axis=-1))
-    valid = wanted & (den > 0)
+    num = np.einsum("rn,rn->r", dx, dy)
+    den = np.sqrt(np.einsum("rn,rn->r", dx, dx) * np.einsum("rn,rn->r", dy, dy))
     with np.errstate(invalid="ignore", divide="ignore"):
-        r = np.where(valid, num / np.where(valid, den, 1.0), np.nan)
-    return np.clip(r, -1.0, 1.0)
+        r = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+    out[rows] = np.clip(r, -1.0, 1.0)
+    return out.reshape(k_factors, n_dates)
 
 
 @dataclass(frozen=True)
@@ -126,21 +131,36 @@ def ic_summary(ic: np.ndarray) -> ICSummary:
         hit = (ic > 0).sum(axis=1) / n
     mean = np.where(n > 0, mean, np.nan)
     std = np.where(n > 1, std, np.nan)
-    # scipy's masked-array path ("omit") is the vectorized twin of alphalens's dropna per column;
-    # a series with too few dates is NaN below, so scipy's warning about it says nothing new
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        t = stats.ttest_1samp(ic, 0.0, axis=1, nan_policy="omit")
-        skew_all = stats.skew(ic, axis=1, nan_policy="omit")
-        kurt_all = stats.kurtosis(ic, axis=1, nan_policy="omit")
+    t_all, p_all, skew_all, kurt_all = _scipy_moments_skipping_nan(ic, present)
     enough = n >= 2
-    t_stat = np.where(enough, np.asarray(t.statistic, dtype=float), np.nan)
-    p_value = np.where(enough, np.asarray(t.pvalue, dtype=float), np.nan)
-    skew = np.where(n > 0, np.asarray(skew_all, dtype=float), np.nan)
-    kurt = np.where(n > 0, np.asarray(kurt_all, dtype=float), np.nan)
+    t_stat = np.where(enough, t_all, np.nan)
+    p_value = np.where(enough, p_all, np.nan)
+    skew = np.where(n > 0, skew_all, np.nan)
+    kurt = np.where(n > 0, kurt_all, np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
         risk_adjusted = mean / std
     return ICSummary(mean, std, risk_adjusted, t_stat, p_value, skew, kurt, np.where(n > 0, hit, np.nan), n)
+
+
+def _scipy_moments_skipping_nan(ic: np.ndarray, present: np.ndarray) -> tuple[np.ndarray, ...]:
+    """scipy's ttest_1samp (statistic, p-value against 0), skew and kurtosis of each row of ic over
+    its present dates: alphalens's dropna per column.
+
+    scipy.stats' nan_policy="omit" does this one row at a time in Python (~0.5 ms a row: a second
+    for a screen's 2,000 rows); scipy.stats.mstats, the same statistics on a masked array, does all
+    rows in one vectorized pass (measured 5x faster than even grouping the rows by their missing
+    dates; equal to the row-by-row answers to ~1e-12, summation order)."""
+    masked = np.ma.masked_array(ic, mask=~present)
+    # a series with too few dates is NaN in the caller, so scipy's warning says nothing new
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        t = mstats.ttest_1samp(masked, 0.0, axis=1)
+        skew = mstats.skew(masked, axis=1)
+        kurt = mstats.kurtosis(masked, axis=1)
+    return tuple(
+        np.ma.filled(np.ma.asarray(v, dtype=float), np.nan).reshape(ic.shape[0])
+        for v in (t.statistic, t.pvalue, skew, kurt)
+    )
 
 
 def ic_decay(

@@ -7,15 +7,15 @@ covers every date and every horizon at once. NaN marks a missing cell and is ski
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
+
+from apps.factors.kernels import ranks
 
 
 def rank_rows(values: np.ndarray) -> np.ndarray:
     """Average ranks (1..n) along the last axis, NaN kept NaN: pandas' `rank(axis=1)`, which is what
-    scipy's spearmanr and alphalens's `groupby(date).rank()` compute per date."""
-    flat = values.reshape(-1, values.shape[-1])
-    ranked = pd.DataFrame(flat).rank(axis=1, method="average", na_option="keep").to_numpy()
-    return ranked.reshape(values.shape)
+    scipy's spearmanr and alphalens's `groupby(date).rank()` compute per date (kernels/ranks.py: one
+    argsort, 2-3x faster than pandas)."""
+    return ranks.rank_rows(values)
 
 
 def row_mean(values: np.ndarray) -> np.ndarray:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..ranks import percentile_rank_rows
 from .panels import finite_or_nan, quiet
 from .spec import Arg, OperatorSpec, no_lookback
 
@@ -28,8 +29,8 @@ def _row_mean_std(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def cs_rank(x):
-    ranks = pd.DataFrame(x, copy=False).rank(axis=1, method="average", pct=True, na_option="keep")
-    return finite_or_nan(ranks.to_numpy(dtype=np.float64, copy=True))
+    # pandas' rank(axis=1, pct=True) by one argsort (kernels/ranks.py), 2-3x faster
+    return finite_or_nan(percentile_rank_rows(x))
 
 
 def cs_zscore(x):

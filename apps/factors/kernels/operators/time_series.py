@@ -14,6 +14,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from . import windows
 from .panels import finite_or_nan, rolled, rolling
 from .spec import UNBOUNDED, Arg, OperatorSpec, window_minus_one
 
@@ -64,29 +65,29 @@ def ts_kurt(x, window):
 
 
 def ts_max(x, window):
-    return rolled(rolling(x, window).max())
+    return windows.rolling_max(x, window)
 
 
 def ts_min(x, window):
-    return rolled(rolling(x, window).min())
+    return windows.rolling_min(x, window)
 
 
 def ts_median(x, window):
-    return rolled(rolling(x, window).median())
+    return windows.rolling_median(x, window)
 
 
 def ts_quantile(x, window, q):
     if not 0.0 <= q <= 1.0:
         raise ValueError(f"ts_quantile: q must be between 0 and 1, got {q}")
-    return rolled(rolling(x, window).quantile(q, interpolation="linear"))
+    return windows.rolling_quantile(x, window, q)
 
 
 def ts_rank(x, window):
-    return rolled(rolling(x, window).rank(method="average", ascending=True, pct=True))
+    return windows.rolling_rank(x, window)
 
 
 def ts_count(x, window):
-    return rolled(rolling((~np.isnan(x)).astype(np.float64), window).sum())
+    return windows.rolling_count(x, window)
 
 
 def ema(x, span):

@@ -1,7 +1,8 @@
 """Time-series operators pandas has no Cython routine for: positions, products, deviations, wma.
 
-Computed by a loop over the w offsets of the window (each step is one vectorized operation on
-a (T - w + 1, N) slice), never per column; memory stays O(T x N) for any window length.
+Positions (argmax/argmin) come from bottleneck (windows.py). The others are computed by a loop over
+the w offsets of the window (each step is one vectorized operation on a (T - w + 1, N) slice), never
+per column; memory stays O(T x N) for any window length.
 Window semantics as in `time_series`: NaN for the first w-1 rows and wherever the window holds
 a NaN.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import windows
 from .panels import all_nan, full_from_windows, rolled, rolling, window_has_nan, window_offsets
 from .spec import Arg, OperatorSpec, window_minus_one
 from .time_series import WINDOW_SEMANTICS
@@ -18,29 +20,12 @@ _X = Arg(name="x", kind="series")
 _W = Arg(name="window", kind="window")
 
 
-def _position_of_extreme(x: np.ndarray, window: int, better) -> np.ndarray:
-    """1-based position (oldest = 1) of the first value in the window for which no earlier one
-    is `better`; a strict comparison keeps the first occurrence on ties."""
-    if window > x.shape[0]:
-        return all_nan(x)
-    best = position = None
-    for k, rows in window_offsets(x, window):
-        if best is None:
-            best, position = rows.copy(), np.ones(rows.shape)
-            continue
-        improves = better(rows, best)
-        best = np.where(improves, rows, best)
-        position = np.where(improves, k + 1.0, position)
-    position[window_has_nan(x, window)] = np.nan
-    return full_from_windows(position, x.shape[0], window)
-
-
 def ts_argmax(x, window):
-    return _position_of_extreme(x, window, np.greater)
+    return windows.rolling_argmax(x, window)
 
 
 def ts_argmin(x, window):
-    return _position_of_extreme(x, window, np.less)
+    return windows.rolling_argmin(x, window)
 
 
 def ts_product(x, window):

@@ -172,3 +172,44 @@ def test_rank_ic_of_many_factors_at_once_equals_each_alone():
         )
     assert np.isnan(many[2, 10]) and np.isnan(many[2, 20]) and np.isnan(many[0, :5]).all()
     assert np.isfinite(many[1]).sum() >= 50  # the factor missing a name is still scored
+
+
+def test_ic_summary_of_many_rows_equals_scipy_nan_omit_row_by_row():
+    # rows sharing a warm-up, rows with scattered gaps, one date only, none at all
+    rng = np.random.default_rng(8)
+    ic = rng.normal(0.02, 0.1, size=(12, 40))
+    ic[:4, :10] = np.nan
+    ic[4:6, :25] = np.nan
+    ic[6, rng.random(40) < 0.3] = np.nan
+    ic[7, 3::7] = np.nan
+    ic[8, 1:] = np.nan
+    ic[9] = np.nan
+    ic[10, :39] = np.nan
+    s = ic_summary(ic)
+    for k in range(12):
+        values = ic[k][~np.isnan(ic[k])]
+        if len(values) >= 2:
+            t = stats.ttest_1samp(values, 0.0)
+            np.testing.assert_allclose([s.t_stat[k], s.p_value[k]], [t.statistic, t.pvalue], rtol=1e-10)
+        else:
+            assert np.isnan(s.t_stat[k]) and np.isnan(s.p_value[k])
+        if len(values) >= 3:
+            np.testing.assert_allclose(s.skew[k], stats.skew(values), rtol=1e-10)
+            np.testing.assert_allclose(s.kurtosis[k], stats.kurtosis(values), rtol=1e-10)
+        assert s.n_dates[k] == len(values)
+    assert np.isnan(s.skew[9]) and np.isnan(s.kurtosis[9]) and np.isnan(s.mean[9])
+
+
+def test_rank_ic_many_with_nothing_to_rank_and_a_higher_minimum():
+    rng = np.random.default_rng(9)
+    fwd = rng.normal(size=(30, 8))
+    fwd[rng.random(fwd.shape) < 0.2] = np.nan
+    assert np.isnan(rank_ic_many(np.full((3, 30, 8), np.nan), fwd)).all()
+    factors = rng.normal(size=(2, 30, 8))
+    factors[0, rng.random((30, 8)) < 0.3] = np.nan
+    many = rank_ic_many(factors, fwd, min_names=5)
+    for k in range(2):
+        np.testing.assert_allclose(
+            many[k], information_coefficient(factors[k], fwd[None], min_names=5)[0], rtol=1e-12, atol=1e-15
+        )
+    assert np.isnan(many[0]).any() and np.isfinite(many[0]).any()

@@ -19,6 +19,7 @@ import contextlib
 import json
 import logging
 
+import redis
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from apps.platform import bus
@@ -27,10 +28,10 @@ from apps.platform.bus.events import id_key
 from ..kernels.filters import Filter
 from ..selectors.subscription_set import SubscriptionSet
 from ..selectors.visibility import Visibility
+from .messages import MAX_PATTERNS, BadMessage, parse_message
 
 log = logging.getLogger("apps.streaming")
 
-MAX_PATTERNS = 100
 CLOSE_UNAUTHENTICATED = 4401
 
 
@@ -59,6 +60,32 @@ class FeedConsumer(AsyncWebsocketConsumer):
             return
         self.visibility = Visibility(user)
         await self.opened()
+
+    ACTIONS: tuple[str, ...] = ("ping", "pong")
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if self.visibility is None or self.closed:  # closed: frames still in flight get nothing
+            return
+        self.touched()
+        try:
+            msg = parse_message(text_data)
+            action = msg.get("action")
+            if action == "ping":
+                await self.send_json({"type": "pong"})
+            elif action == "pong":
+                pass  # the answer to a server heartbeat: touched() above took note of it
+            elif action in self.ACTIONS:
+                await self.act(action, msg)
+            else:
+                raise BadMessage(f"action must be one of {', '.join(self.ACTIONS)}")
+        except BadMessage as exc:
+            await self.send_json({"type": "error", "detail": str(exc)})
+        except redis.RedisError:
+            log.warning("%s: event bus unavailable", self.scope.get("path"), exc_info=True)
+            await self.send_json({"type": "error", "detail": "event bus unavailable, try again"})
+
+    async def act(self, action: str, msg: dict) -> None:
+        """A control action other than ping/pong (ws/stream's subscribe and unsubscribe)."""
 
     def touched(self) -> None:
         """A frame came from the client (heartbeats and idle limits count from it)."""

@@ -32,6 +32,7 @@ async def _closed(path: str) -> dict:
 async def test_market_feed_gets_its_symbol_only(fresh_bus, setup):
     token, _, _ = setup
     comm = await connect(f"/ws/market/AAPL?token={token}")
+    assert (await comm.receive_json_from(timeout=WAIT))["type"] == "subscribed"  # live from here on
     await publish("market.data.quotes.MSFT", {"symbol": "MSFT"})
     want = [
         await publish("market.data.quotes.AAPL", {"symbol": "AAPL", "bid": 1}),

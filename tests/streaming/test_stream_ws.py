@@ -52,7 +52,11 @@ async def connected(path="/ws/stream", headers=()):
 @pytest.mark.parametrize("path", ["/ws/stream", "/ws/stream?token=not-a-token"])
 async def test_unauthenticated_is_closed_with_4401(fresh_bus, path):
     comm = await connected(path)
-    assert await comm.receive_output(timeout=WAIT) == {"type": "websocket.close", "code": 4401}
+    assert await comm.receive_output(timeout=WAIT) == {
+        "type": "websocket.close",
+        "code": 4401,
+        "reason": "authentication required",
+    }
     await comm.disconnect()
 
 

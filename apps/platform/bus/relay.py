@@ -7,7 +7,10 @@ the first listener and stops with the last, so an idle process holds no Redis co
 
 A listener sees events with ids above the relay's cursor at the moment it attached (`since`);
 replay of older events is read_range(), which the caller runs before draining the queue.
-A slow listener loses its oldest queued events (counted in Listener.dropped), never blocks others.
+A slow listener loses its oldest queued events (counted in Listener.dropped), never blocks others;
+a listener may bring its own sink (anything with offer(event)) to queue differently (the streaming
+engine's conflating outbox). Dispatch looks the event's topic up in a PatternIndex (index.py): the
+cost per event is the listeners it matches, not every listener's every pattern.
 """
 
 from __future__ import annotations
@@ -17,14 +20,15 @@ import contextlib
 import logging
 import time
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import redis
 
 from . import connection, metrics
 from .events import Event, decode_entry, id_key
+from .index import PatternIndex
 from .reader import StreamPlan, _s, merge, normalize_id
-from .topics import topic_family, topic_matches, validate_pattern
+from .topics import topic_family, validate_pattern
 
 log = logging.getLogger("apps.platform.bus")
 
@@ -34,25 +38,43 @@ QUEUE_SIZE = 2000
 
 
 class Listener:
-    def __init__(self, patterns: Iterable[str], since: str, maxsize: int = QUEUE_SIZE) -> None:
+    """One subscriber of the relay. `accept` (optional) is a further test on an event its patterns
+    matched (field filters); `sink` (optional) receives the events instead of the bounded queue."""
+
+    def __init__(
+        self,
+        patterns: Iterable[str],
+        since: str,
+        maxsize: int = QUEUE_SIZE,
+        *,
+        accept: Callable[[Event], bool] | None = None,
+        sink=None,
+    ) -> None:
         self.patterns: frozenset[str] = frozenset(patterns)
         self.since = id_key(since)
         self.queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=maxsize)
         self.dropped = 0
+        self.accept = accept
+        self.sink = sink
 
-    def wants(self, ev: Event, key: tuple[int, int]) -> bool:
-        return key > self.since and any(topic_matches(p, ev.topic) for p in self.patterns)
-
-    def offer(self, ev: Event) -> None:
+    def offer(self, ev: Event, key: tuple[int, int]) -> bool:
+        """Queue `ev` if it is new to this listener and passes its filter; whether it was taken."""
+        if key <= self.since or (self.accept is not None and not self.accept(ev)):
+            return False
+        if self.sink is not None:
+            self.sink.offer(ev)
+            return True
         if self.queue.full():
             self.queue.get_nowait()
             self.dropped += 1
         self.queue.put_nowait(ev)
+        return True
 
 
 class Relay:
     def __init__(self) -> None:
         self.listeners: set[Listener] = set()
+        self.index = PatternIndex()
         self.cursor = "0-0"
         self._lock = asyncio.Lock()
         self._changed = asyncio.Event()
@@ -63,7 +85,7 @@ class Relay:
     def _union(self) -> set[str]:
         return set().union(*(lis.patterns for lis in self.listeners)) if self.listeners else set()
 
-    async def attach(self, patterns: Iterable[str] = ()) -> Listener:
+    async def attach(self, patterns: Iterable[str] = (), *, accept=None, sink=None) -> Listener:
         patterns = [validate_pattern(p) for p in patterns]
         async with self._lock:
             if self._task is None or self._task.done():
@@ -72,20 +94,27 @@ class Relay:
                 self._plan = StreamPlan(cfg)
                 self.cursor = _s(await self._client.get(cfg.seq_key)) or "0-0"
                 self._task = asyncio.create_task(self._run(cfg), name="bus-relay")
-            listener = Listener(patterns, self.cursor)
+            listener = Listener(patterns, self.cursor, accept=accept, sink=sink)
             self.listeners.add(listener)
+            self.index.add_all(listener.patterns, listener)
             self._replan()
             return listener
 
     def update(self, listener: Listener, patterns: Iterable[str]) -> str:
         """Change a listener's patterns; returns the cursor from which new patterns are live."""
-        listener.patterns = frozenset(validate_pattern(p) for p in patterns)
+        new = frozenset(validate_pattern(p) for p in patterns)
+        if listener in self.listeners:
+            self.index.remove_all(listener.patterns - new, listener)
+            self.index.add_all(new - listener.patterns, listener)
+        listener.patterns = new
         self._replan()
         return self.cursor
 
     async def detach(self, listener: Listener) -> None:
         async with self._lock:
-            self.listeners.discard(listener)
+            if listener in self.listeners:
+                self.listeners.discard(listener)
+                self.index.remove_all(listener.patterns, listener)
             if self.listeners:
                 self._replan()
                 return
@@ -123,10 +152,8 @@ class Relay:
         for ev in events:
             key = id_key(ev.id)
             n = 0
-            for lis in self.listeners:
-                if lis.wants(ev, key):
-                    lis.offer(ev)
-                    n += 1
+            for lis in self.index.match(ev.topic):
+                n += lis.offer(ev, key)
             if n:
                 metrics.CONSUMED.labels(family=topic_family(ev.topic)).inc(n)
 

@@ -1,0 +1,248 @@
+"""What every WebSocket feed shares: auth, the visibility gate, subscriptions on the process's bus
+relay, replay, the outbound queue and rate limit, and the watchdog.
+
+Events come from the process's bus relay (apps.platform.bus.relay): one Redis reader shared by all
+connections, which hands each event to the connections whose patterns match (through its pattern
+index) and whose field filters pass (SubscriptionSet.accepts), straight into the connection's
+Outbox (kernels/outbox.py: bounded, market data conflated for a client that falls behind). Nothing
+the relay does waits on a client: a slow one fills only its own outbox.
+
+The pump sends one connection's events: the visibility gate (Visibility.allows, the REST API's rule:
+an event naming a portfolio goes only to users who may view it, a job's events only to its creator
+and staff; market data and system health go to all), then the token bucket, then the frame. With
+last_id, events after that id up to the moment of subscribing are replayed first, then live ones
+follow without a gap; a send lock keeps replay ahead of live events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+
+import redis
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from apps.platform import bus
+from apps.platform.bus.events import id_key
+
+from ..kernels.filters import Filter
+from ..kernels.outbox import Outbox
+from ..kernels.token_bucket import TokenBucket
+from ..selectors.subscription_set import SubscriptionSet
+from ..selectors.visibility import Visibility
+from ..services import connections
+from .messages import MAX_PATTERNS, BadMessage, parse_message
+from .watchdog import watch
+
+log = logging.getLogger("apps.streaming")
+
+CLOSE_UNAUTHENTICATED = 4401
+monotonic = time.monotonic
+
+
+def event_json(ev, count: int = 1) -> str:
+    frame = {"type": "event", **ev.as_dict()}
+    if count > 1:
+        frame |= {"conflated": True, "count": count}  # stands for `count` updates, the latest kept
+    return json.dumps(frame, separators=(",", ":"))
+
+
+class FeedConsumer(AsyncWebsocketConsumer):
+    # Events come from the bus relay, not channel-layer groups: without a layer a connection costs
+    # no Redis channel and no BRPOP loop of its own (get_channel_layer(None) is None).
+    channel_layer_alias = None
+    ACTIONS: tuple[str, ...] = ("ping", "pong")
+
+    async def connect(self):
+        now = monotonic()
+        self.subs = SubscriptionSet()
+        self.listener = None
+        self.pump: asyncio.Task | None = None
+        self.watchdog: asyncio.Task | None = None
+        self.send_lock = asyncio.Lock()
+        self.visibility: Visibility | None = None
+        self.closed = False
+        self.conn_id: str | None = None
+        self.opened_at = now
+        self.opened_wall = time.time()
+        self.last_frame = now  # any frame from the client (heartbeat answers)
+        self.last_active = now  # a client action or an event sent (idle limit)
+        self.sent = self.received = 0
+        self.reported_drops = 0
+        self.outbox = Outbox(
+            maxsize=settings.STREAM_QUEUE_SIZE,
+            conflate_after=min(settings.STREAM_CONFLATE_AFTER, settings.STREAM_QUEUE_SIZE),
+            clock=monotonic,
+        )
+        self.wake = asyncio.Event()  # the watchdog's alarm: a backlog began, or a limit changed
+        self.outbox.on_backlog = self.wake.set
+        self.bucket = TokenBucket(settings.STREAM_RATE_PER_S, settings.STREAM_RATE_BURST, now)
+        user = self.scope.get("user")
+        # Accept, then close: a close before accept becomes an HTTP 403 and the client never sees 4401.
+        await self.accept()
+        if user is None or not user.is_authenticated:
+            await self.close_with(CLOSE_UNAUTHENTICATED, "authentication required")
+            return
+        self.visibility = Visibility(user)
+        self.conn_id = connections.connection_register(self)
+        self.watchdog = asyncio.create_task(watch(self))
+        await self.opened()
+
+    @property
+    def feed(self) -> str:
+        """`stream`, `market`, `portfolio` or `risk`: the second segment of /ws/<feed>/..."""
+        parts = self.scope.get("path", "").strip("/").split("/")
+        return parts[1] if len(parts) > 1 else "unknown"
+
+    @property
+    def user(self):
+        return self.scope.get("user")
+
+    async def opened(self) -> None:
+        """After authentication: pre-subscribed feeds subscribe here."""
+
+    async def close_with(self, code: int, reason: str) -> None:
+        if not self.closed:
+            self.closed = True
+            connections.count_closed(code)
+            pump, self.pump = getattr(self, "pump", None), None
+            if pump is not None and pump is not asyncio.current_task():
+                pump.cancel()  # it may be stuck sending to this very client: the close must not wait on it
+                with contextlib.suppress(asyncio.CancelledError):
+                    await pump
+            await self.close(code=code, reason=reason)
+
+    async def disconnect(self, code):
+        self.closed = True
+        me = asyncio.current_task()
+        for name in ("pump", "watchdog"):
+            task = getattr(self, name, None)
+            setattr(self, name, None)
+            if task is not None and task is not me:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        if getattr(self, "conn_id", None) is not None:
+            connections.connection_unregister(self.conn_id)
+        listener, self.listener = getattr(self, "listener", None), None
+        if listener is not None:
+            await bus.relay().detach(listener)
+
+    # -- client frames ---------------------------------------------------------------------------
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if self.visibility is None or self.closed:  # closed: frames still in flight get nothing
+            return
+        self.last_frame = monotonic()
+        self.received += 1
+        connections.count_in()
+        try:
+            msg = parse_message(text_data)
+            action = msg.get("action")
+            if action == "pong":
+                return  # the answer to a server heartbeat: last_frame took note of it
+            self.last_active = self.last_frame
+            if action == "ping":
+                await self.send_json({"type": "pong"})
+            elif action in self.ACTIONS:
+                await self.act(action, msg)
+            else:
+                raise BadMessage(f"action must be one of {', '.join(self.ACTIONS)}")
+        except BadMessage as exc:
+            await self.send_json({"type": "error", "detail": str(exc)})
+        except redis.RedisError:
+            log.warning("%s: event bus unavailable", self.scope.get("path"), exc_info=True)
+            await self.send_json({"type": "error", "detail": "event bus unavailable, try again"})
+
+    async def act(self, action: str, msg: dict) -> None:
+        """A control action other than ping/pong (ws/stream's subscribe and unsubscribe)."""
+
+    # -- subscriptions ---------------------------------------------------------------------------
+
+    @property
+    def patterns(self) -> frozenset[str]:
+        return self.subs.patterns
+
+    def _accept(self, ev) -> bool:
+        return self.subs.accepts(ev)
+
+    def offer(self, ev) -> None:
+        """The relay's hand-off (synchronous, never waits): into the outbox, counting what it costs."""
+        box = self.outbox
+        dropped, conflated = box.dropped, box.conflated
+        box.offer(ev)
+        if box.dropped != dropped:
+            connections.count_dropped(box.dropped - dropped)
+        if box.conflated != conflated:
+            connections.count_conflated(box.conflated - conflated)
+
+    async def subscribe(self, requested: list[str], flt: Filter | None, last_id: str | None) -> None:
+        """Add (or re-filter) subscriptions; sends the ack, then any replay. `requested` is validated."""
+        new = set(requested) - self.subs.patterns
+        if len(self.subs.patterns | new) > MAX_PATTERNS:
+            raise ValueError(f"at most {MAX_PATTERNS} patterns per connection")
+        relay = bus.relay()
+        async with self.send_lock:  # live events for the new patterns wait behind the replay
+            old = self.subs.patterns
+            self.subs.set(requested, flt)
+            if self.listener is None:
+                self.listener = await relay.attach(self.subs.patterns, accept=self._accept, sink=self)
+                upto = "{}-{}".format(*self.listener.since)
+                self.pump = asyncio.create_task(self._pump())
+            else:
+                upto = relay.update(self.listener, self.subs.patterns)
+            ack = {"type": "subscribed", "patterns": sorted(self.subs.patterns)}
+            if flt is not None:
+                ack["filtered"] = sorted(p for p, f in self.subs.filters.items() if f is not None)
+            replay = []
+            if last_id is not None and new:
+                replay, truncated = await relay.read_range(new, after=last_id, upto=upto)
+                # Events the old patterns already delivered live must not arrive twice.
+                since = self.listener.since
+                replay = [
+                    e
+                    for e in replay
+                    if not (id_key(e.id) > since and any(bus.topic_matches(p, e.topic) for p in old))
+                    and self.subs.accepts(e)
+                ]
+                replay = await self.visibility.filter(replay)
+                ack |= {"replayed": len(replay), "truncated": truncated}
+            await self.send(text_data=json.dumps(ack))
+            for ev in replay:
+                await self.send(text_data=event_json(ev))
+
+    async def unsubscribe(self, patterns: list[str]) -> None:
+        self.subs.discard(patterns)
+        if self.listener is not None:
+            bus.relay().update(self.listener, self.subs.patterns)
+        await self.send_json({"type": "unsubscribed", "patterns": sorted(self.subs.patterns)})
+
+    # -- sending ---------------------------------------------------------------------------------
+
+    async def send_json(self, data: dict) -> None:
+        async with self.send_lock:
+            await self.send(text_data=json.dumps(data))
+
+    async def _pump(self):
+        box = self.outbox
+        while True:
+            ev, count = await box.get()
+            wait = self.bucket.take(monotonic())
+            if wait > 0:
+                await asyncio.sleep(wait)  # meanwhile the outbox conflates and bounds what piles up
+            async with self.send_lock:
+                if not await self.visibility.allows(ev):
+                    continue
+                if box.dropped > self.reported_drops:
+                    await self.send(
+                        text_data=json.dumps({"type": "dropped", "count": box.dropped - self.reported_drops})
+                    )
+                    self.reported_drops = box.dropped
+                await self.send(text_data=event_json(ev, count))
+            self.sent += 1
+            self.last_active = monotonic()
+            connections.count_out(max(0.0, time.time() - ev.published_at))

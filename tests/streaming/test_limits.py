@@ -1,0 +1,120 @@
+"""Connection limits on ws/stream: heartbeat, idle, lifetime, rate limit with conflation, too slow.
+Limits are shrunk to fractions of a second; every wait below is bounded, none is a speed assertion."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from rest_framework.authtoken.models import Token
+
+from apps.platform import bus
+from apps.streaming.services import connections
+
+from .wsclient import WAIT, connect, subscribe
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def token(staff_user):
+    return Token.objects.create(user=staff_user).key
+
+
+async def until_closed(comm) -> tuple[dict, list[dict]]:
+    """Frames until the server's close; (the close, the JSON frames before it)."""
+    frames = []
+    while True:
+        out = await comm.receive_output(timeout=WAIT)
+        if out["type"] == "websocket.close":
+            return out, frames
+        frames.append(__import__("json").loads(out["text"]))
+
+
+async def test_a_client_that_does_not_answer_the_heartbeat_is_closed_4408(fresh_bus, token, settings):
+    settings.STREAM_HEARTBEAT_S = 0.2
+    settings.STREAM_HEARTBEAT_TIMEOUT_S = 0.3
+    comm = await connect(f"/ws/stream?token={token}")
+    close, frames = await until_closed(comm)
+    assert [f["type"] for f in frames] == ["ping"]
+    assert close["code"] == 4408 and "heartbeat" in close["reason"]
+    await comm.disconnect()
+
+
+async def test_answered_heartbeats_keep_the_connection(fresh_bus, token, settings):
+    settings.STREAM_HEARTBEAT_S = 0.1
+    settings.STREAM_HEARTBEAT_TIMEOUT_S = 0.3
+    comm = await connect(f"/ws/stream?token={token}")
+    for _ in range(6):  # six rounds: well past several timeouts
+        assert (await comm.receive_json_from(timeout=WAIT))["type"] == "ping"
+        await comm.send_json_to({"action": "pong"})
+    await comm.send_json_to({"action": "ping"})
+    while (msg := await comm.receive_json_from(timeout=WAIT))["type"] == "ping":
+        pass
+    assert msg == {"type": "pong"}
+    await comm.disconnect()
+
+
+async def test_idle_and_lifetime_limits(fresh_bus, token, settings):
+    settings.STREAM_IDLE_TIMEOUT_S = 0.3
+    comm = await connect(f"/ws/stream?token={token}")
+    close, _ = await until_closed(comm)
+    assert close["code"] == 4409 and "idle" in close["reason"]
+    await comm.disconnect()
+
+    settings.STREAM_IDLE_TIMEOUT_S = 0
+    settings.STREAM_MAX_LIFETIME_S = 0.4
+    comm = await connect(f"/ws/stream?token={token}")
+    await subscribe(comm, ["#"])
+    close, _ = await until_closed(comm)
+    assert close["code"] == 4410 and "reconnect" in close["reason"]
+    await comm.disconnect()
+
+
+def _publish_many(items):
+    return [bus.publish(t, p) for t, p in items]
+
+
+async def test_rate_limited_market_data_arrives_conflated_latest_per_symbol(fresh_bus, token, settings):
+    settings.STREAM_RATE_PER_S = 5
+    settings.STREAM_RATE_BURST = 1
+    settings.STREAM_CONFLATE_AFTER = 2
+    settings.STREAM_QUEUE_SIZE = 100
+    before = connections.TOTALS.conflated
+    comm = await connect(f"/ws/stream?token={token}")
+    await subscribe(comm, ["market.data.bars.*"])
+    items = [(f"market.data.bars.{s}", {"symbol": s, "i": i}) for i in range(15) for s in ("AAPL", "MSFT")]
+    ids = await asyncio.to_thread(_publish_many, items)
+    got, seen = [], 0
+    while seen < len(ids):  # each frame stands for `count` updates; none is lost
+        msg = await comm.receive_json_from(timeout=WAIT)
+        got.append(msg)
+        seen += msg.get("count", 1)
+    assert seen == len(ids)
+    assert any(m.get("conflated") for m in got)
+    assert [m["id"] for m in got] == sorted(
+        (m["id"] for m in got), key=lambda i: tuple(map(int, i.split("-")))
+    )
+    last = {m["payload"]["symbol"]: m["payload"]["i"] for m in got}
+    assert last == {"AAPL": 14, "MSFT": 14}  # the latest of each symbol always arrives
+    conflated = sum(m["count"] - 1 for m in got if m.get("conflated"))
+    assert connections.TOTALS.conflated - before == conflated
+    await comm.disconnect()
+
+
+async def test_a_client_that_stays_too_slow_is_closed_4429(fresh_bus, token, settings):
+    settings.STREAM_RATE_PER_S = 1
+    settings.STREAM_RATE_BURST = 1
+    settings.STREAM_CONFLATE_AFTER = 2
+    settings.STREAM_QUEUE_SIZE = 4
+    settings.STREAM_SLOW_CLOSE_S = 0.3
+    before = connections.TOTALS.dropped
+    comm = await connect(f"/ws/stream?token={token}")
+    await subscribe(comm, ["trading.#"])
+    await asyncio.to_thread(_publish_many, [(f"trading.orders.o{i}", {"i": i}) for i in range(10)])
+    close, frames = await until_closed(comm)
+    assert close["code"] == 4429 and "too slow" in close["reason"]
+    assert len(frames) < 10
+    # Sent, waiting in the queue (4), held by the pump through its rate-limit sleep (1), or dropped.
+    assert connections.TOTALS.dropped - before == 10 - len(frames) - 4 - 1
+    await comm.disconnect()

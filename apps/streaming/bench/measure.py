@@ -1,0 +1,171 @@
+"""One server under load: connect the clients, publish step after step, drain, collect.
+
+Processes (forked from the bench, so they start at once and the publisher has Django set up): the
+client processes (clients.py) and the publisher (publisher.py); the server is already running
+(servers.py). The parent only coordinates and prints progress.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import queue
+import sys
+import time
+from dataclasses import dataclass, field
+
+from django.db import connections
+
+from .clients import client_process
+from .publisher import PATTERN, publisher_process
+from .stats import step_summary
+
+CONNECT_SECONDS_PER_CLIENT = 0.1  # + CONNECT_BASE: the time allowed to connect and subscribe
+CONNECT_BASE = 30.0
+DRAIN_QUIET = 1.0  # a step has drained when nothing more arrived for this long ...
+DRAIN_MAX = 5.0  # ... or after this long past its last publish
+SATURATED = 0.9  # a step that delivered less than this share of its messages ends the ramp
+
+
+def say(progress: bool, text: str) -> None:
+    if progress:
+        print(text, file=sys.stderr, flush=True)
+
+
+@dataclass
+class Status:
+    """The latest report of every client process: [opened, subscribed, failed, closed_early, received]."""
+
+    n: int
+    rows: dict[int, tuple] = field(default_factory=dict)
+
+    def poll(self, q, wait: float) -> None:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                index, *row = q.get(timeout=max(0.0, deadline - time.monotonic()))
+                self.rows[index] = tuple(row)
+            except queue.Empty:
+                return
+
+    def total(self, col: int) -> int:
+        return sum(r[col] for r in self.rows.values())
+
+    opened = property(lambda self: self.total(0))
+    subscribed = property(lambda self: self.total(1))
+    failed = property(lambda self: self.total(2))
+    closed_early = property(lambda self: self.total(3))
+    received = property(lambda self: self.total(4))
+
+
+def split(clients: int, processes: int) -> list[int]:
+    base, extra = divmod(clients, processes)
+    return [base + (1 if i < extra else 0) for i in range(processes)]
+
+
+def _connect(status: Status, status_q, clients: int, progress: bool, label: str) -> None:
+    deadline = time.monotonic() + CONNECT_BASE + CONNECT_SECONDS_PER_CLIENT * clients
+    shown = -1
+    while time.monotonic() < deadline:
+        status.poll(status_q, 0.5)
+        done = status.subscribed + status.failed
+        if status.subscribed != shown:
+            say(progress, f"  {label}: {status.subscribed}/{clients} subscribed ({status.failed} failed)")
+            shown = status.subscribed
+        if done >= clients and len(status.rows) == status.n:
+            return
+    say(progress, f"  {label}: connect timeout, going on with {status.subscribed} subscribed")
+
+
+def _drain(status: Status, status_q, expected_total: int) -> None:
+    deadline = time.monotonic() + DRAIN_MAX
+    last, last_change = status.received, time.monotonic()
+    while time.monotonic() < deadline and status.received < expected_total:
+        status.poll(status_q, 0.25)
+        if status.received != last:
+            last, last_change = status.received, time.monotonic()
+        elif time.monotonic() - last_change >= DRAIN_QUIET:
+            return
+
+
+def measure(*, label: str, url: str, prefix: str, sizes: dict, progress: bool) -> dict:
+    """Load one running server (at `url`, reading the bus under `prefix`); its held connections and
+    per-step figures."""
+    ctx = mp.get_context("fork")
+    connections.close_all()  # a forked child must not share the parent's database socket
+    status_q, results_q, commands, accounts = ctx.Queue(), ctx.Queue(), ctx.Queue(), ctx.Queue()
+    stop = ctx.Event()
+    per_process = split(sizes["clients"], sizes["processes"])
+    procs = [
+        ctx.Process(
+            target=client_process,
+            args=(i, url, n, PATTERN, sizes["compression"], status_q, stop, results_q),
+            daemon=True,
+        )
+        for i, n in enumerate(per_process)
+    ]
+    publisher = ctx.Process(target=publisher_process, args=(prefix, commands, accounts), daemon=True)
+    for p in [*procs, publisher]:
+        p.start()
+    status = Status(len(procs))
+    accounts_seen: list[dict] = []
+    saturated_at = None
+    try:
+        _connect(status, status_q, sizes["clients"], progress, label)
+        status.poll(status_q, 1.0)  # settle: late acknowledgements, early closes
+        held = status.subscribed - status.closed_early
+        expected_total = 0
+        for k, target in enumerate(sizes["steps"] if held else []):
+            rate = target / held
+            say(progress, f"  {label}: step {k + 1}/{len(sizes['steps'])}: {rate:,.1f} events/s x {held} = "
+                f"{target:,} msg/s for {sizes['seconds']} s")  # fmt: skip
+            before = status.received
+            commands.put((k, rate, sizes["seconds"]))
+            while True:
+                status.poll(status_q, 0.25)
+                try:
+                    account = accounts.get_nowait()
+                    break
+                except queue.Empty:
+                    continue
+            expected = account["published"] * held
+            expected_total += expected
+            _drain(status, status_q, expected_total)
+            accounts_seen.append(account)
+            got = status.received - before
+            say(progress, f"  {label}: step {k + 1}: published {account['published']} at "
+                f"{account['rate']:,.1f}/s, received {got:,} of {expected:,}")  # fmt: skip
+            if got < SATURATED * expected:
+                saturated_at = target
+                say(progress, f"  {label}: saturated at {target:,} msg/s: no higher steps")
+                break
+    finally:
+        stop.set()
+        commands.put(None)
+    results = [results_q.get(timeout=120) for _ in procs]
+    for p in [*procs, publisher]:
+        p.join(timeout=30)
+        if p.is_alive():
+            p.terminate()
+            p.join()
+    return _summarize(sizes, accounts_seen, results, held, saturated_at)
+
+
+def _summarize(sizes: dict, accounts: list[dict], results: list[dict], held: int, saturated_at) -> dict:
+    steps = []
+    for account, target in zip(accounts, sizes["steps"], strict=False):
+        k = account["step"]
+        tallies = [r["tallies"][k] for r in results if k in r["tallies"]]
+        steps.append(step_summary(account, target, held, tallies))
+    errors: dict[str, int] = {}
+    for r in results:
+        for name, n in r["errors"].items():
+            errors[name] = errors.get(name, 0) + n
+    return {
+        # Subscribed and still open when the last step had drained.
+        "connections_held": sum(r["subscribed"] - r["closed_early"] for r in results),
+        "connections_failed": sum(r["failed"] for r in results),
+        "closed_by_server": sum(r["closed_early"] for r in results),
+        "client_errors": errors,
+        "saturated_at": saturated_at,
+        "steps": steps,
+    }

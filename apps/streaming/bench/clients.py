@@ -68,12 +68,55 @@ class ProcessState:
         self.errors[name] = self.errors.get(name, 0) + 1
 
 
-async def _one(url: str, pattern: str, compression: str | None, state: ProcessState, sem, done) -> None:
+class Receiver:
+    """What one connection does with each text message; shared by both client kinds."""
+
+    def __init__(self, state: ProcessState) -> None:
+        self.state = state
+        self.last_seq: dict[int, int] = {}
+        self.step = 0
+
+    def message(self, raw: str | bytes, received_at: float) -> dict | None:
+        """Tally an event or a drop notice; any other message (acknowledgement, error) is returned."""
+        msg = json.loads(raw)
+        kind = msg.get("type")
+        if kind == "event":
+            p = msg["payload"]
+            self.step, seq = p["k"], p["n"]
+            t = self.state.tally(self.step)
+            t.count += 1
+            t.latencies.append(received_at - p["ts"])
+            if received_at < t.first:
+                t.first = received_at
+            t.last = received_at
+            if seq < self.last_seq.get(self.step, -1):
+                t.disorder += 1
+            self.last_seq[self.step] = seq
+            self.state.received += 1
+            return None
+        if kind == "dropped":
+            self.state.tally(self.step).dropped += int(msg.get("count", 0))
+            return None
+        return msg
+
+
+def _subscribe_message(pattern: str) -> str:
+    return json.dumps({"action": "subscribe", "patterns": [pattern]})
+
+
+def _ack(msg: dict) -> bool:
+    if msg.get("type") == "error":
+        raise RuntimeError(f"subscribe refused: {msg.get('detail')}")
+    return msg.get("type") == "subscribed"
+
+
+async def _one_asyncio(url: str, pattern: str, compression, state: ProcessState, sem, done) -> None:
+    """The `websockets` asyncio client, as an application would use it."""
     from websockets.asyncio.client import connect
 
-    loads, now = json.loads, time.time
     subscribed = False
     ws = None
+    receiver = Receiver(state)
     try:
         async with sem:
             # No client pings: a starved client process missing a pong deadline would close a
@@ -82,36 +125,14 @@ async def _one(url: str, pattern: str, compression: str | None, state: ProcessSt
                 url, compression=compression, ping_interval=None, open_timeout=OPEN_TIMEOUT, max_size=2**20
             )
             state.opened += 1
-            await ws.send(json.dumps({"action": "subscribe", "patterns": [pattern]}))
-            while True:
-                reply = loads(await asyncio.wait_for(ws.recv(), OPEN_TIMEOUT))
-                if reply.get("type") == "subscribed":
-                    break
-                if reply.get("type") == "error":
-                    raise RuntimeError(f"subscribe refused: {reply.get('detail')}")
+            await ws.send(_subscribe_message(pattern))
+            while not _ack(json.loads(await asyncio.wait_for(ws.recv(), OPEN_TIMEOUT))):
+                pass
         subscribed = True
         state.subscribed += 1
-        last_seq: dict[int, int] = {}
-        step = 0
+        now = time.time
         async for raw in ws:
-            received_at = now()
-            msg = loads(raw)
-            kind = msg.get("type")
-            if kind == "event":
-                p = msg["payload"]
-                step, seq = p["k"], p["n"]
-                t = state.tally(step)
-                t.count += 1
-                t.latencies.append(received_at - p["ts"])
-                if received_at < t.first:
-                    t.first = received_at
-                t.last = received_at
-                if seq < last_seq.get(step, -1):
-                    t.disorder += 1
-                last_seq[step] = seq
-                state.received += 1
-            elif kind == "dropped":
-                state.tally(step).dropped += int(msg.get("count", 0))
+            receiver.message(raw, now())
         if not done.is_set():
             state.closed_early += 1
     except asyncio.CancelledError:
@@ -127,11 +148,119 @@ async def _one(url: str, pattern: str, compression: str | None, state: ProcessSt
             state.failed += 1
 
 
-async def _main(index: int, url: str, n: int, pattern: str, compression, status_q, stop) -> ProcessState:
+class SansIOConnection(asyncio.Protocol):
+    """The `websockets` Sans-I/O client protocol (ClientProtocol, the core the asyncio client is built
+    on) driven straight from asyncio's transport callbacks: each message costs a frame parse and the
+    tally, with no per-message future, queue or task switch. The client processes share two cores
+    with the server they measure, so what they spend per message is taken from the server."""
+
+    def __init__(self, url: str, pattern: str, compression, state: ProcessState, done, ready) -> None:
+        from websockets.client import ClientProtocol
+        from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
+        from websockets.uri import parse_uri
+
+        extensions = [ClientPerMessageDeflateFactory()] if compression == "deflate" else None
+        self.ws = ClientProtocol(parse_uri(url), extensions=extensions, max_size=2**20)
+        self.pattern, self.state, self.done, self.ready = pattern, state, done, ready
+        self.receiver = Receiver(state)
+        self.subscribed = False
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+        self.state.opened += 1
+        self.ws.send_request(self.ws.connect())
+        self._flush()
+
+    def _flush(self) -> None:
+        for data in self.ws.data_to_send():
+            if data:
+                self.transport.write(data)
+            elif self.transport.can_write_eof():
+                self.transport.write_eof()
+
+    def data_received(self, data: bytes) -> None:
+        from websockets.frames import Frame, Opcode
+        from websockets.http11 import Response
+
+        ws = self.ws
+        ws.receive_data(data)
+        received_at = time.time()
+        for event in ws.events_received():
+            if type(event) is Frame:
+                if event.opcode is Opcode.TEXT:
+                    if not event.fin:
+                        self._fail(RuntimeError("fragmented message"))
+                        continue
+                    msg = self.receiver.message(event.data, received_at)
+                    if msg is not None and not self.subscribed:
+                        try:
+                            self.subscribed = _ack(msg)
+                        except RuntimeError as exc:
+                            self._fail(exc)
+                            continue
+                        if self.subscribed:
+                            self.state.subscribed += 1
+                            self.ready.set_result(True)
+            elif isinstance(event, Response):
+                if ws.handshake_exc is not None:
+                    self._fail(ws.handshake_exc)
+                else:
+                    ws.send_text(_subscribe_message(self.pattern).encode())
+        self._flush()
+
+    def _fail(self, exc: BaseException) -> None:
+        if not self.ready.done():
+            self.ready.set_exception(exc)
+        self.transport.abort()
+
+    def connection_lost(self, exc) -> None:
+        if not self.ready.done():
+            self.ready.set_exception(exc or ConnectionError("closed before subscribed"))
+        elif self.subscribed and not self.done.is_set():
+            self.state.closed_early += 1
+
+    def close(self) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.ws.send_close(1000)
+            self._flush()
+            self.transport.close()
+
+
+async def _one_sansio(url: str, pattern: str, compression, state: ProcessState, sem, done) -> None:
+    from websockets.uri import parse_uri
+
+    uri = parse_uri(url)
+    loop = asyncio.get_running_loop()
+    ready = loop.create_future()
+    conn = None
+    try:
+        async with sem:
+            _, conn = await loop.create_connection(
+                lambda: SansIOConnection(url, pattern, compression, state, done, ready), uri.host, uri.port
+            )
+            await asyncio.wait_for(ready, OPEN_TIMEOUT)
+        await asyncio.Event().wait()  # until cancelled: the protocol's callbacks do the work
+    except asyncio.CancelledError:
+        if conn is not None:
+            conn.close()
+        raise
+    except Exception as exc:
+        state.error(exc)
+        state.failed += 1
+        if conn is not None and conn.transport is not None:
+            conn.transport.abort()
+
+
+CLIENTS = {"sansio": _one_sansio, "asyncio": _one_asyncio}
+
+
+async def _main(index: int, url: str, n: int, pattern: str, opts: dict, status_q, stop) -> ProcessState:
     state = ProcessState()
     sem = asyncio.Semaphore(CONNECT_CONCURRENCY)
     done = asyncio.Event()
-    tasks = [asyncio.create_task(_one(url, pattern, compression, state, sem, done)) for _ in range(n)]
+    one = CLIENTS[opts["client"]]
+    tasks = [asyncio.create_task(one(url, pattern, opts["compression"], state, sem, done)) for _ in range(n)]
     while not stop.is_set():
         status_q.put(
             (index, state.opened, state.subscribed, state.failed, state.closed_early, state.received)
@@ -144,7 +273,7 @@ async def _main(index: int, url: str, n: int, pattern: str, compression, status_
     return state
 
 
-def client_process(index, url, n, pattern, compression, status_q, stop, results_q) -> None:
+def client_process(index, url, n, pattern, opts, status_q, stop, results_q) -> None:
     """Entry point of a client process (multiprocessing target)."""
     try:
         import uvloop
@@ -152,7 +281,7 @@ def client_process(index, url, n, pattern, compression, status_q, stop, results_
         runner = uvloop.run
     except ImportError:  # the server side runs on uvloop too when it is there; same here
         runner = asyncio.run
-    state = runner(_main(index, url, n, pattern, compression, status_q, stop))
+    state = runner(_main(index, url, n, pattern, opts, status_q, stop))
     results_q.put(
         {
             "index": index,

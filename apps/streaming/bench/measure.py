@@ -8,11 +8,13 @@ client processes (clients.py) and the publisher (publisher.py); the server is al
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import queue
 import sys
 import time
 from dataclasses import dataclass, field
 
+import psutil
 from django.db import connections
 
 from .clients import client_process
@@ -87,18 +89,54 @@ def _drain(status: Status, status_q, expected_total: int) -> None:
             return
 
 
-def measure(*, label: str, url: str, prefix: str, sizes: dict, progress: bool) -> dict:
-    """Load one running server (at `url`, reading the bus under `prefix`); its held connections and
-    per-step figures."""
+class CpuClock:
+    """CPU seconds (user + system) the server, the client processes and the publisher spent, read
+    around each step: on a shared machine it tells a server that was busy from one that was starved."""
+
+    def __init__(self, server_pid: int, clients: list, publisher) -> None:
+        self.groups = {
+            "server": [psutil.Process(server_pid)],
+            "clients": [psutil.Process(p.pid) for p in clients],
+            "publisher": [psutil.Process(publisher.pid)],
+        }
+
+    def read(self) -> dict[str, float]:
+        out = {}
+        for name, procs in self.groups.items():
+            total = 0.0
+            for proc in procs:
+                try:
+                    t = proc.cpu_times()
+                    total += t.user + t.system
+                except psutil.Error:  # ended: its time is no longer counted
+                    pass
+            out[name] = total
+        out["wall"] = time.monotonic()
+        return out
+
+
+def cpu_shares(before: dict, after: dict) -> dict[str, float]:
+    """Each group's CPU use over the interval, in % of one core, and the seconds it spent."""
+    wall = after["wall"] - before["wall"]
+    used = {k: after[k] - before[k] for k in before if k != "wall"}
+    return {f"{k}_cpu_s": round(v, 3) for k, v in used.items()} | {
+        f"{k}_cpu_pct": round(100 * v / wall, 1) if wall > 0 else 0.0 for k, v in used.items()
+    }
+
+
+def measure(*, label: str, url: str, prefix: str, server_pid: int, sizes: dict, progress: bool) -> dict:
+    """Load one running server (at `url`, reading the bus under `prefix`, process `server_pid`); its
+    held connections and per-step figures."""
     ctx = mp.get_context("fork")
     connections.close_all()  # a forked child must not share the parent's database socket
     status_q, results_q, commands, accounts = ctx.Queue(), ctx.Queue(), ctx.Queue(), ctx.Queue()
     stop = ctx.Event()
     per_process = split(sizes["clients"], sizes["processes"])
+    opts = {"client": sizes["client"], "compression": sizes["compression"]}
     procs = [
         ctx.Process(
             target=client_process,
-            args=(i, url, n, PATTERN, sizes["compression"], status_q, stop, results_q),
+            args=(i, url, n, PATTERN, opts, status_q, stop, results_q),
             daemon=True,
         )
         for i, n in enumerate(per_process)
@@ -107,7 +145,10 @@ def measure(*, label: str, url: str, prefix: str, sizes: dict, progress: bool) -
     for p in [*procs, publisher]:
         p.start()
     status = Status(len(procs))
+    clock = CpuClock(server_pid, procs, publisher)
+    load = os.getloadavg()
     accounts_seen: list[dict] = []
+    cpu: list[dict] = []
     saturated_at = None
     try:
         _connect(status, status_q, sizes["clients"], progress, label)
@@ -118,7 +159,7 @@ def measure(*, label: str, url: str, prefix: str, sizes: dict, progress: bool) -
             rate = target / held
             say(progress, f"  {label}: step {k + 1}/{len(sizes['steps'])}: {rate:,.1f} events/s x {held} = "
                 f"{target:,} msg/s for {sizes['seconds']} s")  # fmt: skip
-            before = status.received
+            before, cpu_before = status.received, clock.read()
             commands.put((k, rate, sizes["seconds"]))
             while True:
                 status.poll(status_q, 0.25)
@@ -130,6 +171,7 @@ def measure(*, label: str, url: str, prefix: str, sizes: dict, progress: bool) -
             expected = account["published"] * held
             expected_total += expected
             _drain(status, status_q, expected_total)
+            cpu.append(cpu_shares(cpu_before, clock.read()))
             accounts_seen.append(account)
             got = status.received - before
             say(progress, f"  {label}: step {k + 1}: published {account['published']} at "
@@ -147,15 +189,22 @@ def measure(*, label: str, url: str, prefix: str, sizes: dict, progress: bool) -
         if p.is_alive():
             p.terminate()
             p.join()
-    return _summarize(sizes, accounts_seen, results, held, saturated_at)
+    out = _summarize(sizes, accounts_seen, cpu, results, held, saturated_at)
+    return out | {"load_average_1m": round(load[0], 2)}
 
 
-def _summarize(sizes: dict, accounts: list[dict], results: list[dict], held: int, saturated_at) -> dict:
+def _summarize(
+    sizes, accounts: list[dict], cpu: list[dict], results: list[dict], held: int, saturated_at
+) -> dict:
     steps = []
-    for account, target in zip(accounts, sizes["steps"], strict=False):
+    for account, shares, target in zip(accounts, cpu, sizes["steps"], strict=False):
         k = account["step"]
         tallies = [r["tallies"][k] for r in results if k in r["tallies"]]
-        steps.append(step_summary(account, target, held, tallies))
+        step = step_summary(account, target, held, tallies) | shares
+        # What one delivered message cost the server and the clients, in CPU microseconds.
+        for who in ("server", "clients"):
+            step[f"{who}_cpu_us_per_msg"] = round(1e6 * shares[f"{who}_cpu_s"] / max(1, step["received"]), 2)
+        steps.append(step)
     errors: dict[str, int] = {}
     for r in results:
         for name, n in r["errors"].items():

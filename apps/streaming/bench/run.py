@@ -26,10 +26,11 @@ from apps.platform.bench.figures import figure
 from apps.platform.bus.connection import BusConfig
 from apps.platform.bus.topics import topic_family
 
+from .clients import CLIENTS
 from .measure import measure, say
 from .publisher import TOPIC_PREFIX
 from .servers import bare_argv, free_port, nautilus_argv, server
-from .stats import against_targets, best_complete
+from .stats import against_targets, best_complete, server_cost
 
 FULL = {
     "clients": 1000,
@@ -70,6 +71,9 @@ def sizes_for(quick: bool, params: dict) -> dict:
         raise ValueError("clients, seconds and every step must be positive")
     sizes["processes"] = max(1, min(int(params.get("processes") or _default_processes()), sizes["clients"]))
     sizes["compression"] = params.get("compression")  # None: no permessage-deflate (see README)
+    sizes["client"] = params.get("client") or "sansio"
+    if sizes["client"] not in CLIENTS:
+        raise ValueError(f"client must be one of {', '.join(CLIENTS)}")
     sizes["servers"] = list(params.get("servers") or SERVERS)
     return sizes
 
@@ -104,6 +108,10 @@ def _figures(results: dict) -> list[dict]:
     if best is not None:
         out.append(figure("best_complete_delivered_per_s", best["delivered_per_s"], "msg/s",
                           best_bare["delivered_per_s"] if best_bare else None))  # fmt: skip
+    cost, cost_bare = server_cost(ours["steps"]), server_cost(base["steps"])
+    if cost:
+        out.append(figure("server_cpu_us_per_msg", cost, "us", cost_bare))
+        out.append(figure("one_core_msg_per_s", 1e6 / cost, "msg/s", 1e6 / cost_bare if cost_bare else None))
     for i, step in enumerate(ours["steps"]):
         other = base["steps"][i] if i < len(base["steps"]) else {}
         at = f"@{step['target_per_s']}"
@@ -136,10 +144,10 @@ def run(*, quick: bool = False, progress: bool = True, **params) -> dict:
             argv = nautilus_argv(port) if name == "nautilus" else bare_argv(port, _stream_key(prefix))
             path = "/ws/stream" if name == "nautilus" else "/"
             say(progress, f"{name}: starting {' '.join(argv[1:4])} on port {port}")
-            with server(argv, port, prefix):
+            with server(argv, port, prefix) as proc:
                 results[name] = measure(
                     label=name, url=f"ws://127.0.0.1:{port}{path}?token={token}", prefix=prefix,
-                    sizes=sizes, progress=progress,
+                    server_pid=proc.pid, sizes=sizes, progress=progress,
                 )  # fmt: skip
     finally:
         keys = list(red.scan_iter(match=f"nautilus:bench:stream:{tag}:*"))

@@ -81,3 +81,12 @@ def against_targets(held: int, steps: list[dict]) -> dict:
             "met": p99 is not None and p99 < TARGETS["p99_ms"] and rate >= TARGETS["delivered_per_s"],
         },
     }
+
+
+def server_cost(steps: list[dict]) -> float | None:
+    """The server's CPU microseconds per delivered message at the best complete step (the highest
+    load it kept up with: per-event costs are spread over the most messages there; a saturated step's
+    CPU also went to messages still queued). On a shared machine the wall-clock figures move with
+    the neighbours' load, this one much less; 1e6 / cost is what one fully used core would deliver."""
+    best = best_complete(steps)
+    return best["server_cpu_us_per_msg"] if best else None

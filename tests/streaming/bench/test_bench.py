@@ -43,6 +43,7 @@ def test_bench_streaming_runs_both_servers_and_reports_every_step(real_database)
             assert step["received"] + step["missing"] - step["extra"] == step["expected"]
             assert step["received"] > 0 and step["delivered_per_s"] > 0
             assert 0 < step["p50_ms"] <= step["p99_ms"] <= step["max_ms"]
+            assert step["server_cpu_s"] > 0 and step["clients_cpu_s"] > 0, step
     figures = {f["name"]: f for f in result["figures"]}
     ran = len(result["servers"]["nautilus"]["steps"])
     expected = {"connections_held"} | {
@@ -59,6 +60,20 @@ def test_bench_streaming_runs_both_servers_and_reports_every_step(real_database)
     # Nothing left behind: the bench user and the bench's streams.
     assert not get_user_model().objects.filter(username__startswith="benchstream_").exists()
     assert not list(redis.Redis.from_url(settings.REDIS_URL).scan_iter(match="nautilus:bench:stream:*"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_asyncio_client_kind_measures_the_bare_server(real_database):
+    from apps.streaming.bench import run
+
+    result = run(
+        quick=True, progress=False, servers=["bare"], client="asyncio", clients=6, seconds=0.5, steps=[300]
+    )
+    bare = result["servers"]["bare"]
+    assert bare["connections_held"] == 6 and len(bare["steps"]) == 1
+    step = bare["steps"][0]
+    assert step["expected"] == step["published"] * 6 and step["received"] > 0
+    assert result["figures"] == [] and result["targets"] is None  # no ws/stream figures without it
 
 
 def test_a_streaming_flag_given_to_another_bench_is_refused():

@@ -6,9 +6,9 @@ from array import array
 
 import pytest
 
-from apps.streaming.bench.measure import split
+from apps.streaming.bench.measure import cpu_shares, split
 from apps.streaming.bench.run import sizes_for
-from apps.streaming.bench.stats import against_targets, best_complete, step_summary
+from apps.streaming.bench.stats import against_targets, best_complete, server_cost, step_summary
 
 
 def _tally(latencies_ms, *, last, dropped=0, disorder=0) -> dict:
@@ -74,3 +74,21 @@ def test_clients_split_over_processes_and_sizes_are_checked():
         sizes_for(True, {"steps": []})
     with pytest.raises(ValueError, match="positive"):
         sizes_for(True, {"clients": 0})
+    with pytest.raises(ValueError, match="client must be one of"):
+        sizes_for(True, {"client": "curl"})
+
+
+def test_cpu_shares_are_percent_of_one_core_over_the_interval():
+    before = {"server": 10.0, "clients": 3.0, "publisher": 1.0, "wall": 100.0}
+    after = {"server": 13.0, "clients": 4.5, "publisher": 1.25, "wall": 104.0}
+    shares = cpu_shares(before, after)
+    assert shares["server_cpu_s"] == 3.0 and shares["server_cpu_pct"] == 75.0  # 3 s of CPU in 4 s
+    assert shares["clients_cpu_pct"] == 37.5 and shares["publisher_cpu_pct"] == 6.2  # 6.25, rounded
+
+
+def test_server_cost_is_the_best_complete_steps():
+    lossy = {"delivered_per_s": 9e4, "missing": 1, "dropped": 0, "extra": 0, "server_cpu_us_per_msg": 5.0}
+    best = {"delivered_per_s": 5e4, "missing": 0, "dropped": 0, "extra": 0, "server_cpu_us_per_msg": 20.0}
+    low = {"delivered_per_s": 1e4, "missing": 0, "dropped": 0, "extra": 0, "server_cpu_us_per_msg": 40.0}
+    assert server_cost([low, best, lossy]) == 20.0
+    assert server_cost([lossy]) is None

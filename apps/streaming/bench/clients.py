@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import time
 from array import array
 from dataclasses import dataclass, field
@@ -275,6 +276,10 @@ async def _main(index: int, url: str, n: int, pattern: str, opts: dict, status_q
 
 def client_process(index, url, n, pattern, opts, status_q, stop, results_q) -> None:
     """Entry point of a client process (multiprocessing target)."""
+    # Its own session, as the server has (servers.py): under autogroup scheduling the client
+    # processes would otherwise share one CPU slice with the parent and the publisher, and clients
+    # short of CPU make any server look slow.
+    os.setsid()
     try:
         import uvloop
 

@@ -25,6 +25,7 @@ CONNECT_SECONDS_PER_CLIENT = 0.1  # + CONNECT_BASE: the time allowed to connect 
 CONNECT_BASE = 30.0
 DRAIN_QUIET = 1.0  # a step has drained when nothing more arrived for this long ...
 DRAIN_MAX = 5.0  # ... or after this long past its last publish
+IDLE_SECONDS = 2.0  # measured with every connection held and nothing published
 SATURATED = 0.9  # a step that delivered less than this share of its messages ends the ramp
 
 
@@ -150,10 +151,15 @@ def measure(*, label: str, url: str, prefix: str, server_pid: int, sizes: dict, 
     accounts_seen: list[dict] = []
     cpu: list[dict] = []
     saturated_at = None
+    idle = {"server_cpu_pct": None}
     try:
         _connect(status, status_q, sizes["clients"], progress, label)
         status.poll(status_q, 1.0)  # settle: late acknowledgements, early closes
         held = status.subscribed - status.closed_early
+        # What holding the connections costs with nothing to send (timers, heartbeats, polling).
+        idle_before = clock.read()
+        status.poll(status_q, IDLE_SECONDS)
+        idle = cpu_shares(idle_before, clock.read())
         expected_total = 0
         for k, target in enumerate(sizes["steps"] if held else []):
             rate = target / held
@@ -190,7 +196,7 @@ def measure(*, label: str, url: str, prefix: str, server_pid: int, sizes: dict, 
             p.terminate()
             p.join()
     out = _summarize(sizes, accounts_seen, cpu, results, held, saturated_at)
-    return out | {"load_average_1m": round(load[0], 2)}
+    return out | {"load_average_1m": round(load[0], 2), "idle_server_cpu_pct": idle["server_cpu_pct"]}
 
 
 def _summarize(

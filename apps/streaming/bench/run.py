@@ -30,7 +30,7 @@ from .clients import CLIENTS
 from .measure import measure, say
 from .publisher import TOPIC_PREFIX
 from .servers import bare_argv, free_port, nautilus_argv, server
-from .stats import against_targets, best_complete, server_cost
+from .stats import TARGETS, against_targets, best_complete, best_within_p99, server_cost
 
 FULL = {
     "clients": 1000,
@@ -108,6 +108,19 @@ def _figures(results: dict) -> list[dict]:
     if best is not None:
         out.append(figure("best_complete_delivered_per_s", best["delivered_per_s"], "msg/s",
                           best_bare["delivered_per_s"] if best_bare else None))  # fmt: skip
+    out.append(
+        figure(f"delivered_per_s_p99_under_{TARGETS['p99_ms']:g}ms", best_within_p99(ours["steps"]), "msg/s",
+               best_within_p99(base["steps"]) if bare else None)
+    )  # fmt: skip
+    if ours.get("idle_server_cpu_pct") is not None:
+        out.append(
+            figure(
+                "idle_server_cpu_pct",
+                ours["idle_server_cpu_pct"],
+                "% of a core",
+                base.get("idle_server_cpu_pct"),
+            )
+        )
     cost, cost_bare = server_cost(ours["steps"]), server_cost(base["steps"])
     if cost:
         out.append(figure("server_cpu_us_per_msg", cost, "us", cost_bare))

@@ -8,7 +8,13 @@ import pytest
 
 from apps.streaming.bench.measure import cpu_shares, split
 from apps.streaming.bench.run import sizes_for
-from apps.streaming.bench.stats import against_targets, best_complete, server_cost, step_summary
+from apps.streaming.bench.stats import (
+    against_targets,
+    best_complete,
+    best_within_p99,
+    server_cost,
+    step_summary,
+)
 
 
 def _tally(latencies_ms, *, last, dropped=0, disorder=0) -> dict:
@@ -61,6 +67,7 @@ def test_targets_take_the_best_complete_step_only():
     assert t["connections"]["met"] is True
     assert t["delivered_per_s"] == {"target": 50_000, "measured": 52_000.0, "met": True}
     assert t["p99_ms"]["measured"] == 30.0 and t["p99_ms"]["met"] is False
+    assert t["delivered_per_s_within_p99"] == 0.0  # the complete step's p99 is over 25 ms
     assert against_targets(999, [])["connections"]["met"] is False
     assert against_targets(999, [])["delivered_per_s"]["met"] is False
 
@@ -92,3 +99,13 @@ def test_server_cost_is_the_best_complete_steps():
     low = {"delivered_per_s": 1e4, "missing": 0, "dropped": 0, "extra": 0, "server_cpu_us_per_msg": 40.0}
     assert server_cost([low, best, lossy]) == 20.0
     assert server_cost([lossy]) is None
+
+
+def test_the_rate_kept_up_with_is_the_best_complete_step_under_the_p99_bound():
+    def step(rate, p99, missing=0):
+        return {"delivered_per_s": rate, "p99_ms": p99, "missing": missing, "dropped": 0, "extra": 0}
+
+    steps = [step(10_000, 12.0), step(25_000, 24.9), step(50_000, 40.0), step(75_000, 5.0, missing=1)]
+    assert best_within_p99(steps) == 25_000
+    assert best_within_p99(steps, p99_ms=50.0) == 50_000
+    assert best_within_p99([step(10_000, 25.0)]) == 0.0  # under, not at

@@ -21,6 +21,8 @@ import time
 from array import array
 from dataclasses import dataclass, field
 
+from .lifetime import die_with_parent
+
 STATUS_EVERY = 0.25  # seconds between status reports to the parent
 CONNECT_CONCURRENCY = 50  # handshakes in flight per process: 1,000 at once only measures SYN backlog
 OPEN_TIMEOUT = 60.0
@@ -280,6 +282,7 @@ def client_process(index, url, n, pattern, opts, status_q, stop, results_q) -> N
     # processes would otherwise share one CPU slice with the parent and the publisher, and clients
     # short of CPU make any server look slow.
     os.setsid()
+    die_with_parent()
     try:
         import uvloop
 

@@ -125,6 +125,44 @@ def cpu_shares(before: dict, after: dict) -> dict[str, float]:
     }
 
 
+def _account(accounts, publisher, status: Status, status_q, seconds: float) -> dict:
+    """The publisher's account of the step it was given, reading client status while it publishes."""
+    deadline = time.monotonic() + 3 * seconds + 30
+    while True:
+        status.poll(status_q, 0.25)
+        try:
+            return accounts.get_nowait()
+        except queue.Empty:
+            if not publisher.is_alive():
+                raise RuntimeError(f"the publisher process ended (exit code {publisher.exitcode})") from None
+            if time.monotonic() > deadline:
+                raise RuntimeError("the publisher did not finish its step") from None
+
+
+def _collect(results_q, procs: list, timeout: float = 120.0) -> list[dict]:
+    """Every client process's tallies; a clear error if one died without sending them."""
+    results: list[dict] = []
+    deadline = time.monotonic() + timeout
+    while len(results) < len(procs):
+        try:
+            results.append(results_q.get(timeout=1.0))
+        except queue.Empty:
+            if time.monotonic() > deadline or not any(p.is_alive() for p in procs):
+                codes = [p.exitcode for p in procs]
+                raise RuntimeError(
+                    f"client processes sent {len(results)} of {len(procs)} results (exit codes {codes})"
+                ) from None
+    return results
+
+
+def _reap(procs: list) -> None:
+    for p in procs:
+        p.join(timeout=15)
+        if p.is_alive():
+            p.terminate()
+            p.join()
+
+
 def measure(*, label: str, url: str, prefix: str, server_pid: int, sizes: dict, progress: bool) -> dict:
     """Load one running server (at `url`, reading the bus under `prefix`, process `server_pid`); its
     held connections and per-step figures."""
@@ -167,13 +205,7 @@ def measure(*, label: str, url: str, prefix: str, server_pid: int, sizes: dict, 
                 f"{target:,} msg/s for {sizes['seconds']} s")  # fmt: skip
             before, cpu_before = status.received, clock.read()
             commands.put((k, rate, sizes["seconds"]))
-            while True:
-                status.poll(status_q, 0.25)
-                try:
-                    account = accounts.get_nowait()
-                    break
-                except queue.Empty:
-                    continue
+            account = _account(accounts, publisher, status, status_q, sizes["seconds"])
             expected = account["published"] * held
             expected_total += expected
             _drain(status, status_q, expected_total)
@@ -186,15 +218,12 @@ def measure(*, label: str, url: str, prefix: str, server_pid: int, sizes: dict, 
                 saturated_at = target
                 say(progress, f"  {label}: saturated at {target:,} msg/s: no higher steps")
                 break
+        stop.set()
+        results = _collect(results_q, procs)
     finally:
         stop.set()
         commands.put(None)
-    results = [results_q.get(timeout=120) for _ in procs]
-    for p in [*procs, publisher]:
-        p.join(timeout=30)
-        if p.is_alive():
-            p.terminate()
-            p.join()
+        _reap([*procs, publisher])
     out = _summarize(sizes, accounts_seen, cpu, results, held, saturated_at)
     return out | {"load_average_1m": round(load[0], 2), "idle_server_cpu_pct": idle["server_cpu_pct"]}
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import time
 
+from .lifetime import die_with_parent
+
 TOPIC_PREFIX = "market.data.quotes."
 PATTERN = TOPIC_PREFIX + "*"
 SYMBOLS = tuple(f"BENCH{i:02d}" for i in range(20))
@@ -60,6 +62,7 @@ def publisher_process(prefix: str, commands, accounts) -> None:
     """Entry point (multiprocessing target): publish on the bus under `prefix` until told None."""
     from apps.platform import bus
 
+    die_with_parent()
     bus.configure(prefix=prefix)
     while (cmd := commands.get()) is not None:
         accounts.put(publish_step(*cmd))

@@ -156,7 +156,7 @@ def run(*, quick: bool = False, progress: bool = True, **params) -> dict:
             port = free_port()
             argv = nautilus_argv(port) if name == "nautilus" else bare_argv(port, _stream_key(prefix))
             path = "/ws/stream" if name == "nautilus" else "/"
-            say(progress, f"{name}: starting {' '.join(argv[1:4])} on port {port}")
+            say(progress, f"{name}: starting {' '.join(argv[3:6])} on port {port}")
             with server(argv, port, prefix) as proc:
                 results[name] = measure(
                     label=name, url=f"ws://127.0.0.1:{port}{path}?token={token}", prefix=prefix,
@@ -170,6 +170,7 @@ def run(*, quick: bool = False, progress: bool = True, **params) -> dict:
         user.delete()
     return {
         "engine": "streaming",
+        "run_id": tag,  # the bench user is benchstream_<run_id>, its streams nautilus:bench:stream:<run_id>:*
         "sizes": sizes,
         "open_files_limit": limits,
         "targets": against_targets(results["nautilus"]["connections_held"], results["nautilus"]["steps"])

@@ -25,6 +25,8 @@ from urllib.parse import quote
 from django.conf import settings
 from django.db import connection
 
+from .lifetime import EXEC_GUARDED
+
 START_TIMEOUT = 90.0  # seconds; Django's setup in the server process on a busy 2-core machine
 
 
@@ -47,7 +49,7 @@ def database_env() -> dict[str, str]:
 
 def nautilus_argv(port: int) -> list[str]:
     return [
-        sys.executable, "-m", "uvicorn", "nautilus.asgi:application", "--host", "127.0.0.1",
+        sys.executable, "-c", EXEC_GUARDED, "-m", "uvicorn", "nautilus.asgi:application", "--host", "127.0.0.1",
         "--port", str(port), "--lifespan", "off", "--timeout-graceful-shutdown", "5",
         "--no-access-log", "--log-level", "warning",
     ]  # fmt: skip
@@ -55,7 +57,7 @@ def nautilus_argv(port: int) -> list[str]:
 
 def bare_argv(port: int, stream_key: str) -> list[str]:
     return [
-        sys.executable, "-m", "apps.streaming.bench.bare", "--port", str(port),
+        sys.executable, "-c", EXEC_GUARDED, "-m", "apps.streaming.bench.bare", "--port", str(port),
         "--redis-url", settings.REDIS_URL, "--stream-key", stream_key,
     ]  # fmt: skip
 
@@ -66,15 +68,23 @@ def server(argv: list[str], port: int, prefix: str) -> Iterator[subprocess.Popen
     env = {**os.environ, **database_env(), "REDIS_URL": settings.REDIS_URL, "BUS_STREAM_PREFIX": prefix}
     env.setdefault("DJANGO_SETTINGS_MODULE", "nautilus.settings.local")
     with tempfile.TemporaryFile() as log:
+        # A session of its own: with the kernel's autogroup scheduling (on by default), CPU is shared
+        # fairly between sessions, and in the bench's session the server would share one slice with
+        # the bench itself. A deployed server does not run in its clients' session either.
         proc = subprocess.Popen(
-            argv, env=env, cwd=str(settings.BASE_DIR), stdout=log, stderr=subprocess.STDOUT
+            argv,
+            env=env,
+            cwd=str(settings.BASE_DIR),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         try:
             deadline = time.monotonic() + START_TIMEOUT
             while True:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     log.seek(0)
-                    raise RuntimeError(f"{argv[2]} did not start: {log.read().decode()[-1500:]}")
+                    raise RuntimeError(f"{argv[4]} did not start: {log.read().decode()[-1500:]}")
                 try:
                     socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
                     break

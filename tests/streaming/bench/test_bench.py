@@ -64,7 +64,10 @@ def test_bench_streaming_runs_both_servers_and_reports_every_step(real_database)
     assert result["targets"]["connections"] == {"target": 1000, "measured": CLIENTS, "met": False}
     # Nothing left behind: the bench user and the bench's streams.
     assert not get_user_model().objects.filter(username__startswith="benchstream_").exists()
-    assert not list(redis.Redis.from_url(settings.REDIS_URL).scan_iter(match="nautilus:bench:stream:*"))
+    leftover = redis.Redis.from_url(settings.REDIS_URL).scan_iter(
+        match=f"nautilus:bench:stream:{result['run_id']}:*"
+    )
+    assert not list(leftover)
 
 
 @pytest.mark.django_db(transaction=True)

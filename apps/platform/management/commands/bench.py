@@ -6,7 +6,9 @@ The contract every bench module follows:
     run(*, quick: bool = False, progress: bool = True, **params) -> dict
 
 `quick` shrinks the sizes for tests, `progress` allows tqdm bars on stderr, `params` are the
-`--set` values (JSON-decoded when possible, else strings). The returned dict is JSON-safe and
+`--set` values (JSON-decoded when possible, else strings). A bench package may also define
+`add_arguments(group)` to give the command flags of its own (`bench streaming --clients 1000`):
+they reach `run` as params like --set values, and only for that engine. The returned dict is JSON-safe and
 holds a "figures" list; each figure is a dict with "name", "value", "unit" and, when it has one,
 "baseline" (measured in the same run) and "ratio" (value / baseline). Everything else in the dict
 ("engine", "sizes", "notes", ...) is printed as-is.
@@ -85,6 +87,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("engine", help=f"one of: {', '.join(BENCHABLE)}")
+        self.engine_flags: dict[str, list[str]] = {}
+        for key in available_benches():
+            module = importlib.import_module(f"apps.{key}.bench")
+            if hasattr(module, "add_arguments"):
+                group = parser.add_argument_group(f"bench {key}")
+                before = {a.dest for a in parser._actions}
+                module.add_arguments(group)
+                self.engine_flags[key] = [a.dest for a in parser._actions if a.dest not in before]
         parser.add_argument("--json", action="store_true", help="print the result as JSON")
         parser.add_argument("--quick", action="store_true", help="small sizes (for tests and smoke runs)")
         parser.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
@@ -99,10 +109,15 @@ class Command(BaseCommand):
             known = ", ".join(available) or "none yet"
             why = "unknown engine" if key not in BENCHABLE else "no bench for engine"
             raise CommandError(f"{why} {key!r}; benches available: {known}")
+        params = _parse_set(options["set"])
+        for engine, dests in getattr(self, "engine_flags", {}).items():
+            given = {d: options[d] for d in dests if options.get(d) is not None}
+            if given and engine != key:
+                flags = ", ".join(f"--{d.replace('_', '-')}" for d in given)
+                raise CommandError(f"{flags}: only for bench {engine}")
+            params.update(given)
         module = importlib.import_module(f"apps.{key}.bench")
-        result = module.run(
-            quick=options["quick"], progress=not options["no_progress"], **_parse_set(options["set"])
-        )
+        result = module.run(quick=options["quick"], progress=not options["no_progress"], **params)
         if options["json"]:
             self.stdout.write(json.dumps(result, indent=2, default=str))
         else:

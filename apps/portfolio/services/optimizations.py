@@ -129,6 +129,7 @@ def frontier_document(frontier: opt.Frontier, symbols) -> dict:
         "setup_seconds": frontier.setup_seconds,
         "solve_seconds": frontier.solve_seconds,
         "solvers": sorted({p.solver for p in frontier.points if p.solver}),
+        "warm_started_points": frontier.warm_started_points,
     }
 
 

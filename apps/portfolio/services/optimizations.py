@@ -20,6 +20,7 @@ from apps.platform.jobs import job_progress
 from ..kernels import optimization as opt
 from ..models import Optimization, OptimizationStatus, Portfolio
 from ..selectors.optimization_inputs import Inputs, constraints_from_body, inputs_load, universe_of
+from ..selectors.optimizations import last_weights
 
 METHODS = (
     "min_variance",
@@ -182,8 +183,11 @@ def _compute(row: Optimization, job_id: str | None = None) -> None:
     c = constraints_from_body(row.constraints, inputs, est.assets)
     if job_id:
         job_progress(job_id, 40, f"solving {row.method} over {len(kept)} assets")
+    # the portfolio's last weights over these assets seed the solver (a warm start, not an input)
+    seed = last_weights(row.portfolio_id, kept)
     try:
-        answer = _solve(row.method, est, inputs, c, row.params)
+        with opt.direct.warm_start_from(seed.weights if seed else None):
+            answer = _solve(row.method, est, inputs, c, row.params)
     except KeyError as exc:
         raise ValidationError({f"params.{exc.args[0]}": f"{row.method} needs {exc.args[0]}"}) from exc
     except ValueError as exc:
@@ -204,6 +208,8 @@ def _compute(row: Optimization, job_id: str | None = None) -> None:
     }
     row.notes = list(est.notes)
     _apply(row, answer, kept)
+    if seed is not None and any(a.get("warm_start") for a in row.attempts):
+        row.notes.append(f"warm start: the solver began at optimization {seed.optimization_id}'s weights")
 
 
 @transaction.atomic

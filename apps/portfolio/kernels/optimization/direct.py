@@ -33,7 +33,8 @@ from .solvers import INACCURATE, OPTIMAL, SolveOutcome, SolverAttempt
 # wrong guess near the top of the frontier, or a singular active system when auxiliaries are not
 # unique: gross leverage of a long-short book) the solve goes on from where it stopped at the next
 # tolerance, the last one tight enough for ADMM's own answer to pass the checks. Each stage is
-# capped so a hard problem falls back to Clarabel in about the time Clarabel would take.
+# capped in iterations (not seconds: the path an answer takes must not depend on the machine's load)
+# so a hard problem falls back to Clarabel in about the time Clarabel would take.
 SETTINGS = {
     "polishing": True,
     "polish_refine_iter": 5,
@@ -90,9 +91,9 @@ class Session:
     def solve(
         self, *, lo: np.ndarray | None = None, hi: np.ndarray | None = None, seed: np.ndarray | None = None
     ) -> tuple[np.ndarray | None, SolveOutcome]:
-        """(weights or None, outcome) under the rows' bounds `lo`, `hi` (the QP's own when None);
-        the first solve starts from
-        `seed` (weights) when given, later ones from the previous accepted answer."""
+        """(weights or None, outcome) under the rows' bounds `lo`, `hi` (the QP's own when None).
+        The first solve starts from `seed` (weights) when given, later ones from the last accepted
+        answer (or, when none was, from wherever OSQP stopped)."""
         qp = self.qp
         start = time.perf_counter()
         lo = qp.l if lo is None else lo

@@ -219,9 +219,9 @@ def efficient_frontier(
 
     With the default chain every point goes to one OSQP object (direct.Session): the matrices are
     built and factorized once, each point only moves the target row's lower bound and starts from
-    the previous point's answer. A point OSQP fails (or whose answer fails its checks) goes through
-    the efficient-return problem in cvxpy, built once with the target as a Parameter, down
-    Clarabel -> SCS; a stated chain goes that way for every point."""
+    the previous point's answer. The top point, and any point OSQP fails (or whose answer fails its
+    checks), goes through the efficient-return problem in cvxpy, built once with the target as a
+    Parameter, down Clarabel -> SCS; a stated chain goes that way for every point."""
     if constraints.needs_integer:
         raise ValueError("the frontier takes continuous constraints only (no min position / max names)")
     mu, cov = np.asarray(mu, dtype=float), np.asarray(cov, dtype=float)
@@ -263,7 +263,9 @@ def efficient_frontier(
     setup = time.perf_counter() - start
     for k, t in enumerate(targets):
         weights, outcome = None, None
-        if session is not None:
+        # the top point (the highest return) is the LP's optimal face, degenerate for ADMM: at 500
+        # assets OSQP ran out its iterations there before Clarabel solved it, so it goes to cvxpy
+        if session is not None and k < len(targets) - 1:
             low_b, high_b = row_bounds(session.qp, [(TARGET, float(t), np.inf)])
             weights, outcome = session.solve(lo=low_b, hi=high_b, seed=low.weights if k == 0 else None)
             warm += int(weights is not None and outcome.attempts[-1].warm_start)
@@ -271,7 +273,7 @@ def efficient_frontier(
                 weights, rest = through_cvxpy(t, QP_FALLBACK_CHAIN)
                 outcome = dataclasses.replace(rest, attempts=outcome.attempts + rest.attempts)
         else:
-            weights, outcome = through_cvxpy(t, solvers)
+            weights, outcome = through_cvxpy(t, solvers if session is None else QP_FALLBACK_CHAIN)
         solve_total += outcome.solve_seconds
         results.append(
             make_result(

@@ -1,6 +1,7 @@
 """Book read latency for `manage.py bench portfolio`: `GET /api/portfolio/portfolios/{code}/` of a
 portfolio of N positions through the whole stack (DRF test client, token-free forced auth), p50 and
-p99, next to the database read of the same rows alone (the floor any serializer sits on), and the
+p99, next to the database read of the same rows alone (the floor any serializer sits on), the same
+read of a portfolio without positions (the floor of the stack), and the
 model serializers' answer of the same portfolio rendered to JSON without HTTP (how the read was
 made before: a Position and an Instrument per row, a field object per value). Built in a
 transaction that is rolled back."""
@@ -56,12 +57,19 @@ def figures(*, n_positions: int, requests: int) -> list[dict]:
             client = APIClient()
             client.force_authenticate(p.owner)
             url = f"/api/portfolio/portfolios/{p.code}/"
-            assert client.get(url).status_code == 200
-            api = []
+            # the same read of a portfolio without positions: the stack's floor (auth, throttle,
+            # the portfolio's own row), timed alternately with the full one so both see the same load
+            empty = portfolio_create(code=f"{p.code}-empty", name="bench", owner=p.owner)
+            empty_url = f"/api/portfolio/portfolios/{empty.code}/"
+            assert client.get(url).status_code == client.get(empty_url).status_code == 200
+            api, floor = [], []
             for _ in range(requests):
                 t0 = time.perf_counter()
                 client.get(url)
                 api.append(time.perf_counter() - t0)
+                t0 = time.perf_counter()
+                client.get(empty_url)
+                floor.append(time.perf_counter() - t0)
             db = []
             for _ in range(requests):
                 t0 = time.perf_counter()
@@ -84,6 +92,7 @@ def figures(*, n_positions: int, requests: int) -> list[dict]:
                 {
                     **figure(f"book_read_{n_positions}_positions_p50_ms", p50, "ms", b50),
                     "baseline_name": "the rows alone",
+                    "empty_portfolio_p50_ms": _percentiles(floor)[0],
                 },
                 {
                     **figure(f"book_read_{n_positions}_positions_p99_ms", p99, "ms", b99),

@@ -45,6 +45,7 @@ def test_portfolio_bench_reports_each_figure_and_leaves_nothing_behind():
     assert frontier["max_volatility_difference"] < 1e-6 and frontier["baseline"] > 0
     assert figures["cardinality_20_of_40_seconds"]["names_held"] <= 20
     assert figures["book_read_50_positions_p50_ms"]["baseline"] > 0
+    assert figures["book_read_50_positions_p50_ms"]["empty_portfolio_p50_ms"] > 0
     assert (
         not Portfolio.objects.exists() and not Transaction.objects.exists() and not Position.objects.exists()
     )

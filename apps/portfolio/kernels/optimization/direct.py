@@ -140,6 +140,22 @@ def _judge(qp: QP, result) -> tuple[np.ndarray | None, str, str | None]:
     return None, "rejected", error + polish
 
 
+def crossed(qp: QP) -> str | None:
+    """Why OSQP cannot take the QP at all, or None: a row whose lower bound is above its upper one
+    (min weight above max weight, a sector floor above its cap) fails OSQP's data validation,
+    where cvxpy's path reports it as an infeasibility and names the conflict."""
+    if np.any(qp.l > qp.u):
+        return "a constraint's lower bound is above its upper bound"
+    return None
+
+
 def solve(qp: QP) -> tuple[np.ndarray | None, SolveOutcome]:
     """One QP, from the context's seed when there is one (`warm_start_from`)."""
-    return Session(qp).solve(seed=seed_for(qp.n))
+    reason = crossed(qp)
+    if reason is None:
+        try:
+            return Session(qp).solve(seed=seed_for(qp.n))
+        except osqp.OSQPException as exc:  # setup refused the data
+            reason = f"OSQP: {exc}"
+    attempt = SolverAttempt("OSQP", "skipped", 0.0, reason)
+    return None, SolveOutcome("skipped", None, (attempt,), 0.0, 0.0, None)

@@ -197,3 +197,27 @@ def test_the_rows_hold_exactly_where_the_stated_constraints_do(seed):
         assert rows_hold == (violations(c, w, tol=1e-12) == []), w
         agree += rows_hold
     assert agree > 0  # some draws are feasible, so both answers were seen
+
+
+@pytest.mark.parametrize(
+    "constraints, conflict",
+    [
+        (
+            Constraints(long_only=False, lower=[0.5] + [-0.2] * 19, upper=0.1),  # AAPL is the first name
+            {"min weight AAPL >= 0.5", "max weight AAPL <= 0.1"},
+        ),
+        (Constraints(long_only=False, net_exposure=(1.0, 0.5)), {"net exposure >= 1", "net exposure <= 0.5"}),
+        (
+            Constraints(sector_caps={"Tech": (0.6, 0.2)}),
+            {"sector floor Tech >= 0.6", "sector cap Tech <= 0.2"},
+        ),
+    ],
+)
+def test_a_row_with_crossed_bounds_skips_osqp_and_is_named(sp500, constraints, conflict):
+    """OSQP refuses l > u in its data validation; the problem goes to cvxpy, which names it."""
+    import dataclasses
+
+    c = dataclasses.replace(constraints, names=sp500.names, sectors=sp500.sectors)
+    result = min_variance(sp500.cov, c)
+    assert result.attempts[0].solver == "OSQP" and result.attempts[0].status == "skipped"
+    assert conflict <= set(result.conflict)

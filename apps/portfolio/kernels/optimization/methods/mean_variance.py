@@ -240,6 +240,7 @@ def efficient_frontier(
     start = time.perf_counter()
     session = None
     if tuple(solvers) == CONTINUOUS_CHAIN and expressible(constraints):
+        # (a QP OSQP cannot take is infeasible: the min-variance end above returned it already)
         # one OSQP object for every point: factorized once, each point only moves the target
         # row's bound and starts from the previous point's answer (the first from min variance's)
         session = direct.Session(

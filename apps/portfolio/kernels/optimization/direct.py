@@ -79,12 +79,13 @@ def seed_for(n: int) -> np.ndarray | None:
 class Session:
     """One OSQP object for QPs sharing P, q and A (module docstring)."""
 
-    def __init__(self, qp: QP):
+    def __init__(self, qp: QP, *, built_seconds: float = 0.0):
+        """`built_seconds`: what building `qp` took, counted in the setup the first solve reports."""
         start = time.perf_counter()
         self.qp = qp
         self.solver = osqp.OSQP()
         self.solver.setup(qp.P, qp.q, qp.A, qp.l, qp.u, **SETTINGS, **STAGES[0])
-        self.setup_seconds = time.perf_counter() - start
+        self.setup_seconds = built_seconds + time.perf_counter() - start
         self.solves = 0
         self._last_good: tuple[np.ndarray, np.ndarray] | None = None
 
@@ -149,12 +150,12 @@ def crossed(qp: QP) -> str | None:
     return None
 
 
-def solve(qp: QP) -> tuple[np.ndarray | None, SolveOutcome]:
+def solve(qp: QP, *, built_seconds: float = 0.0) -> tuple[np.ndarray | None, SolveOutcome]:
     """One QP, from the context's seed when there is one (`warm_start_from`)."""
     reason = crossed(qp)
     if reason is None:
         try:
-            return Session(qp).solve(seed=seed_for(qp.n))
+            return Session(qp, built_seconds=built_seconds).solve(seed=seed_for(qp.n))
         except osqp.OSQPException as exc:  # setup refused the data
             reason = f"OSQP: {exc}"
     attempt = SolverAttempt("OSQP", "skipped", 0.0, reason)

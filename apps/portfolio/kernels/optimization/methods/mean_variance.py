@@ -243,9 +243,8 @@ def efficient_frontier(
         # (a QP OSQP cannot take is infeasible: the min-variance end above returned it already)
         # one OSQP object for every point: factorized once, each point only moves the target
         # row's bound and starts from the previous point's answer (the first from min variance's)
-        session = direct.Session(
-            build_qp(constraints, cov.shape[0], Objective(cov, rows=((TARGET, mu, -np.inf, np.inf),)))
-        )
+        matrices = build_qp(constraints, cov.shape[0], Objective(cov, rows=((TARGET, mu, -np.inf, np.inf),)))
+        session = direct.Session(matrices, built_seconds=time.perf_counter() - start)
     fallback = None  # the parametrized cvxpy problem, built when a point needs it
 
     def through_cvxpy(t: float, chain):
@@ -261,7 +260,6 @@ def efficient_frontier(
         return (form.weights() if outcome.solved else None), outcome
 
     results, solve_total, warm = [], 0.0, 0
-    setup = time.perf_counter() - start
     for k, t in enumerate(targets):
         weights, outcome = None, None
         # the top point (the highest return) is the LP's optimal face, degenerate for ADMM: at 500
@@ -281,7 +279,8 @@ def efficient_frontier(
                 "efficient_return", weights, cov, mu=mu, risk_free_rate=risk_free_rate, outcome=outcome
             )
         )
-    setup += results[0].setup_seconds  # the first solve sets up (compiles, factorizes), the others reuse it
+    # set up once: the matrices built and factorized, or the cvxpy problem compiled by its first solve
+    setup = session.setup_seconds if session is not None else results[0].setup_seconds
     weights = np.vstack([r.weights for r in results])
     return Frontier(
         target_returns=targets,

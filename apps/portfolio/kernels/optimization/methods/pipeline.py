@@ -10,6 +10,7 @@ scaled weights (homogeneous: max Sharpe, max diversification).
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -97,7 +98,9 @@ def run(
         return _run_integer(ctx, list(notes))
     earlier: tuple = ()
     if direct_path(spec, constraints, solvers):
-        weights, fast = direct.solve(build_qp(constraints, n, spec.qp))
+        start = time.perf_counter()
+        matrices = build_qp(constraints, n, spec.qp)
+        weights, fast = direct.solve(matrices, built_seconds=time.perf_counter() - start)
         if weights is not None:
             return _finish(ctx, weights, fast, list(notes))
         earlier, solvers = fast.attempts, QP_FALLBACK_CHAIN

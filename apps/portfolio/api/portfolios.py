@@ -11,7 +11,7 @@ from .. import selectors, services
 from ..models import Portfolio
 from .permissions import CanViewPortfolio
 from .serializers import PortfolioCreateSerializer, PortfolioDetailSerializer, PortfolioSerializer
-from .serializers.positions import positions_data
+from .serializers.positions import book_positions
 
 
 class PortfolioListCreate(generics.ListCreateAPIView):
@@ -56,7 +56,7 @@ class ByCode:
 
 class PortfolioDetail(ByCode, generics.RetrieveAPIView):
     """The positions are read as plain rows and formatted as PositionSerializer would
-    (serializers/positions.py: positions_data): a prefetch building a Position and an Instrument
+    (serializers/positions.py: book_positions): a prefetch building a Position and an Instrument
     per row made this read of a 500-position book ~25 times the cost of the rows themselves."""
 
     serializer_class = PortfolioDetailSerializer
@@ -65,5 +65,5 @@ class PortfolioDetail(ByCode, generics.RetrieveAPIView):
     def get(self, request, *args, **kwargs):
         portfolio = self.get_object()
         data = PortfolioSerializer(portfolio).data
-        data["positions"] = positions_data(selectors.position_rows(portfolio.pk))
+        data["positions"] = book_positions(portfolio.pk)
         return Response(data)

@@ -6,10 +6,9 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.response import Response
 
-from .. import selectors
 from .portfolios import ByCode
 from .serializers import PositionSerializer
-from .serializers.positions import positions_data
+from .serializers.positions import book_positions
 
 
 class PortfolioPositions(ByCode, generics.GenericAPIView):
@@ -22,4 +21,4 @@ class PortfolioPositions(ByCode, generics.GenericAPIView):
     )
     def get(self, request, *args, **kwargs):
         portfolio = self.get_object()
-        return Response(positions_data(selectors.position_rows(portfolio.pk)))
+        return Response(book_positions(portfolio.pk))

@@ -1,6 +1,9 @@
 """Book read latency for `manage.py bench portfolio`: `GET /api/portfolio/portfolios/{code}/` of a
 portfolio of N positions through the whole stack (DRF test client, token-free forced auth), p50 and
-p99, next to the database read of the same rows alone (the floor any serializer sits on). Built in a
+p99, next to the database read of the same rows alone (the floor any serializer sits on), the same
+read of a portfolio without positions (the floor of the stack), and the
+model serializers' answer of the same portfolio rendered to JSON without HTTP (how the read was
+made before: a Position and an Instrument per row, a field object per value). Built in a
 transaction that is rolled back."""
 
 from __future__ import annotations
@@ -11,10 +14,12 @@ from decimal import Decimal
 import numpy as np
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
 
 from apps.marketdata.services import instrument_upsert
 
+from ..api.serializers import PortfolioDetailSerializer
 from ..models import Portfolio, Position
 from ..services import portfolio_create
 
@@ -52,12 +57,19 @@ def figures(*, n_positions: int, requests: int) -> list[dict]:
             client = APIClient()
             client.force_authenticate(p.owner)
             url = f"/api/portfolio/portfolios/{p.code}/"
-            assert client.get(url).status_code == 200
-            api = []
+            # the same read of a portfolio without positions: the stack's floor (auth, throttle,
+            # the portfolio's own row), timed alternately with the full one so both see the same load
+            empty = portfolio_create(code=f"{p.code}-empty", name="bench", owner=p.owner)
+            empty_url = f"/api/portfolio/portfolios/{empty.code}/"
+            assert client.get(url).status_code == client.get(empty_url).status_code == 200
+            api, floor = [], []
             for _ in range(requests):
                 t0 = time.perf_counter()
                 client.get(url)
                 api.append(time.perf_counter() - t0)
+                t0 = time.perf_counter()
+                client.get(empty_url)
+                floor.append(time.perf_counter() - t0)
             db = []
             for _ in range(requests):
                 t0 = time.perf_counter()
@@ -67,15 +79,28 @@ def figures(*, n_positions: int, requests: int) -> list[dict]:
                     )
                 )
                 db.append(time.perf_counter() - t0)
+            model = []
+            for _ in range(max(requests // 4, 5)):
+                t0 = time.perf_counter()
+                row = Portfolio.objects.select_related("owner", "group", "benchmark")
+                row = row.prefetch_related("positions__instrument").get(pk=p.pk)
+                JSONRenderer().render(PortfolioDetailSerializer(row).data)
+                model.append(time.perf_counter() - t0)
             (p50, p99), (b50, b99) = _percentiles(api), _percentiles(db)
+            m50, _ = _percentiles(model)
             out = [
                 {
                     **figure(f"book_read_{n_positions}_positions_p50_ms", p50, "ms", b50),
                     "baseline_name": "the rows alone",
+                    "empty_portfolio_p50_ms": _percentiles(floor)[0],
                 },
                 {
                     **figure(f"book_read_{n_positions}_positions_p99_ms", p99, "ms", b99),
                     "baseline_name": "the rows alone",
+                },
+                {
+                    **figure(f"book_read_{n_positions}_positions_model_serializer_p50_ms", m50, "ms", p50),
+                    "baseline_name": "the API read (book_read p50)",
                 },
             ]
             raise _Rollback

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
+
 from apps.platform.timestamps import iso_utc
 
 from ..models import Optimization, Portfolio, RebalanceProposal
@@ -16,6 +20,31 @@ def portfolio_by_key(key: int | str) -> Portfolio | None:
 
 def optimization_get(optimization_id: int) -> Optimization | None:
     return Optimization.objects.select_related("portfolio").filter(pk=optimization_id).first()
+
+
+@dataclass(frozen=True)
+class StoredWeights:
+    optimization_id: int
+    weights: np.ndarray  # in the order of the symbols asked for
+
+
+RECENT = 20  # how far back to look for a run over the same assets
+
+
+def last_weights(portfolio_id: int, symbols: list[str]) -> StoredWeights | None:
+    """The weights of the portfolio's latest optimization over exactly `symbols` (the seed of the
+    next solve over them: a re-run, or the next run as the book is rebalanced), or None."""
+    wanted = set(symbols)
+    rows = (
+        Optimization.objects.filter(portfolio_id=portfolio_id)
+        .exclude(weights={})
+        .order_by("-created_at", "-pk")
+        .values_list("pk", "weights")[:RECENT]
+    )
+    for pk, weights in rows:
+        if set(weights) == wanted:
+            return StoredWeights(pk, np.array([float(weights[s]) for s in symbols]))
+    return None
 
 
 def proposal_get(proposal_id: int) -> RebalanceProposal | None:

@@ -26,6 +26,7 @@ from ..kernels import optimization as opt
 from ..models import Optimization, OptimizationStatus, Portfolio
 from ..selectors.optimization_estimates import estimates_load
 from ..selectors.optimization_inputs import constraints_from_body, inputs_load, universe_of
+from ..selectors.optimizations import last_weights
 from .optimization_methods import FRONTIER_POINTS, Problem, method_solve
 from .optimization_methods import METHODS as METHOD_SOLVERS
 
@@ -69,6 +70,7 @@ def frontier_document(frontier: opt.Frontier, symbols) -> dict:
         "setup_seconds": frontier.setup_seconds,
         "solve_seconds": frontier.solve_seconds,
         "solvers": sorted({p.solver for p in frontier.points if p.solver}),
+        "warm_started_points": frontier.warm_started_points,
     }
 
 
@@ -136,8 +138,11 @@ def _compute(row: Optimization, job_id: str | None = None, *, user=None, pins: d
     if job_id:
         job_progress(job_id, 40, f"solving {row.method} over {len(kept)} assets")
     problem = Problem(est, inputs, c, row.params, kept, row.portfolio, user=user, pins=pins)
+    # the portfolio's last weights over these assets seed the solver (a warm start, not an input)
+    seed = last_weights(row.portfolio_id, kept)
     try:
-        answer, method_details = method_solve(row.method, problem)
+        with opt.direct.warm_start_from(seed.weights if seed else None):
+            answer, method_details = method_solve(row.method, problem)
     except KeyError as exc:
         raise ValidationError({f"params.{exc.args[0]}": f"{row.method} needs {exc.args[0]}"}) from exc
     except ValueError as exc:
@@ -159,6 +164,8 @@ def _compute(row: Optimization, job_id: str | None = None, *, user=None, pins: d
     row.details = {**details, **method_details}
     row.notes = list(est.notes)
     _apply(row, answer, kept)
+    if seed is not None and any(a.get("warm_start") for a in row.attempts):
+        row.notes.append(f"warm start: the solver began at optimization {seed.optimization_id}'s weights")
 
 
 @transaction.atomic

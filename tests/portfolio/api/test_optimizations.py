@@ -164,6 +164,8 @@ def test_the_frontier_is_computed_once_and_equals_the_kernel(api_client, portfol
     direct = efficient_frontier(est.mu, est.cov, Constraints(upper=0.5, names=list(MARKET)), points=6)
     np.testing.assert_allclose([p["volatility"] for p in points], direct.volatilities, rtol=1e-6)
     np.testing.assert_allclose([[p["weights"][s] for s in MARKET] for p in points], direct.weights, atol=1e-6)
+    # one OSQP object along the curve: the answer says how many points it started warm
+    assert resp.json()["warm_started_points"] == direct.warm_started_points > 0
     assert Optimization.objects.get(pk=doc["id"]).frontier["points"] == points
     assert api_client.get(f"/api/portfolio/optimizations/{doc['id']}/frontier?points=1").status_code == 400
 

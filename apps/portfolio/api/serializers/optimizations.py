@@ -313,3 +313,4 @@ class FrontierSerializer(serializers.Serializer):
     setup_seconds = serializers.FloatField()
     solve_seconds = serializers.FloatField()
     solvers = serializers.ListField(child=serializers.CharField())
+    warm_started_points = serializers.IntegerField(required=False, help_text="points OSQP solved warm")

@@ -7,6 +7,7 @@ from decimal import Decimal, localcontext
 from django.utils import timezone
 from rest_framework import serializers
 
+from ... import selectors
 from ...models import QTY, Position
 from .fields import decimal_out
 
@@ -55,3 +56,17 @@ def positions_data(rows) -> list[dict]:
                 }
             )
     return out
+
+
+FIELDS = PositionSerializer.Meta.fields
+
+
+def book_positions(portfolio_id: int) -> list[dict]:
+    """What PositionSerializer(many=True) answers for the portfolio's open positions: from rows
+    PostgreSQL already wrote as text (selectors.position_text_rows; a 500-position read spent most
+    of its time formatting Decimals and datetimes in Python), else from typed rows (positions_data).
+    The tests hold both equal to the model serializer."""
+    rows = selectors.position_text_rows(portfolio_id)
+    if rows is None:
+        return positions_data(selectors.position_rows(portfolio_id))
+    return [dict(zip(FIELDS, row, strict=True)) for row in rows]

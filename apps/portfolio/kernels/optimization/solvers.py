@@ -1,5 +1,11 @@
 """Solving a cvxpy problem reliably, and saying how it was solved.
 
+A plain QP (minimum variance, efficient return, quadratic utility, a frontier point: a quadratic
+objective under linear constraints) with the default chain goes first to OSQP directly, without
+cvxpy (qp.py builds its matrices, direct.py solves, checks.py certifies the answer); when OSQP fails
+or its answer is rejected, the attempt is recorded and the problem goes through cvxpy down
+QP_FALLBACK_CHAIN, Clarabel -> SCS. A chain a caller states is followed as stated.
+
 Continuous problems go down a fallback chain, Clarabel -> OSQP -> SCS by default, each with its own
 time limit; every attempt (solver, status, seconds, error) is recorded. The first "optimal" answer is
 taken; "infeasible" or "unbounded" from a solver is believed (both carry a certificate) and ends the
@@ -54,16 +60,20 @@ DEFAULT_OPTIONS: dict[str, dict[str, Any]] = {
     "SCIP": {},
 }
 CONTINUOUS_CHAIN = (SolverSpec("CLARABEL"), SolverSpec("OSQP"), SolverSpec("SCS"))
+# after OSQP called directly (direct.py) on a plain QP: the rest of the chain through cvxpy
+QP_FALLBACK_CHAIN = (SolverSpec("CLARABEL"), SolverSpec("SCS"))
 LP_CHAIN = (SolverSpec("HIGHS"), SolverSpec("CLARABEL"), SolverSpec("SCS"))
 MIP_TIME_LIMIT = 60.0
+WARM = ("OSQP", "SCS")  # the chain's solvers cvxpy can warm-start
 
 
 @dataclass(frozen=True)
 class SolverAttempt:
     solver: str
-    status: str  # a cvxpy status, "skipped" or "error"
+    status: str  # a cvxpy status, "skipped", "error", or "rejected" (a direct answer failing its checks)
     seconds: float  # wall time of the attempt, compilation included
     error: str | None = None
+    warm_start: bool = False  # the solver started from a given point (a previous answer)
 
 
 @dataclass(frozen=True)
@@ -151,7 +161,8 @@ def _attempt(problem: cp.Problem, spec: SolverSpec, warm_start: bool) -> tuple[S
     stats = problem.solver_stats
     solve = float(stats.solve_time) if stats and stats.solve_time is not None else seconds
     return (
-        SolverAttempt(spec.name, str(problem.status), seconds),
+        # cvxpy hands the previous solution only to the solvers that take one
+        SolverAttempt(spec.name, str(problem.status), seconds, warm_start=warm_start and spec.name in WARM),
         float(problem.compilation_time or 0.0),
         solve,
     )

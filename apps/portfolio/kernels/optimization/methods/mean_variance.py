@@ -16,6 +16,7 @@ w = y / kappa. It needs a feasible portfolio whose expected return beats rf.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,13 +24,17 @@ from dataclasses import dataclass
 import cvxpy as cp
 import numpy as np
 
+from .. import direct
 from ..infeasibility import Infeasible
 from ..problem import Block, Constraints, formulate
+from ..qp import Objective, expressible, row_bounds
+from ..qp import build as build_qp
 from ..result import OptimizationResult, make_result
-from ..solvers import CONTINUOUS_CHAIN, MIP_TIME_LIMIT, SolverSpec, solve_chain
+from ..solvers import CONTINUOUS_CHAIN, MIP_TIME_LIMIT, QP_FALLBACK_CHAIN, SolverSpec, solve_chain
 from .pipeline import Spec, risk_factor, run, variance
 
 DEFAULT = Constraints()
+TARGET = "target return"  # the QP row of a target return
 
 
 def _scalar(expr) -> cp.Expression:
@@ -47,7 +52,7 @@ def min_variance(
 ) -> OptimizationResult | Infeasible:
     """The least-variance portfolio (plus the cost penalty); `mu` only for the reported return."""
     cov = np.asarray(cov, dtype=float)
-    spec = Spec("min_variance", lambda f: cp.Minimize(variance(cov, f.w) + f.cost))
+    spec = Spec("min_variance", lambda f: cp.Minimize(variance(cov, f.w) + f.cost), qp=Objective(cov))
     return run(
         spec,
         constraints,
@@ -112,7 +117,8 @@ def efficient_return(
             )
         ], ()
 
-    spec = Spec("efficient_return", lambda f: cp.Minimize(variance(cov, f.w) + f.cost), extras)
+    target = Objective(cov, rows=((TARGET, mu, float(target_return), np.inf),))
+    spec = Spec("efficient_return", lambda f: cp.Minimize(variance(cov, f.w) + f.cost), extras, qp=target)
     return run(
         spec,
         constraints,
@@ -171,7 +177,9 @@ def max_utility(
         raise ValueError("risk_aversion must be positive")
     mu, cov = np.asarray(mu, dtype=float), np.asarray(cov, dtype=float)
     spec = Spec(
-        "max_utility", lambda f: cp.Maximize(mu @ f.w - f.cost - risk_aversion / 2 * variance(cov, f.w))
+        "max_utility",
+        lambda f: cp.Maximize(mu @ f.w - f.cost - risk_aversion / 2 * variance(cov, f.w)),
+        qp=Objective(risk_aversion / 2 * cov, -mu, maximize=True),
     )
     return run(
         spec,
@@ -194,6 +202,7 @@ class Frontier:
     points: tuple[OptimizationResult, ...]  # each point's solver, status and timings
     setup_seconds: float  # building the parametrized problem once
     solve_seconds: float  # all the point solves together
+    warm_started_points: int = 0  # points solved (by OSQP directly) from a previous answer
 
 
 def efficient_frontier(
@@ -208,8 +217,11 @@ def efficient_frontier(
     """`points` efficient portfolios with target returns evenly spaced from the minimum-variance
     portfolio's return to the highest return the constraints allow.
 
-    The efficient-return problem is built once with the target as a cvxpy Parameter, so it is
-    compiled once and each point only updates the parameter (solvers that warm-start do)."""
+    With the default chain every point goes to one OSQP object (direct.Session): the matrices are
+    built and factorized once, each point only moves the target row's lower bound and starts from
+    the previous point's answer. The top point, and any point OSQP fails (or whose answer fails its
+    checks), goes through the efficient-return problem in cvxpy, built once with the target as a
+    Parameter, down Clarabel -> SCS; a stated chain goes that way for every point."""
     if constraints.needs_integer:
         raise ValueError("the frontier takes continuous constraints only (no min position / max names)")
     mu, cov = np.asarray(mu, dtype=float), np.asarray(cov, dtype=float)
@@ -226,22 +238,49 @@ def efficient_frontier(
     targets = np.linspace(low.expected_return, float(mu @ form.w.value), points)
 
     start = time.perf_counter()
-    target = cp.Parameter(name="target_return")
-    block = Block(("target return (frontier point)",), _scalar(mu @ form.w), ">=", target)
-    problem = cp.Problem(cp.Minimize(variance(cov, form.w) + form.cost), form.extend([block]).constraints())
-    setup = time.perf_counter() - start
-    results, solve_total = [], 0.0
-    for t in targets:
+    session = None
+    if tuple(solvers) == CONTINUOUS_CHAIN and expressible(constraints):
+        # (a QP OSQP cannot take is infeasible: the min-variance end above returned it already)
+        # one OSQP object for every point: factorized once, each point only moves the target
+        # row's bound and starts from the previous point's answer (the first from min variance's)
+        matrices = build_qp(constraints, cov.shape[0], Objective(cov, rows=((TARGET, mu, -np.inf, np.inf),)))
+        session = direct.Session(matrices, built_seconds=time.perf_counter() - start)
+    fallback = None  # the parametrized cvxpy problem, built when a point needs it
+
+    def through_cvxpy(t: float, chain):
+        nonlocal fallback
+        if fallback is None:
+            target = cp.Parameter(name="target_return")
+            block = Block(("target return (frontier point)",), _scalar(mu @ form.w), ">=", target)
+            objective = cp.Minimize(variance(cov, form.w) + form.cost)
+            fallback = (cp.Problem(objective, form.extend([block]).constraints()), target)
+        problem, target = fallback
         target.value = float(t)
-        outcome = solve_chain(problem, solvers, warm_start=True)
+        outcome = solve_chain(problem, chain, warm_start=True)
+        return (form.weights() if outcome.solved else None), outcome
+
+    results, solve_total, warm = [], 0.0, 0
+    for k, t in enumerate(targets):
+        weights, outcome = None, None
+        # the top point (the highest return) is the LP's optimal face, degenerate for ADMM: at 500
+        # assets OSQP ran out its iterations there before Clarabel solved it, so it goes to cvxpy
+        if session is not None and k < len(targets) - 1:
+            low_b, high_b = row_bounds(session.qp, [(TARGET, float(t), np.inf)])
+            weights, outcome = session.solve(lo=low_b, hi=high_b, seed=low.weights if k == 0 else None)
+            warm += int(weights is not None and outcome.attempts[-1].warm_start)
+            if weights is None:
+                weights, rest = through_cvxpy(t, QP_FALLBACK_CHAIN)
+                outcome = dataclasses.replace(rest, attempts=outcome.attempts + rest.attempts)
+        else:
+            weights, outcome = through_cvxpy(t, solvers if session is None else QP_FALLBACK_CHAIN)
         solve_total += outcome.solve_seconds
-        weights = form.weights() if outcome.solved else None
         results.append(
             make_result(
                 "efficient_return", weights, cov, mu=mu, risk_free_rate=risk_free_rate, outcome=outcome
             )
         )
-    setup += results[0].setup_seconds  # the first solve compiles, the others reuse it
+    # set up once: the matrices built and factorized, or the cvxpy problem compiled by its first solve
+    setup = session.setup_seconds if session is not None else results[0].setup_seconds
     weights = np.vstack([r.weights for r in results])
     return Frontier(
         target_returns=targets,
@@ -252,4 +291,5 @@ def efficient_frontier(
         points=tuple(results),
         setup_seconds=setup,
         solve_seconds=solve_total,
+        warm_started_points=warm,
     )

@@ -10,20 +10,25 @@ scaled weights (homogeneous: max Sharpe, max diversification).
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import cvxpy as cp
 import numpy as np
 
+from .. import direct
 from ..infeasibility import Infeasible, diagnose
 from ..problem import Block, Constraints, Formulation, big_m, formulate, violations
+from ..qp import Objective, expressible
+from ..qp import build as build_qp
 from ..result import OptimizationResult, make_result
 from ..solvers import (
     CONTINUOUS_CHAIN,
     INFEASIBLE_STATUSES,
     MIP_TIME_LIMIT,
     OPTIMAL,
+    QP_FALLBACK_CHAIN,
     SolverSpec,
     solve_by_support,
     solve_chain,
@@ -42,6 +47,12 @@ class Spec:
     homogeneous: bool = False
     normalization: str = ""  # what the homogeneous normalization asks, named when it is the conflict
     takes_costs: bool = True
+    qp: Objective | None = None  # the same problem as a plain QP, when it is one (solved directly)
+
+
+def direct_path(spec: Spec, constraints: Constraints, solvers: Sequence[SolverSpec]) -> bool:
+    """Whether the problem goes to OSQP directly first (solvers.py): a plain QP, the default chain."""
+    return spec.qp is not None and tuple(solvers) == CONTINUOUS_CHAIN and expressible(constraints)
 
 
 def risk_factor(cov: np.ndarray) -> np.ndarray:
@@ -85,8 +96,17 @@ def run(
     ctx = _Context(spec, constraints, cov, mu, risk_free_rate, tuple(solvers), mip_time_limit)
     if constraints.needs_integer:
         return _run_integer(ctx, list(notes))
+    earlier: tuple = ()
+    if direct_path(spec, constraints, solvers):
+        start = time.perf_counter()
+        matrices = build_qp(constraints, n, spec.qp)
+        weights, fast = direct.solve(matrices, built_seconds=time.perf_counter() - start)
+        if weights is not None:
+            return _finish(ctx, weights, fast, list(notes))
+        earlier, solvers = fast.attempts, QP_FALLBACK_CHAIN
     problem, form = _build(spec, constraints, n, integer=False)
     outcome = solve_chain(problem, solvers)
+    outcome = dataclasses.replace(outcome, attempts=earlier + outcome.attempts)
     if outcome.infeasible:
         return _infeasible(ctx, integer=False, attempts=outcome.attempts, notes=list(notes))
     return _finish(ctx, form.weights() if outcome.solved else None, outcome, list(notes))

@@ -127,3 +127,22 @@ def test_single_row_and_single_column(name):
     _check(getattr(windows, name)(one_row, 2), np.full(one_row.shape, np.nan), one_row)
     one_column = _panel(8)[:, :1]
     _check(getattr(windows, name)(one_column, 6), REFERENCE[name](one_column, 6), one_column)
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCE))
+def test_infinite_inputs_give_what_pandas_gives_with_inf_as_nan(name):
+    # every kernel answers finite numbers or NaN (panels.finite_or_nan), as the pandas path did
+    x = _panel(9)
+    x[[5, 6, 30], [0, 0, 6]] = [np.inf, -np.inf, np.inf]
+    expected = np.array(REFERENCE[name](x, 4))
+    expected[np.isinf(expected)] = np.nan
+    _check(getattr(windows, name)(x, 4), expected, x)
+
+
+@pytest.mark.parametrize("q", [0.0, 0.3, 1.0])
+def test_quantile_of_infinite_inputs_is_finite_or_nan(q):
+    x = _panel(10)
+    x[[5, 6], [0, 0]] = [np.inf, -np.inf]
+    expected = np.array(_rolling(x, 4).quantile(q).to_numpy())
+    expected[~np.isfinite(expected)] = np.nan
+    _check(windows.rolling_quantile(x, 4, q), expected, x)

@@ -68,9 +68,15 @@ class ProcessState:
             t = self.tallies[step] = Tally()
         return t
 
-    def error(self, exc: BaseException) -> None:
-        name = type(exc).__name__
+    def error(self, exc: BaseException | str) -> None:
+        name = exc if isinstance(exc, str) else type(exc).__name__
         self.errors[name] = self.errors.get(name, 0) + 1
+
+    def closed_by_server(self, code: int | None) -> None:
+        """A subscribed connection closed before the end, counted with its close code (4408 heartbeat,
+        4429 too slow, ...; None: no close frame, the TCP connection just ended)."""
+        self.closed_early += 1
+        self.error(f"closed {code}")
 
 
 class Receiver:
@@ -152,17 +158,22 @@ async def _one_asyncio(url: str, pattern: str, compression, state: ProcessState,
             if _is_ping(receiver.message(raw, now())):
                 await ws.send(PONG)
         if not done.is_set():
-            state.closed_early += 1
+            state.closed_by_server(ws.close_code)
     except asyncio.CancelledError:
         if ws is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(ws.close(), 2)
         raise
     except Exception as exc:  # a failed or lost connection is a figure, not a crash
-        state.error(exc)
-        if subscribed:
+        from websockets.exceptions import ConnectionClosed
+
+        if subscribed and isinstance(exc, ConnectionClosed):
+            state.closed_by_server(exc.rcvd.code if exc.rcvd else None)
+        elif subscribed:
+            state.error(exc)
             state.closed_early += 1
         else:
+            state.error(exc)
             state.failed += 1
 
 
@@ -238,7 +249,8 @@ class SansIOConnection(asyncio.Protocol):
         if not self.ready.done():
             self.ready.set_exception(exc or ConnectionError("closed before subscribed"))
         elif self.subscribed and not self.done.is_set():
-            self.state.closed_early += 1
+            rcvd = self.ws.close_rcvd  # close_code stays None until the protocol saw the TCP end
+            self.state.closed_by_server(rcvd.code if rcvd else None)
 
     def close(self) -> None:
         if self.transport is not None and not self.transport.is_closing():

@@ -23,6 +23,55 @@ def _event(step: int, seq: int, **extra) -> str:
     )
 
 
+def _run(script, kind: str, finished: threading.Event):
+    """One client of `kind` against the scripted server, stopped half a second after the script
+    finished; the client process's state."""
+
+    async def run():
+        async with serve(script, "127.0.0.1", 0) as server:
+            port = server.sockets[0].getsockname()[1]
+            stop = threading.Event()
+            status: queue.Queue = queue.Queue()
+            threading.Thread(
+                target=lambda: (finished.wait(10), time.sleep(0.5), stop.set()), daemon=True
+            ).start()
+            opts = {"client": kind, "compression": None}
+            return await _main(0, f"ws://127.0.0.1:{port}/", 1, "market.data.quotes.*", opts, status, stop)
+
+    return asyncio.run(run())
+
+
+@pytest.mark.parametrize("kind", ["sansio", "asyncio"])
+def test_a_connection_the_server_closes_is_counted_with_its_close_code(kind):
+    finished = threading.Event()
+
+    async def script(ws):
+        await ws.recv()
+        await ws.send(json.dumps({"type": "subscribed", "patterns": ["market.data.quotes.*"]}))
+        await ws.send(_event(0, 0))
+        await ws.close(4408, "no answer to a heartbeat")
+        finished.set()
+
+    state = _run(script, kind, finished)
+    assert (state.subscribed, state.closed_early, state.failed) == (1, 1, 0)
+    assert state.errors == {"closed 4408": 1} and state.received == 1
+
+
+@pytest.mark.parametrize("kind", ["sansio", "asyncio"])
+def test_a_refused_subscription_is_a_failed_connection(kind):
+    finished = threading.Event()
+
+    async def script(ws):
+        await ws.recv()
+        await ws.send(json.dumps({"type": "error", "detail": "invalid pattern"}))
+        finished.set()
+        await ws.wait_closed()
+
+    state = _run(script, kind, finished)
+    assert (state.opened, state.subscribed, state.failed, state.closed_early) == (1, 0, 1, 0)
+    assert state.errors == {"RuntimeError": 1}
+
+
 @pytest.mark.parametrize("kind", ["sansio", "asyncio"])
 def test_a_client_subscribes_answers_pings_and_tallies_each_step(kind):
     seen: list[dict] = []
@@ -41,18 +90,7 @@ def test_a_client_subscribes_answers_pings_and_tallies_each_step(kind):
         finished.set()
         await ws.wait_closed()
 
-    async def run():
-        async with serve(script, "127.0.0.1", 0) as server:
-            port = server.sockets[0].getsockname()[1]
-            stop = threading.Event()
-            status: queue.Queue = queue.Queue()
-            threading.Thread(
-                target=lambda: (finished.wait(10), time.sleep(0.5), stop.set()), daemon=True
-            ).start()
-            opts = {"client": kind, "compression": None}
-            return await _main(0, f"ws://127.0.0.1:{port}/", 1, "market.data.quotes.*", opts, status, stop)
-
-    state = asyncio.run(run())
+    state = _run(script, kind, finished)
     assert seen == [{"action": "subscribe", "patterns": ["market.data.quotes.*"]}, {"action": "pong"}]
     assert (state.opened, state.subscribed, state.failed, state.closed_early) == (1, 1, 0, 0)
     assert state.received == 4 and state.errors == {}

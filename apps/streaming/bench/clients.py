@@ -37,6 +37,7 @@ class Tally:
     last: float = 0.0
     disorder: int = 0  # an event older (by sequence) than one this connection already had
     dropped: int = 0  # what the server said it dropped ({"type": "dropped"}), counted at this step
+    conflated: int = 0  # updates a conflated event stood in for ({"conflated": true, "count": n}: n - 1)
     latencies: array = field(default_factory=lambda: array("d"))
 
     def as_dict(self) -> dict:
@@ -46,6 +47,7 @@ class Tally:
             "last": self.last,
             "disorder": self.disorder,
             "dropped": self.dropped,
+            "conflated": self.conflated,
             "latencies": self.latencies.tobytes(),  # float64 seconds; a list would pickle 4x larger
         }
 
@@ -66,9 +68,15 @@ class ProcessState:
             t = self.tallies[step] = Tally()
         return t
 
-    def error(self, exc: BaseException) -> None:
-        name = type(exc).__name__
+    def error(self, exc: BaseException | str) -> None:
+        name = exc if isinstance(exc, str) else type(exc).__name__
         self.errors[name] = self.errors.get(name, 0) + 1
+
+    def closed_by_server(self, code: int | None) -> None:
+        """A subscribed connection closed before the end, counted with its close code (4408 heartbeat,
+        4429 too slow, ...; None: no close frame, the TCP connection just ended)."""
+        self.closed_early += 1
+        self.error(f"closed {code}")
 
 
 class Receiver:
@@ -88,6 +96,8 @@ class Receiver:
             self.step, seq = p["k"], p["n"]
             t = self.state.tally(self.step)
             t.count += 1
+            if msg.get("conflated"):  # the latest of `count` updates; the others were replaced
+                t.conflated += int(msg.get("count", 1)) - 1
             t.latencies.append(received_at - p["ts"])
             if received_at < t.first:
                 t.first = received_at
@@ -105,6 +115,15 @@ class Receiver:
 
 def _subscribe_message(pattern: str) -> str:
     return json.dumps({"action": "subscribe", "patterns": [pattern]})
+
+
+# ws/stream's heartbeat: the server sends {"type": "ping"} and closes (4408) a client that sends no
+# frame before its deadline; a client answers with any frame, this one with the pong action.
+PONG = json.dumps({"action": "pong"})
+
+
+def _is_ping(msg: dict | None) -> bool:
+    return msg is not None and msg.get("type") == "ping"
 
 
 def _ack(msg: dict) -> bool:
@@ -129,25 +148,32 @@ async def _one_asyncio(url: str, pattern: str, compression, state: ProcessState,
             )
             state.opened += 1
             await ws.send(_subscribe_message(pattern))
-            while not _ack(json.loads(await asyncio.wait_for(ws.recv(), OPEN_TIMEOUT))):
-                pass
+            while not _ack(msg := json.loads(await asyncio.wait_for(ws.recv(), OPEN_TIMEOUT))):
+                if _is_ping(msg):
+                    await ws.send(PONG)
         subscribed = True
         state.subscribed += 1
         now = time.time
         async for raw in ws:
-            receiver.message(raw, now())
+            if _is_ping(receiver.message(raw, now())):
+                await ws.send(PONG)
         if not done.is_set():
-            state.closed_early += 1
+            state.closed_by_server(ws.close_code)
     except asyncio.CancelledError:
         if ws is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(ws.close(), 2)
         raise
     except Exception as exc:  # a failed or lost connection is a figure, not a crash
-        state.error(exc)
-        if subscribed:
+        from websockets.exceptions import ConnectionClosed
+
+        if subscribed and isinstance(exc, ConnectionClosed):
+            state.closed_by_server(exc.rcvd.code if exc.rcvd else None)
+        elif subscribed:
+            state.error(exc)
             state.closed_early += 1
         else:
+            state.error(exc)
             state.failed += 1
 
 
@@ -196,7 +222,9 @@ class SansIOConnection(asyncio.Protocol):
                         self._fail(RuntimeError("fragmented message"))
                         continue
                     msg = self.receiver.message(event.data, received_at)
-                    if msg is not None and not self.subscribed:
+                    if _is_ping(msg):
+                        ws.send_text(PONG.encode())
+                    elif msg is not None and not self.subscribed:
                         try:
                             self.subscribed = _ack(msg)
                         except RuntimeError as exc:
@@ -221,7 +249,8 @@ class SansIOConnection(asyncio.Protocol):
         if not self.ready.done():
             self.ready.set_exception(exc or ConnectionError("closed before subscribed"))
         elif self.subscribed and not self.done.is_set():
-            self.state.closed_early += 1
+            rcvd = self.ws.close_rcvd  # close_code stays None until the protocol saw the TCP end
+            self.state.closed_by_server(rcvd.code if rcvd else None)
 
     def close(self) -> None:
         if self.transport is not None and not self.transport.is_closing():

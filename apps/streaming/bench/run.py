@@ -134,6 +134,7 @@ def _figures(results: dict) -> list[dict]:
             figure(f"latency_p99{at}", step["p99_ms"], "ms", other.get("p99_ms")),
             figure(f"missing{at}", step["missing"], "msgs", other.get("missing")),
             figure(f"dropped{at}", step["dropped"], "msgs", other.get("dropped")),
+            figure(f"conflated{at}", step["conflated"], "msgs", other.get("conflated")),
         ]
     return out
 

@@ -23,6 +23,7 @@ def step_summary(account: dict, target: int, subscribed: int, tallies: list[dict
     `subscribed`: the connections that were subscribed when the step began."""
     lat = latencies_ms(tallies)
     received = sum(t["count"] for t in tallies)
+    conflated = sum(t.get("conflated", 0) for t in tallies)
     expected = account["published"] * subscribed
     arrivals = [t["last"] for t in tallies if t["count"]]
     span = (max(arrivals) - account["started"]) if arrivals else 0.0
@@ -35,7 +36,8 @@ def step_summary(account: dict, target: int, subscribed: int, tallies: list[dict
         "publish_failed": account["failed"],
         "expected": expected,
         "received": received,
-        "missing": max(0, expected - received),
+        "missing": max(0, expected - received - conflated),
+        "conflated": conflated,  # replaced by a later update of the same topic (a slow client's feed)
         "extra": max(0, received - expected),  # more than sent: duplicates (never expected)
         "dropped": sum(t["dropped"] for t in tallies),
         "out_of_order": sum(t["disorder"] for t in tallies),
@@ -47,8 +49,8 @@ def step_summary(account: dict, target: int, subscribed: int, tallies: list[dict
 
 
 def complete(step: dict) -> bool:
-    """Every message of the step reached every client, none dropped, none twice."""
-    return step["missing"] == 0 and step["dropped"] == 0 and step["extra"] == 0
+    """Every message of the step reached every client, none dropped, conflated away or sent twice."""
+    return step["missing"] == 0 and step["dropped"] == 0 and step["extra"] == 0 and step["conflated"] == 0
 
 
 def best_complete(steps: list[dict]) -> dict | None:

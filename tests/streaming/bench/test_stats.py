@@ -54,6 +54,13 @@ def test_missing_and_extra_messages_are_counted_and_make_a_step_incomplete():
     assert best_complete([short, extra, full]) is full
 
 
+def test_conflated_updates_are_neither_received_nor_missing_and_make_a_step_incomplete():
+    tally = _tally([1.0] * 90, last=1005.0) | {"conflated": 10}  # 90 frames stood for 100 updates
+    s = step_summary(ACCOUNT, 500, 4, [tally])
+    assert s["received"] == 90 and s["conflated"] == 10 and s["missing"] == 0
+    assert best_complete([s]) is None
+
+
 def test_a_step_nobody_received_has_no_rate_and_no_percentiles():
     s = step_summary(ACCOUNT, 500, 4, [])
     assert s["received"] == 0 and s["missing"] == 100 and s["delivered_per_s"] == 0.0
@@ -61,8 +68,22 @@ def test_a_step_nobody_received_has_no_rate_and_no_percentiles():
 
 
 def test_targets_take_the_best_complete_step_only():
-    fast_but_lossy = {"delivered_per_s": 80_000.0, "p99_ms": 10.0, "missing": 3, "dropped": 0, "extra": 0}
-    complete = {"delivered_per_s": 52_000.0, "p99_ms": 30.0, "missing": 0, "dropped": 0, "extra": 0}
+    fast_but_lossy = {
+        "delivered_per_s": 80_000.0,
+        "p99_ms": 10.0,
+        "missing": 3,
+        "dropped": 0,
+        "extra": 0,
+        "conflated": 0,
+    }
+    complete = {
+        "delivered_per_s": 52_000.0,
+        "p99_ms": 30.0,
+        "missing": 0,
+        "dropped": 0,
+        "extra": 0,
+        "conflated": 0,
+    }
     t = against_targets(1000, [fast_but_lossy, complete])
     assert t["connections"]["met"] is True
     assert t["delivered_per_s"] == {"target": 50_000, "measured": 52_000.0, "met": True}
@@ -94,16 +115,44 @@ def test_cpu_shares_are_percent_of_one_core_over_the_interval():
 
 
 def test_server_cost_is_the_best_complete_steps():
-    lossy = {"delivered_per_s": 9e4, "missing": 1, "dropped": 0, "extra": 0, "server_cpu_us_per_msg": 5.0}
-    best = {"delivered_per_s": 5e4, "missing": 0, "dropped": 0, "extra": 0, "server_cpu_us_per_msg": 20.0}
-    low = {"delivered_per_s": 1e4, "missing": 0, "dropped": 0, "extra": 0, "server_cpu_us_per_msg": 40.0}
+    lossy = {
+        "delivered_per_s": 9e4,
+        "missing": 1,
+        "dropped": 0,
+        "extra": 0,
+        "conflated": 0,
+        "server_cpu_us_per_msg": 5.0,
+    }
+    best = {
+        "delivered_per_s": 5e4,
+        "missing": 0,
+        "dropped": 0,
+        "extra": 0,
+        "conflated": 0,
+        "server_cpu_us_per_msg": 20.0,
+    }
+    low = {
+        "delivered_per_s": 1e4,
+        "missing": 0,
+        "dropped": 0,
+        "extra": 0,
+        "conflated": 0,
+        "server_cpu_us_per_msg": 40.0,
+    }
     assert server_cost([low, best, lossy]) == 20.0
     assert server_cost([lossy]) is None
 
 
 def test_the_rate_kept_up_with_is_the_best_complete_step_under_the_p99_bound():
     def step(rate, p99, missing=0):
-        return {"delivered_per_s": rate, "p99_ms": p99, "missing": missing, "dropped": 0, "extra": 0}
+        return {
+            "delivered_per_s": rate,
+            "p99_ms": p99,
+            "missing": missing,
+            "dropped": 0,
+            "extra": 0,
+            "conflated": 0,
+        }
 
     steps = [step(10_000, 12.0), step(25_000, 24.9), step(50_000, 40.0), step(75_000, 5.0, missing=1)]
     assert best_within_p99(steps) == 25_000

@@ -127,35 +127,26 @@ class TransactionAdmin(admin.ModelAdmin):
         obj._state.adding = False
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records viewed here, never added or edited: positions follow from transactions, and a stored
+    run goes through the API, which stores its inputs and answer together."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Position)
-class PositionAdmin(admin.ModelAdmin):
+class PositionAdmin(ReadOnlyAdmin):
     list_display = ("portfolio", "instrument", "quantity", "average_cost", "updated_at")
     list_filter = ("portfolio",)
     search_fields = ("portfolio__code", "instrument__symbol")
     list_select_related = ("portfolio", "instrument")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Stored runs are records: they are viewed here, never added or edited (a new run goes through
-    the API, which stores its inputs and answer together)."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Optimization)

@@ -120,6 +120,11 @@ async def test_session_auth_is_accepted(fresh_bus, user, client):
         ('{"action": "subscribe", "patterns": "risk.#"}', "non-empty list"),
         ('{"action": "subscribe", "patterns": ["risk.#.x"]}', "last segment"),
         ('{"action": "subscribe", "patterns": ["risk.#"], "last_id": "yesterday"}', "last_id"),
+        ('{"action": "ping", "pad": "' + "x" * 70_000 + '"}', "larger than 65536 bytes"),
+        (
+            '{"action": "subscribe", "patterns": ["#"], "filters": {"fields": [{"field": "a", "op": "~"}]}}',
+            "op",
+        ),
     ],
 )
 async def test_bad_messages_get_an_error_and_the_connection_lives(fresh_bus, token, frame, detail):

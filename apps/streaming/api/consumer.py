@@ -34,7 +34,7 @@ from ..kernels.outbox import Outbox
 from ..kernels.token_bucket import TokenBucket
 from ..selectors.subscription_set import SubscriptionSet
 from ..selectors.visibility import Visibility
-from ..services import connections
+from ..services import connections, registry
 from .messages import MAX_PATTERNS, BadMessage, parse_message
 from .watchdog import watch
 
@@ -88,7 +88,9 @@ class FeedConsumer(AsyncWebsocketConsumer):
             await self.close_with(CLOSE_UNAUTHENTICATED, "authentication required")
             return
         self.visibility = Visibility(user)
-        self.conn_id = connections.connection_register(self)
+        self.proc = connections.local()
+        self.conn_id = self.proc.register(self)
+        registry.ensure_agent(self.proc)
         self.watchdog = asyncio.create_task(watch(self))
         await self.opened()
 
@@ -101,6 +103,25 @@ class FeedConsumer(AsyncWebsocketConsumer):
     @property
     def user(self):
         return self.scope.get("user")
+
+    def describe(self) -> dict:
+        """This connection for POST /api/websocket/connections (JSON-safe)."""
+        user = self.user
+        return {
+            "id": self.conn_id,
+            "feed": self.feed,
+            "path": self.scope.get("path", ""),
+            "user": getattr(user, "username", None),
+            "user_id": getattr(user, "pk", None),
+            "connected_at": self.opened_wall,
+            "patterns": sorted(self.subs.patterns),
+            "filtered": sorted(p for p, f in self.subs.filters.items() if f is not None),
+            "received": self.received,
+            "sent": self.sent,
+            "queued": len(self.outbox),
+            "dropped": self.outbox.dropped,
+            "conflated": self.outbox.conflated,
+        }
 
     async def opened(self) -> None:
         """After authentication: pre-subscribed feeds subscribe here."""
@@ -127,7 +148,7 @@ class FeedConsumer(AsyncWebsocketConsumer):
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
         if getattr(self, "conn_id", None) is not None:
-            connections.connection_unregister(self.conn_id)
+            self.proc.unregister(self.conn_id)
         listener, self.listener = getattr(self, "listener", None), None
         if listener is not None:
             await bus.relay().detach(listener)
@@ -139,7 +160,7 @@ class FeedConsumer(AsyncWebsocketConsumer):
             return
         self.last_frame = monotonic()
         self.received += 1
-        connections.count_in()
+        self.proc.count_in()
         try:
             msg = parse_message(text_data)
             action = msg.get("action")
@@ -176,9 +197,9 @@ class FeedConsumer(AsyncWebsocketConsumer):
         dropped, conflated = box.dropped, box.conflated
         box.offer(ev)
         if box.dropped != dropped:
-            connections.count_dropped(box.dropped - dropped)
+            self.proc.count_dropped(box.dropped - dropped)
         if box.conflated != conflated:
-            connections.count_conflated(box.conflated - conflated)
+            self.proc.count_conflated(box.conflated - conflated)
 
     async def subscribe(self, requested: list[str], flt: Filter | None, last_id: str | None) -> None:
         """Add (or re-filter) subscriptions; sends the ack, then any replay. `requested` is validated."""
@@ -245,4 +266,4 @@ class FeedConsumer(AsyncWebsocketConsumer):
                 await self.send(text_data=event_json(ev, count))
             self.sent += 1
             self.last_active = monotonic()
-            connections.count_out(max(0.0, time.time() - ev.published_at))
+            self.proc.count_out(max(0.0, time.time() - ev.published_at))

@@ -7,6 +7,8 @@ import asyncio
 import json
 
 import pytest
+from asgiref.sync import sync_to_async
+from prometheus_client.parser import text_string_to_metric_families
 from rest_framework.authtoken.models import Token
 
 from apps.platform import bus
@@ -76,12 +78,21 @@ def _publish_many(items):
     return [bus.publish(t, p) for t, p in items]
 
 
-async def test_rate_limited_market_data_arrives_conflated_latest_per_symbol(fresh_bus, token, settings):
+async def _scraped(client, name: str) -> float:
+    """The series' value on GET /metrics (what Prometheus reads)."""
+    text = (await sync_to_async(client.get)("/metrics")).content.decode()
+    return sum(s.value for f in text_string_to_metric_families(text) for s in f.samples if s.name == name)
+
+
+async def test_rate_limited_market_data_arrives_conflated_latest_per_symbol(
+    fresh_bus, token, settings, client
+):
     settings.STREAM_RATE_PER_S = 5
     settings.STREAM_RATE_BURST = 1
     settings.STREAM_CONFLATE_AFTER = 2
     settings.STREAM_QUEUE_SIZE = 100
     before = connections.local().conflated
+    scraped_before = await _scraped(client, "nautilus_ws_conflated_total")
     comm = await connect(f"/ws/stream?token={token}")
     await subscribe(comm, ["market.data.bars.*"])
     items = [(f"market.data.bars.{s}", {"symbol": s, "i": i}) for i in range(15) for s in ("AAPL", "MSFT")]
@@ -100,6 +111,7 @@ async def test_rate_limited_market_data_arrives_conflated_latest_per_symbol(fres
     assert last == {"AAPL": 14, "MSFT": 14}  # the latest of each symbol always arrives
     conflated = sum(m["count"] - 1 for m in got if m.get("conflated"))
     assert connections.local().conflated - before == conflated
+    assert await _scraped(client, "nautilus_ws_conflated_total") - scraped_before == conflated
     await comm.disconnect()
 
 

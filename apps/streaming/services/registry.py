@@ -38,7 +38,7 @@ def prefix() -> str:
 
 
 def interval() -> float:
-    return float(getattr(settings, "STREAM_REGISTRY_INTERVAL_S", 2.0))
+    return float(settings.STREAM_REGISTRY_INTERVAL_S)
 
 
 def ensure_agent(proc: Process) -> None:

@@ -232,6 +232,14 @@ class FeedConsumer(AsyncWebsocketConsumer):
                 ]
                 replay = await self.visibility.filter(replay)
                 ack |= {"replayed": len(replay), "truncated": truncated}
+                oldest = await relay.trimmed_after(new, after=last_id)
+                if oldest is not None:  # the bus no longer holds all that was missed: say so
+                    ack |= {
+                        "gap": True,
+                        "oldest_kept": oldest,
+                        "detail": f"events after {last_id} and before {oldest} are no longer kept; "
+                        "what was missed before that id is lost",
+                    }
             await self.send(text_data=json.dumps(ack))
             for ev in replay:
                 await self.send(text_data=event_json(ev))

@@ -3,18 +3,21 @@ every server process (the registry in Redis: services/registry.py)."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound
 from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.platform.schema import error_response
+
 from ..selectors.stats import connections_list, stats_get
 from ..services.control import ConnectionGone, connection_command
 from .serializers.management import (
+    ConnectionClosedSerializer,
+    ConnectionListSerializer,
     ConnectionsRequestSerializer,
-    ConnectionsResponseSerializer,
     StatsSerializer,
     SubscriptionsRequestSerializer,
     SubscriptionsResponseSerializer,
@@ -40,6 +43,10 @@ def _command(conn_id: str, op: str, **fields) -> dict:
     return answer
 
 
+UNKNOWN = error_response("No live connection with that id (closed, or its server process is gone).")
+TIMEOUT = error_response("The server process holding the connection did not answer in time.")
+
+
 class ConnectionsView(APIView):
     permission_classes = [IsAdminUser]
 
@@ -47,7 +54,15 @@ class ConnectionsView(APIView):
         summary="List the WebSocket connections of every server process, or close one",
         tags=["websocket"],
         request=ConnectionsRequestSerializer,
-        responses={200: ConnectionsResponseSerializer},
+        responses={
+            200: PolymorphicProxySerializer(
+                component_name="ConnectionsAnswer",
+                serializers=[ConnectionListSerializer, ConnectionClosedSerializer],
+                resource_type_field_name=None,
+            ),
+            404: UNKNOWN,
+            504: TIMEOUT,
+        },
     )
     def post(self, request):
         body = ConnectionsRequestSerializer(data=request.data)
@@ -69,7 +84,7 @@ class SubscriptionsView(APIView):
         summary="Add or remove a subscription of a WebSocket connection from the server side",
         tags=["websocket"],
         request=SubscriptionsRequestSerializer,
-        responses={200: SubscriptionsResponseSerializer},
+        responses={200: SubscriptionsResponseSerializer, 404: UNKNOWN, 504: TIMEOUT},
     )
     def post(self, request):
         body = SubscriptionsRequestSerializer(data=request.data)

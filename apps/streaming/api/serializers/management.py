@@ -74,9 +74,12 @@ class ConnectionSerializer(serializers.Serializer):
     conflated = serializers.IntegerField(read_only=True)
 
 
-class ConnectionsResponseSerializer(serializers.Serializer):
-    connections = ConnectionSerializer(many=True, read_only=True, required=False)
-    closed = serializers.CharField(read_only=True, required=False)
+class ConnectionListSerializer(serializers.Serializer):
+    connections = ConnectionSerializer(many=True, read_only=True)
+
+
+class ConnectionClosedSerializer(serializers.Serializer):
+    closed = serializers.CharField(read_only=True, help_text="The id of the connection closed.")
 
 
 class SubscriptionsResponseSerializer(serializers.Serializer):

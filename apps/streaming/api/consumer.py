@@ -21,6 +21,7 @@ import contextlib
 import json
 import logging
 import time
+from functools import lru_cache
 
 import redis
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -44,10 +45,17 @@ CLOSE_UNAUTHENTICATED = 4401
 monotonic = time.monotonic
 
 
+@lru_cache(maxsize=4096)
+def _frame(ev) -> str:
+    return json.dumps({"type": "event", **ev.as_dict()}, separators=(",", ":"))
+
+
 def event_json(ev, count: int = 1) -> str:
-    frame = {"type": "event", **ev.as_dict()}
-    if count > 1:
-        frame |= {"conflated": True, "count": count}  # stands for `count` updates, the latest kept
+    """The event's frame. One event goes to every matching connection of the process: it is
+    serialized once (cached by event), not once per client."""
+    if count == 1:
+        return _frame(ev)
+    frame = {"type": "event", **ev.as_dict(), "conflated": True, "count": count}  # the latest of `count`
     return json.dumps(frame, separators=(",", ":"))
 
 

@@ -45,7 +45,8 @@ CLOSE_UNAUTHENTICATED = 4401
 monotonic = time.monotonic
 
 
-@lru_cache(maxsize=4096)
+# Frames are needed while one event is being fanned out; a small cache bounds the memory big payloads hold.
+@lru_cache(maxsize=1024)
 def _frame(ev) -> str:
     return json.dumps({"type": "event", **ev.as_dict()}, separators=(",", ":"))
 

@@ -4,8 +4,11 @@ Limits are shrunk to fractions of a second; every wait below is bounded, none is
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
+from asgiref.sync import sync_to_async
+from prometheus_client.parser import text_string_to_metric_families
 from rest_framework.authtoken.models import Token
 
 from apps.platform import bus
@@ -28,7 +31,7 @@ async def until_closed(comm) -> tuple[dict, list[dict]]:
         out = await comm.receive_output(timeout=WAIT)
         if out["type"] == "websocket.close":
             return out, frames
-        frames.append(__import__("json").loads(out["text"]))
+        frames.append(json.loads(out["text"]))
 
 
 async def test_a_client_that_does_not_answer_the_heartbeat_is_closed_4408(fresh_bus, token, settings):
@@ -75,12 +78,21 @@ def _publish_many(items):
     return [bus.publish(t, p) for t, p in items]
 
 
-async def test_rate_limited_market_data_arrives_conflated_latest_per_symbol(fresh_bus, token, settings):
+async def _scraped(client, name: str) -> float:
+    """The series' value on GET /metrics (what Prometheus reads)."""
+    text = (await sync_to_async(client.get)("/metrics")).content.decode()
+    return sum(s.value for f in text_string_to_metric_families(text) for s in f.samples if s.name == name)
+
+
+async def test_rate_limited_market_data_arrives_conflated_latest_per_symbol(
+    fresh_bus, token, settings, client
+):
     settings.STREAM_RATE_PER_S = 5
     settings.STREAM_RATE_BURST = 1
     settings.STREAM_CONFLATE_AFTER = 2
     settings.STREAM_QUEUE_SIZE = 100
-    before = connections.TOTALS.conflated
+    before = connections.local().conflated
+    scraped_before = await _scraped(client, "nautilus_ws_conflated_total")
     comm = await connect(f"/ws/stream?token={token}")
     await subscribe(comm, ["market.data.bars.*"])
     items = [(f"market.data.bars.{s}", {"symbol": s, "i": i}) for i in range(15) for s in ("AAPL", "MSFT")]
@@ -98,7 +110,8 @@ async def test_rate_limited_market_data_arrives_conflated_latest_per_symbol(fres
     last = {m["payload"]["symbol"]: m["payload"]["i"] for m in got}
     assert last == {"AAPL": 14, "MSFT": 14}  # the latest of each symbol always arrives
     conflated = sum(m["count"] - 1 for m in got if m.get("conflated"))
-    assert connections.TOTALS.conflated - before == conflated
+    assert connections.local().conflated - before == conflated
+    assert await _scraped(client, "nautilus_ws_conflated_total") - scraped_before == conflated
     await comm.disconnect()
 
 
@@ -108,13 +121,14 @@ async def test_a_client_that_stays_too_slow_is_closed_4429(fresh_bus, token, set
     settings.STREAM_CONFLATE_AFTER = 2
     settings.STREAM_QUEUE_SIZE = 4
     settings.STREAM_SLOW_CLOSE_S = 0.3
-    before = connections.TOTALS.dropped
+    before = connections.local().dropped
     comm = await connect(f"/ws/stream?token={token}")
     await subscribe(comm, ["trading.#"])
     await asyncio.to_thread(_publish_many, [(f"trading.orders.o{i}", {"i": i}) for i in range(10)])
     close, frames = await until_closed(comm)
     assert close["code"] == 4429 and "too slow" in close["reason"]
-    assert len(frames) < 10
+    events = [f for f in frames if f["type"] == "event"]
+    assert len(events) < 10
     # Sent, waiting in the queue (4), held by the pump through its rate-limit sleep (1), or dropped.
-    assert connections.TOTALS.dropped - before == 10 - len(frames) - 4 - 1
+    assert connections.local().dropped - before == 10 - len(events) - 4 - 1
     await comm.disconnect()

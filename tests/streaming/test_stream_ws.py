@@ -120,6 +120,11 @@ async def test_session_auth_is_accepted(fresh_bus, user, client):
         ('{"action": "subscribe", "patterns": "risk.#"}', "non-empty list"),
         ('{"action": "subscribe", "patterns": ["risk.#.x"]}', "last segment"),
         ('{"action": "subscribe", "patterns": ["risk.#"], "last_id": "yesterday"}', "last_id"),
+        ('{"action": "ping", "pad": "' + "x" * 70_000 + '"}', "larger than 65536 bytes"),
+        (
+            '{"action": "subscribe", "patterns": ["#"], "filters": {"fields": [{"field": "a", "op": "~"}]}}',
+            "op",
+        ),
     ],
 )
 async def test_bad_messages_get_an_error_and_the_connection_lives(fresh_bus, token, frame, detail):
@@ -154,3 +159,22 @@ async def test_disconnect_releases_the_relay(fresh_bus, token):
     assert len(relay.listeners) == 1 and relay._task is not None
     await comm.disconnect()
     assert relay.listeners == set() and relay._task is None
+
+
+async def test_a_gap_older_than_the_bus_keeps_is_announced(fresh_bus, token):
+    bus.configure(prefix=fresh_bus, maxlen=10)  # approximate trimming drops whole nodes of 100
+    ids = await asyncio.to_thread(lambda: [bus.publish("trading.orders.O1", {"i": i}) for i in range(250)])
+    comm = await connected(f"/ws/stream?token={token}")
+    await comm.send_json_to({"action": "subscribe", "patterns": ["trading.orders.*"], "last_id": ids[0]})
+    ack = await comm.receive_json_from(timeout=WAIT)
+    kept = ids[250 - ack["replayed"] :]
+    assert ack["gap"] is True and ack["oldest_kept"] == kept[0] and kept[0] != ids[1]
+    assert "no longer kept" in ack["detail"]
+    assert [(await comm.receive_json_from(timeout=WAIT))["id"] for _ in kept] == kept
+    # A client that is up to date hears of no gap.
+    await comm.send_json_to({"action": "unsubscribe", "patterns": ["trading.orders.*"]})
+    await comm.receive_json_from(timeout=WAIT)
+    await comm.send_json_to({"action": "subscribe", "patterns": ["trading.orders.*"], "last_id": ids[-2]})
+    ack = await comm.receive_json_from(timeout=WAIT)
+    assert ack["replayed"] == 1 and "gap" not in ack
+    await comm.disconnect()

@@ -148,6 +148,33 @@ class Relay:
         out.sort(key=lambda e: id_key(e.id))
         return out[:limit], len(out) > limit
 
+    async def trimmed_after(self, patterns: Iterable[str], *, after: str) -> str | None:
+        """Has a stream these patterns read lost entries newer than `after` to MAXLEN trimming? The
+        oldest id still kept where it has (the newest such, over the streams), else None.
+
+        A stream is trimmed when XINFO's entries-added exceeds its length; trimming removes from the
+        head, so when its first kept entry is newer than `after`, entries between may be gone
+        (conservative: the one trimmed entry may also have been `after` itself)."""
+        after = normalize_id(after) or "0-0"
+        if self._client is None:
+            return None
+        cfg = connection.config()
+        plan = StreamPlan(cfg, patterns)
+        plan.known |= {cfg.family_of_key(_s(m)) for m in await self._client.smembers(cfg.streams_key)}
+        worst: str | None = None
+        for key in plan.keys():
+            try:
+                info = await self._client.xinfo_stream(key)
+            except redis.ResponseError:  # no such stream: nothing was ever kept, nothing lost
+                continue
+            first = info.get("first-entry")
+            if not first or info.get("entries-added", 0) <= info.get("length", 0):
+                continue
+            first_id = _s(first[0])
+            if id_key(first_id) > id_key(after) and (worst is None or id_key(first_id) > id_key(worst)):
+                worst = first_id
+        return worst
+
     def _dispatch(self, events: list[Event]) -> None:
         for ev in events:
             key = id_key(ev.id)

@@ -21,6 +21,7 @@ import contextlib
 import json
 import logging
 import time
+from functools import lru_cache
 
 import redis
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -34,7 +35,7 @@ from ..kernels.outbox import Outbox
 from ..kernels.token_bucket import TokenBucket
 from ..selectors.subscription_set import SubscriptionSet
 from ..selectors.visibility import Visibility
-from ..services import connections
+from ..services import connections, registry
 from .messages import MAX_PATTERNS, BadMessage, parse_message
 from .watchdog import watch
 
@@ -44,10 +45,18 @@ CLOSE_UNAUTHENTICATED = 4401
 monotonic = time.monotonic
 
 
+# Frames are needed while one event is being fanned out; a small cache bounds the memory big payloads hold.
+@lru_cache(maxsize=1024)
+def _frame(ev) -> str:
+    return json.dumps({"type": "event", **ev.as_dict()}, separators=(",", ":"))
+
+
 def event_json(ev, count: int = 1) -> str:
-    frame = {"type": "event", **ev.as_dict()}
-    if count > 1:
-        frame |= {"conflated": True, "count": count}  # stands for `count` updates, the latest kept
+    """The event's frame. One event goes to every matching connection of the process: it is
+    serialized once (cached by event), not once per client."""
+    if count == 1:
+        return _frame(ev)
+    frame = {"type": "event", **ev.as_dict(), "conflated": True, "count": count}  # the latest of `count`
     return json.dumps(frame, separators=(",", ":"))
 
 
@@ -88,7 +97,9 @@ class FeedConsumer(AsyncWebsocketConsumer):
             await self.close_with(CLOSE_UNAUTHENTICATED, "authentication required")
             return
         self.visibility = Visibility(user)
-        self.conn_id = connections.connection_register(self)
+        self.proc = connections.local()
+        self.conn_id = self.proc.register(self)
+        registry.ensure_agent(self.proc)
         self.watchdog = asyncio.create_task(watch(self))
         await self.opened()
 
@@ -101,6 +112,25 @@ class FeedConsumer(AsyncWebsocketConsumer):
     @property
     def user(self):
         return self.scope.get("user")
+
+    def describe(self) -> dict:
+        """This connection for POST /api/websocket/connections (JSON-safe)."""
+        user = self.user
+        return {
+            "id": self.conn_id,
+            "feed": self.feed,
+            "path": self.scope.get("path", ""),
+            "user": getattr(user, "username", None),
+            "user_id": getattr(user, "pk", None),
+            "connected_at": self.opened_wall,
+            "patterns": sorted(self.subs.patterns),
+            "filtered": sorted(p for p, f in self.subs.filters.items() if f is not None),
+            "received": self.received,
+            "sent": self.sent,
+            "queued": len(self.outbox),
+            "dropped": self.outbox.dropped,
+            "conflated": self.outbox.conflated,
+        }
 
     async def opened(self) -> None:
         """After authentication: pre-subscribed feeds subscribe here."""
@@ -127,7 +157,7 @@ class FeedConsumer(AsyncWebsocketConsumer):
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
         if getattr(self, "conn_id", None) is not None:
-            connections.connection_unregister(self.conn_id)
+            self.proc.unregister(self.conn_id)
         listener, self.listener = getattr(self, "listener", None), None
         if listener is not None:
             await bus.relay().detach(listener)
@@ -139,7 +169,7 @@ class FeedConsumer(AsyncWebsocketConsumer):
             return
         self.last_frame = monotonic()
         self.received += 1
-        connections.count_in()
+        self.proc.count_in()
         try:
             msg = parse_message(text_data)
             action = msg.get("action")
@@ -176,9 +206,9 @@ class FeedConsumer(AsyncWebsocketConsumer):
         dropped, conflated = box.dropped, box.conflated
         box.offer(ev)
         if box.dropped != dropped:
-            connections.count_dropped(box.dropped - dropped)
+            self.proc.count_dropped(box.dropped - dropped)
         if box.conflated != conflated:
-            connections.count_conflated(box.conflated - conflated)
+            self.proc.count_conflated(box.conflated - conflated)
 
     async def subscribe(self, requested: list[str], flt: Filter | None, last_id: str | None) -> None:
         """Add (or re-filter) subscriptions; sends the ack, then any replay. `requested` is validated."""
@@ -211,6 +241,14 @@ class FeedConsumer(AsyncWebsocketConsumer):
                 ]
                 replay = await self.visibility.filter(replay)
                 ack |= {"replayed": len(replay), "truncated": truncated}
+                oldest = await relay.trimmed_after(new, after=last_id)
+                if oldest is not None:  # the bus no longer holds all that was missed: say so
+                    ack |= {
+                        "gap": True,
+                        "oldest_kept": oldest,
+                        "detail": f"events after {last_id} and before {oldest} are no longer kept; "
+                        "what was missed before that id is lost",
+                    }
             await self.send(text_data=json.dumps(ack))
             for ev in replay:
                 await self.send(text_data=event_json(ev))
@@ -245,4 +283,4 @@ class FeedConsumer(AsyncWebsocketConsumer):
                 await self.send(text_data=event_json(ev, count))
             self.sent += 1
             self.last_active = monotonic()
-            connections.count_out(max(0.0, time.time() - ev.published_at))
+            self.proc.count_out(max(0.0, time.time() - ev.published_at))

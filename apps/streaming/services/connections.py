@@ -1,83 +1,81 @@
-"""This process's WebSocket connections and counters: what management and stats read.
+"""This server process's WebSocket connections and counters: what management and stats read.
 
-Every consumer registers here under a connection id (`<process>.<n>`, unique across processes since
-the process id is random) and counts what it receives, sends, drops and conflates. The counters are
-plain integers here (cheap on the hot path) mirrored to Prometheus (apps/streaming/metrics.py);
-registry.py publishes a snapshot of them to Redis for the cross-process view.
+A "process" here is one event loop serving WebSockets: a uvicorn worker has exactly one, and a test
+that runs a live server in a thread next to its own loop gets two, which is how the cross-process
+paths are tested in one interpreter. Each has a random id; its connections are `<process>.<n>`.
+
+The counters are plain integers (cheap on the hot path), mirrored to Prometheus
+(apps/streaming/metrics.py); registry.py publishes a snapshot of them to Redis for the
+cross-process view and executes commands addressed to this process's connections.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
 import uuid
+import weakref
 from collections import deque
-from dataclasses import dataclass, field
 
-from .. import metrics
+from . import metrics
 
-PROCESS_ID = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
 LATENCY_SAMPLES = 2048  # the most recent delivery latencies kept for p50/p99
 
 
-@dataclass
-class Totals:
-    messages_in: int = 0
-    messages_out: int = 0
-    dropped: int = 0
-    conflated: int = 0
-    latencies_ms: deque = field(default_factory=lambda: deque(maxlen=LATENCY_SAMPLES))
+class Process:
+    def __init__(self) -> None:
+        self.id = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.live: dict[str, object] = {}  # connection id -> consumer (api/consumer.FeedConsumer)
+        self._seq = itertools.count(1)
+        self.messages_in = 0
+        self.messages_out = 0
+        self.dropped = 0
+        self.conflated = 0
+        self.latencies_ms: deque[float] = deque(maxlen=LATENCY_SAMPLES)
+        self.agent: asyncio.Task | None = None  # registry.py's task, while connections live
 
+    def register(self, consumer) -> str:
+        conn_id = f"{self.id}.{next(self._seq)}"
+        self.live[conn_id] = consumer
+        metrics.CONNECTIONS.labels(feed=consumer.feed).inc()
+        return conn_id
 
-TOTALS = Totals()
-_live: dict[str, object] = {}  # connection id -> consumer (api/consumer.FeedConsumer)
-_seq = itertools.count(1)
+    def unregister(self, conn_id: str) -> None:
+        consumer = self.live.pop(conn_id, None)
+        if consumer is not None:
+            metrics.CONNECTIONS.labels(feed=consumer.feed).dec()
 
+    def count_in(self) -> None:
+        self.messages_in += 1
+        metrics.MESSAGES_IN.inc()
 
-def connection_register(consumer) -> str:
-    conn_id = f"{PROCESS_ID}.{next(_seq)}"
-    _live[conn_id] = consumer
-    metrics.CONNECTIONS.labels(feed=consumer.feed).inc()
-    return conn_id
+    def count_out(self, latency_s: float) -> None:
+        self.messages_out += 1
+        self.latencies_ms.append(latency_s * 1000.0)
+        metrics.MESSAGES_OUT.inc()
+        metrics.LATENCY.observe(latency_s)
 
-
-def connection_unregister(conn_id: str) -> None:
-    consumer = _live.pop(conn_id, None)
-    if consumer is not None:
-        metrics.CONNECTIONS.labels(feed=consumer.feed).dec()
-
-
-def connections_live() -> dict[str, object]:
-    return dict(_live)
-
-
-def connection_local(conn_id: str):
-    return _live.get(conn_id)
-
-
-def count_in() -> None:
-    TOTALS.messages_in += 1
-    metrics.MESSAGES_IN.inc()
-
-
-def count_out(latency_s: float) -> None:
-    TOTALS.messages_out += 1
-    TOTALS.latencies_ms.append(latency_s * 1000.0)
-    metrics.MESSAGES_OUT.inc()
-    metrics.LATENCY.observe(latency_s)
-
-
-def count_dropped(n: int) -> None:
-    if n:
-        TOTALS.dropped += n
+    def count_dropped(self, n: int) -> None:
+        self.dropped += n
         metrics.DROPPED.inc(n)
 
-
-def count_conflated(n: int) -> None:
-    if n:
-        TOTALS.conflated += n
+    def count_conflated(self, n: int) -> None:
+        self.conflated += n
         metrics.CONFLATED.inc(n)
 
 
 def count_closed(code: int) -> None:
     metrics.CLOSED.labels(code=str(code)).inc()
+
+
+_processes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Process] = weakref.WeakKeyDictionary()
+
+
+def local() -> Process:
+    """The process (event loop) the caller runs in."""
+    loop = asyncio.get_running_loop()
+    proc = _processes.get(loop)
+    if proc is None:
+        proc = _processes[loop] = Process()
+    return proc

@@ -20,6 +20,15 @@ class MonitorState(models.Model):
     last_resolved = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     runs_total = models.PositiveBigIntegerField(default=0)
+    # How late the last run started: its start minus the Beat tick that sent it (or, without one,
+    # minus the previous run's start plus the interval); null when neither is known.
+    last_lag_ms = models.FloatField(null=True, blank=True)
+    # The interval the last run was measured against (the Beat row's, else workers.schedule's).
+    last_interval_s = models.FloatField(null=True, blank=True)
+    # Set by the first run of a streak that used more than half its interval, cleared by the first
+    # run back under: /health reports the engine degraded while it is set.
+    slow_since = models.DateTimeField(null=True, blank=True)
+    slow_runs_total = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(pk=1), name="risk_monitor_singleton")]

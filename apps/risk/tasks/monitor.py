@@ -9,9 +9,11 @@ from ..services import monitor
 
 
 # Periodic and idempotent (the breach upsert is): a lost run is replaced by the next tick.
-@shared_task(name="apps.risk.tasks_monitor.monitor_run", acks_late=False, ignore_result=True)
-def monitor_run() -> dict:
-    return monitor.monitor_run()
+# Bound: the message's expiry, which Beat stamps at tick + expire_seconds, gives the run its lag.
+@shared_task(name="apps.risk.tasks_monitor.monitor_run", bind=True, acks_late=False, ignore_result=True)
+def monitor_run(self) -> dict:
+    expires = self.request.expires
+    return monitor.monitor_run(beat_expires=None if expires is None else str(expires))
 
 
 def _schedule_trailing(delay_seconds: float) -> None:

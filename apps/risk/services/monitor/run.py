@@ -41,7 +41,6 @@ import pandas as pd
 import redis
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from apps.platform import bus
@@ -53,6 +52,7 @@ from ...kernels.limits import evaluate
 from ...models import Breach, BreachStatus, MonitorState
 from ...selectors.book import book_load
 from ...selectors.limits import limits_resolve
+from .record import RunFigures, run_lag_ms, run_record
 from .sync import StepResult, breaches_sync
 
 __all__ = [
@@ -94,17 +94,23 @@ def active_frames(*, symbols=None, portfolio_ids=None) -> tuple[pd.DataFrame, pd
     return pf, pos[pos["portfolio_id"].isin(keep)]
 
 
-def monitor_run(*, now=None, force: bool = False, symbols=None, portfolio_ids=None) -> dict:
+def monitor_run(
+    *, now=None, force: bool = False, symbols=None, portfolio_ids=None, beat_expires=None
+) -> dict:
     """One monitor cycle over all active portfolios (or those an event touches), in batches of
     RISK_MONITOR_BATCH_SIZE. Skipped when MonitorState is disabled unless `force`. A failing
-    batch is logged and counted; the others still run. Records the run on MonitorState."""
+    batch is logged and counted; the others still run. A full run is recorded (record.py:
+    MonitorState, /metrics, the slow-run alert); `beat_expires` is the expiry Beat stamped on the
+    task's message, which tells the tick it was sent at (its lag)."""
     state = MonitorState.load()
     if not state.enabled and not force:
         return {"skipped": "monitor disabled"}
     targeted = symbols is not None or portfolio_ids is not None
     now = timezone.now() if now is None else now
     started = time.perf_counter()
+    lag_ms = None
     if not targeted:
+        lag_ms = run_lag_ms(started_at=now, previous_start=state.last_started_at, beat_expires=beat_expires)
         MonitorState.objects.filter(pk=1).update(last_started_at=now)
     pf, pos = active_frames(symbols=symbols, portfolio_ids=portfolio_ids)
     size = max(1, int(settings.RISK_MONITOR_BATCH_SIZE))
@@ -119,16 +125,16 @@ def monitor_run(*, now=None, force: bool = False, symbols=None, portfolio_ids=No
     duration_ms = (time.perf_counter() - started) * 1000.0
     out = total.as_dict() | {"duration_ms": round(duration_ms, 3), "errors": len(errors)}
     if not targeted:
-        MonitorState.objects.filter(pk=1).update(
-            last_finished_at=timezone.now(),
-            last_duration_ms=duration_ms,
-            last_portfolios=total.portfolios,
-            last_limits=total.limits,
-            last_opened=len(total.opened),
-            last_resolved=len(total.resolved),
-            last_error="\n".join(errors)[:4000],
-            runs_total=F("runs_total") + 1,
+        figures = RunFigures(
+            started_at=now,
+            duration_ms=duration_ms,
+            portfolios=total.portfolios,
+            limits=total.limits,
+            opened=len(total.opened),
+            resolved=len(total.resolved),
+            error="\n".join(errors),
         )
+        out |= run_record(figures, lag_ms=lag_ms)
     return out
 
 

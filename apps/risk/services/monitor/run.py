@@ -52,6 +52,7 @@ from ...kernels.limits import evaluate
 from ...models import Breach, BreachStatus, MonitorState
 from ...selectors.book import book_load
 from ...selectors.limits import limits_resolve
+from .batches import Dispatch, active_portfolio_ids, batches_of, run_context
 from .record import RunFigures, run_lag_ms, run_record
 from .sync import StepResult, breaches_sync
 
@@ -95,13 +96,23 @@ def active_frames(*, symbols=None, portfolio_ids=None) -> tuple[pd.DataFrame, pd
 
 
 def monitor_run(
-    *, now=None, force: bool = False, symbols=None, portfolio_ids=None, beat_expires=None
+    *,
+    now=None,
+    force: bool = False,
+    symbols=None,
+    portfolio_ids=None,
+    beat_expires=None,
+    dispatch: Dispatch | None = None,
 ) -> dict:
     """One monitor cycle over all active portfolios (or those an event touches), in batches of
     RISK_MONITOR_BATCH_SIZE. Skipped when MonitorState is disabled unless `force`. A failing
     batch is logged and counted; the others still run. A full run is recorded (record.py:
     MonitorState, /metrics, the slow-run alert); `beat_expires` is the expiry Beat stamped on the
-    task's message, which tells the tick it was sent at (its lag)."""
+    task's message, which tells the tick it was sent at (its lag).
+
+    With `dispatch` (the task layer's Celery chord) a full run of more than one batch is handed to
+    the risk pool (batches.py) and this returns at once with what it dispatched; otherwise the
+    batches run here, one after the other."""
     state = MonitorState.load()
     if not state.enabled and not force:
         return {"skipped": "monitor disabled"}
@@ -112,6 +123,12 @@ def monitor_run(
     if not targeted:
         lag_ms = run_lag_ms(started_at=now, previous_start=state.last_started_at, beat_expires=beat_expires)
         MonitorState.objects.filter(pk=1).update(last_started_at=now)
+        if dispatch is not None:
+            ids = active_portfolio_ids()
+            batches = batches_of(ids, settings.RISK_MONITOR_BATCH_SIZE)
+            if len(batches) > 1:
+                dispatch(batches, run_context(now=now, lag_ms=lag_ms))
+                return {"dispatched": len(batches), "portfolios": len(ids), "lag_ms": lag_ms}
     pf, pos = active_frames(symbols=symbols, portfolio_ids=portfolio_ids)
     size = max(1, int(settings.RISK_MONITOR_BATCH_SIZE))
     total, errors = StepResult(), []

@@ -64,6 +64,21 @@ class StepResult:
         self.raised += other.raised
         self.resolved += other.resolved
 
+    def as_payload(self) -> dict:
+        """JSON-safe, every field (a parallel run's batch answers it to the run's finish)."""
+        return {
+            "portfolios": self.portfolios,
+            "limits": self.limits,
+            "above": self.above,
+            "opened": [int(i) for i in self.opened],
+            "raised": [int(i) for i in self.raised],
+            "resolved": [int(i) for i in self.resolved],
+        }
+
+    @classmethod
+    def from_payload(cls, doc: dict) -> StepResult:
+        return cls(**{k: doc.get(k, 0 if k in ("portfolios", "limits", "above") else []) for k in _FIELDS})
+
     def as_dict(self) -> dict:
         return {
             "portfolios": self.portfolios,
@@ -73,6 +88,9 @@ class StepResult:
             "level_raised": len(self.raised),
             "resolved": len(self.resolved),
         }
+
+
+_FIELDS = ("portfolios", "limits", "above", "opened", "raised", "resolved")
 
 
 def _on_conflict() -> str:

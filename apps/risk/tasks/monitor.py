@@ -13,7 +13,9 @@ from ..services import monitor
 @shared_task(name="apps.risk.tasks_monitor.monitor_run", bind=True, acks_late=False, ignore_result=True)
 def monitor_run(self) -> dict:
     expires = self.request.expires
-    return monitor.monitor_run(beat_expires=None if expires is None else str(expires), dispatch=_dispatch)
+    return monitor.monitor_run(
+        beat_expires=None if expires is None else str(expires), dispatch=_dispatch, incremental=True
+    )
 
 
 def _dispatch(batches: list[list[int]], run: dict) -> None:

@@ -44,6 +44,7 @@ def two_risk_workers(fresh_bus):
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "BUS_STREAM_PREFIX": fresh_bus,
         "RISK_MONITOR_BATCH_SIZE": "2",  # 12 portfolios: 6 batches per run
+        "RISK_MONITOR_FULL_SWEEP_S": "0",  # both runs full sweeps (not one full, one incremental)
     }
     procs = []
     for name in ("a", "b"):

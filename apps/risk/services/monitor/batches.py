@@ -46,9 +46,15 @@ def batches_of(ids: list[int], size: int) -> list[list[int]]:
     return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
-def run_context(*, now, lag_ms: float | None) -> dict:
+def run_context(*, now, lag_ms: float | None, mode: str = "full", changes=()) -> dict:
     """What the finish needs to record the run, JSON-safe (it travels in the chord's callback)."""
-    return {"now": iso_utc(now), "lag_ms": lag_ms, "started": time.time()}
+    return {
+        "now": iso_utc(now),
+        "lag_ms": lag_ms,
+        "started": time.time(),
+        "mode": mode,
+        "changes": sorted(changes),
+    }
 
 
 def _as_datetime(now):

@@ -68,6 +68,9 @@ class RunFigures:
     opened: int
     resolved: int
     error: str = ""
+    mode: str = "full"  # or "incremental" (changes.run_scope)
+    changes: int = 0  # change-set items the run took
+    written: int = 0  # breach rows written
 
 
 def run_lag_ms(*, started_at: datetime, previous_start: datetime | None, beat_expires=None) -> float | None:
@@ -102,6 +105,9 @@ def run_record(run: RunFigures, *, lag_ms: float | None) -> dict:
             last_error=run.error[:4000],
             last_lag_ms=lag_ms,
             last_interval_s=interval,
+            last_mode=run.mode,
+            last_changes=run.changes,
+            last_written=run.written,
             runs_total=F("runs_total") + 1,
             slow_since=Coalesce(F("slow_since"), Value(run.started_at)) if slow else None,
             slow_runs_total=F("slow_runs_total") + (1 if slow else 0),

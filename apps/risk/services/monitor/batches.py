@@ -63,16 +63,19 @@ def _as_datetime(now):
 
 def monitor_batch(*, portfolio_ids: list[int], now) -> dict:
     """Evaluate and sync one batch of a parallel run (its books read here, by id)."""
-    from .run import active_frames, monitor_step
+    from .run import active_frames, cache_refresh_ahead, monitor_step
 
     now = timezone.now() if now is None else _as_datetime(now)
     try:
         frames = active_frames(portfolio_ids=[int(i) for i in portfolio_ids])
-        return monitor_step(frames=frames, now=now).as_payload()
+        out = monitor_step(frames=frames, now=now).as_payload()
     except Exception as exc:  # noqa: BLE001 - the finish must run and record the failure
         log.exception("risk monitor batch of %d portfolios failed", len(portfolio_ids))
         first = portfolio_ids[0] if portfolio_ids else None
         return {"error": f"batch from portfolio {first}: {exc!r}\n{traceback.format_exc(limit=3)}"}
+    # Each worker process has its own cache: the one that ran this batch keeps what it read warm.
+    cache_refresh_ahead()
+    return out
 
 
 def monitor_finish(*, results: list[dict], run: dict) -> dict:

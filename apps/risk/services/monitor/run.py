@@ -50,7 +50,7 @@ from apps.portfolio import facade as portfolio_facade
 
 from ...kernels.limits import evaluate
 from ...models import Breach, BreachStatus, MonitorState
-from ...selectors.book import book_load
+from ...selectors.book import book_load, slow_refresh_ahead
 from ...selectors.limits import limits_resolve
 from .batches import Dispatch, active_portfolio_ids, batches_of, run_context
 from .changes import FULL, INCREMENTAL, changes_note, event_changes, run_scope
@@ -179,7 +179,18 @@ def monitor_run(
         written=total.written,
     )
     out = total.as_dict() | {"duration_ms": round(duration_ms, 3), "errors": len(errors)}
-    return out | {"mode": scope.mode, "changes": len(scope.changes)} | run_record(figures, lag_ms=lag_ms)
+    out |= {"mode": scope.mode, "changes": len(scope.changes)} | run_record(figures, lag_ms=lag_ms)
+    return out | {"refreshed": cache_refresh_ahead()}
+
+
+def cache_refresh_ahead() -> int:
+    """After a run is recorded: reload this process's aging market data before it expires, so the
+    next run stays warm (selectors.book.market). A failure only costs a cold load later."""
+    try:
+        return slow_refresh_ahead()
+    except Exception:  # noqa: BLE001 - the run is done and recorded; a refresh must not fail it
+        log.exception("risk book cache refresh-ahead failed")
+        return 0
 
 
 def monitor_switch(*, enabled: bool, user=None) -> MonitorState:

@@ -77,7 +77,9 @@ def test_at_most_the_cap_per_call_oldest_first(user, clock, monkeypatch):
     for i, s in enumerate(["AAA", "BBB", "CCC"]):
         make_instrument(s)
         store_daily_bars(s, [10.0 + i] * 3)
-        book_load(frames=None, portfolio_ids=[make_portfolio(f"p{s.lower()}", owner=user, positions={s: 1}).pk])
+        book_load(
+            frames=None, portfolio_ids=[make_portfolio(f"p{s.lower()}", owner=user, positions={s: 1}).pk]
+        )
         clock[0] += 1.0  # AAA oldest, CCC newest
     clock[0] += market.REFRESH_AHEAD_SECONDS
     assert market.cache.aging("slow", market.REFRESH_AHEAD_SECONDS, 2) == ["AAA", "BBB"]

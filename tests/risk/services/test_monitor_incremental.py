@@ -1,6 +1,6 @@
 """Incremental monitor runs: between full sweeps the Beat run checks only the portfolios whose
 positions, prices or limits changed (the change set the engine's events and its own writes fill)
-plus those with an unresolved breach. On a randomized sequence of price, trade and limit changes,
+plus those with a breach whose hysteresis clock runs. On a randomized sequence of price, trade and limit changes,
 a full run right after each incremental one (same moment, same data) finds nothing the incremental
 run missed: incremental and full runs open, raise and resolve the same breaches."""
 
@@ -178,12 +178,19 @@ def test_the_full_sweep_falls_due_and_redis_down_means_full(
         breached = set(Breach.objects.exclude(status="resolved").values_list("portfolio_id", flat=True))
         quiet = next(p.pk for p in pfs if p.pk not in breached)
         changes.changes_note([f"p:{quiet}"])
+        out = monitor.monitor_run(now=T0 + timedelta(seconds=1), incremental=True)
+        # The changed portfolio only: the open breaches are above their levels, nothing they measure moved.
+        assert (out["mode"], out["changes"], out["portfolios"]) == ("incremental", 1, 1)
+        # A breach whose hysteresis clock runs (as a run that saw it below its warn level leaves it)
+        # is checked on every run, changed or not.
+        clocked = sorted(breached)[0]
+        Breach.objects.filter(portfolio_id=clocked).update(below_since=T0)
+        changes.changes_note([f"p:{quiet}"])
         out = monitor.monitor_run(now=T0 + timedelta(seconds=59), incremental=True)
-        # The changed portfolio and every portfolio with an unresolved breach, nothing else.
-        assert (out["mode"], out["changes"], out["portfolios"]) == ("incremental", 1, len(breached) + 1)
+        assert (out["mode"], out["changes"], out["portfolios"]) == ("incremental", 1, 2)
         assert monitor.monitor_run(now=T0 + timedelta(seconds=60), incremental=True)["mode"] == "full"
     state = MonitorState.load()
-    assert (state.last_mode, state.last_full_at, state.runs_total) == ("full", T0 + timedelta(seconds=60), 3)
+    assert (state.last_mode, state.last_full_at, state.runs_total) == ("full", T0 + timedelta(seconds=60), 4)
     last = api_client.get("/api/risk/monitor/status").json()["last_run"]
     # Same prices: every unresolved breach is upserted again (one row written each), nothing else.
     unresolved = Breach.objects.exclude(status="resolved").count()

@@ -4,9 +4,11 @@ engine fill, and that a run takes (drains) when it starts.
 Items: "p:<portfolio id>" (an execution, a position or cash booking, a limit of that portfolio, a
 breach resolved by hand), "s:<symbol>" (a new bar: every portfolio holding it), "*" (a global limit
 changed: every portfolio). An incremental run checks the portfolios those items name plus every
-portfolio with an unresolved breach (a breach's hysteresis clock runs without any event); what no
-event announces — a new FX rate, turnover and drawdown windows sliding with the clock, an edit made
-straight in the database — is caught by the full sweep every RISK_MONITOR_FULL_SWEEP_S.
+portfolio with a breach whose hysteresis clock runs (below its warn level, not yet resolved: it
+resolves with time alone). A breach still above its level is left alone — nothing it measures has
+changed — so its last_seen_at moves at the full sweeps only. What no event announces — a new FX
+rate, turnover and drawdown windows sliding with the clock, an edit made straight in the database —
+is caught by the full sweep every RISK_MONITOR_FULL_SWEEP_S.
 
 The set lives under the bus's key prefix, on the bus's Redis connection (as the platform's
 Coalescer). Without Redis nothing is known to have changed, so the run is a full one."""
@@ -110,5 +112,12 @@ def run_scope(*, incremental: bool, last_full_at, now) -> Scope:
     symbols, ids, everything = split(taken or ())
     if not incremental or due or taken is None or everything:
         return Scope(FULL, [], [], taken or frozenset())
-    breached = Breach.objects.exclude(status=BreachStatus.RESOLVED).values_list("portfolio_id", flat=True)
-    return Scope(INCREMENTAL, symbols, sorted(set(ids) | set(breached)), taken)
+    return Scope(INCREMENTAL, symbols, sorted(set(ids) | clocked_portfolio_ids()), taken)
+
+
+def clocked_portfolio_ids() -> set[int]:
+    """Portfolios with a breach whose hysteresis clock runs: below its warn level, not yet resolved,
+    so it resolves with time alone and is checked on every run. A breach above its warn level
+    changes only when something it measures does."""
+    rows = Breach.objects.exclude(status=BreachStatus.RESOLVED).filter(below_since__isnull=False)
+    return set(rows.values_list("portfolio_id", flat=True))

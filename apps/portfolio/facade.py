@@ -10,7 +10,7 @@ from apps.platform.exceptions import ForbiddenError, NotFoundError
 
 from .kernels.book import cash_deltas
 from .selectors import access
-from .selectors.frames import TRANSACTION_DTYPES, book_frames, transactions_frame
+from .selectors.frames import TRANSACTION_DTYPES, book_frames, portfolio_ids_holding, transactions_frame
 from .selectors.info import (
     PortfolioInfo,
     PositionInfo,
@@ -32,6 +32,7 @@ __all__ = [
     "portfolio_can_view",
     "portfolio_codes_holding",
     "portfolio_get",
+    "portfolio_ids_holding",
     "portfolio_ids_visible",
     "portfolio_keys_visible",
     "portfolio_viewable",

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 
 from .selectors.breaches import breaches_open
 from .selectors.check import portfolio_check
+from .selectors.monitor import monitor_health
 
 # As the API's BoundedFloatField: finite, magnitude at most this.
 ORDER_MAX = 1e15
@@ -247,3 +248,9 @@ def open_breaches(portfolio_id: int) -> tuple[BreachInfo, ...]:
         )
         for b in breaches_open(portfolio_id)
     )
+
+
+def health_checks() -> list[str]:
+    """Reasons the risk engine is degraded, for the platform's /health (found there by name through
+    workers/registry.py): a monitor whose runs use more than half their interval."""
+    return monitor_health()

@@ -344,6 +344,9 @@ ANALYTICS_KERNEL_THREADS = env.int("ANALYTICS_KERNEL_THREADS", default=None)
 # the monitor checks portfolios in batches of this size; webhooks retry with exponential backoff.
 RISK_BREACH_RESOLVE_AFTER_SECONDS = env.int("RISK_BREACH_RESOLVE_AFTER_SECONDS", default=60)
 RISK_MONITOR_BATCH_SIZE = env.int("RISK_MONITOR_BATCH_SIZE", default=500)
+# Between full sweeps the Beat monitor checks only what changed (positions, prices, limits); a full
+# sweep of every active portfolio runs at least this often (0: every run is a full sweep).
+RISK_MONITOR_FULL_SWEEP_S = env.float("RISK_MONITOR_FULL_SWEEP_S", default=60.0)
 # A burst of bar/execution events for the same portfolios becomes one follow-up check per window.
 RISK_EVENT_COALESCE_MS = env.int("RISK_EVENT_COALESCE_MS", default=250)
 RISK_WEBHOOK_MAX_RETRIES = env.int("RISK_WEBHOOK_MAX_RETRIES", default=5)

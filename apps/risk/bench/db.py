@@ -80,6 +80,33 @@ def monitor_timing(db: BenchBook, ids: list[int], *, repeats: int, progress: boo
     }
 
 
+def incremental_timing(db: BenchBook, ids: list[int]) -> dict:
+    """The read of an incremental run (services.monitor.changes.run_scope) after one bar: the
+    portfolios holding a thinly held symbol plus those with a breach whose hysteresis clock runs,
+    checked warm as the Beat run would (a targeted run over that scope: the bench stays on its own
+    portfolios)."""
+    from ..services import monitor
+    from ..services.monitor.changes import clocked_portfolio_ids
+
+    counts: dict[str, int] = {}
+    for held in db.holdings.values():
+        for sym in held:
+            counts[sym] = counts.get(sym, 0) + 1
+    symbol = min(counts, key=lambda s: (counts[s], s))  # a bar of a thinly held symbol: the usual case
+    wanted = set(ids)
+    breached = clocked_portfolio_ids() & set(wanted)
+    monitor.monitor_run(force=True, symbols=[symbol], portfolio_ids=sorted(breached))  # warm-up
+    t0 = time.perf_counter()
+    run = monitor.monitor_run(force=True, symbols=[symbol], portfolio_ids=sorted(breached))
+    return {
+        "seconds": time.perf_counter() - t0,
+        "run": run,
+        "symbol": symbol,
+        "holding": counts[symbol],
+        "clocked": len(breached),
+    }
+
+
 def proposed_orders(db: BenchBook, portfolio_id: int, n: int) -> list[dict]:
     """n orders: the first half trims or adds to held lines, the rest buy instruments not held."""
     held = db.holdings[portfolio_id]

@@ -12,6 +12,10 @@ measured in the same run.
 4. latency — price event → breach event through real workers, `latency_tries` times, on the
    shared bench worker (apps.platform.bench.celery_worker) and on the risk workers as deployed,
    each against a Celery round trip through the same workers (latency.py, workers.py).
+5. desk — issue #17: the monitor over `desk_portfolios` (10,000) from the database, first, cold
+   and warm, in this process (the inline, sequential path), and the read of an incremental run after
+   one bar (the portfolios holding its symbol plus those whose breach hysteresis clock runs). Every figure of
+   the issue's table is then reported next to its target.
 
 `--set parts=kernel,api` runs a subset; `--quick` shrinks every size (tests, smoke runs). Data made
 for parts 2–4 lives under one tag and is removed at the end, also on failure.
@@ -38,6 +42,7 @@ FULL = {
     "api_requests": 200,
     "latency_tries": 20,
     "latency_pings": 50,
+    "desk_portfolios": 10_000,
 }
 QUICK = {
     "portfolios": 200,
@@ -56,12 +61,25 @@ QUICK = {
     "api_requests": 3,
     "latency_tries": 2,
     "latency_pings": 3,
+    "desk_portfolios": 30,
 }
-PARTS = ("kernel", "monitor", "api", "latency")
+PARTS = ("kernel", "monitor", "api", "latency", "desk")
 TARGET_CHECKS_PER_S = 20_000
 TARGET_MONITOR_S = 5.0
 TARGET_API_P99_MS = 50.0
 TARGET_LATENCY_MS = 1000.0
+# Issue #17 ("Risk at desk scale"): what a risk manager needs, figure by figure.
+ISSUE17_TARGETS = (
+    ("monitor_cold_seconds", "<=", 1.25, "monitor 1,000 portfolios cold (a quarter of the interval)"),
+    ("monitor_warm_seconds", "<=", 0.25, "monitor 1,000 portfolios warm"),
+    ("portfolio_checks_per_s", ">=", 100_000.0, "kernel cycle 10,000 x 50 x 12"),
+    ("api_check_p99_ms", "<", 25.0, "POST /api/risk/check p99"),
+    ("api_check_orders_p99_ms", "<", 25.0, "POST /api/risk/check with orders p99"),
+    ("price_to_breach_p99_ms", "<", 250.0, "price event -> breach event, one shared worker, p99"),
+    ("price_to_breach_deployed_p99_ms", "<", 100.0, "price event -> breach event, deployed workers, p99"),
+    ("monitor_desk_cold_seconds", "<=", 2.5, "monitor 10,000 portfolios cold (inside half the interval)"),
+    ("monitor_desk_warm_seconds", "<=", 2.5, "monitor 10,000 portfolios warm (inside half the interval)"),
+)
 
 
 def run(*, quick: bool = False, progress: bool = True, **params) -> dict:
@@ -73,8 +91,9 @@ def run(*, quick: bool = False, progress: bool = True, **params) -> dict:
     checks: dict = {}  # what each part found besides its timings (agreement, breaches, answers)
     if "kernel" in parts:
         _kernel(sizes, progress, figures, notes, checks)
-    if parts & {"monitor", "api", "latency"}:
+    if parts & {"monitor", "api", "latency", "desk"}:
         _database(sizes, parts, progress, figures, notes, checks)
+    notes += issue17_notes(figures)
     return {"engine": "risk", "sizes": sizes, "parts": [p for p in PARTS if p in parts], "notes": notes,
             "checks": checks, "figures": figures}  # fmt: skip
 
@@ -148,6 +167,8 @@ def _database(sizes: dict, parts: set[str], progress: bool, figures: list, notes
             _api(db, sizes, progress, figures, notes, checks)
         if "latency" in parts:
             _latency(db, sizes, progress, figures, notes, checks)
+        if "desk" in parts:
+            _desk(db, ids, sizes, progress, figures, notes, checks)
 
 
 def _monitor(db, ids, sizes: dict, progress: bool, figures: list, notes: list, checks: dict) -> None:
@@ -236,3 +257,44 @@ def _latency(db, sizes: dict, progress: bool, figures: list, notes: list, checks
         "= the risk workers as workers.registry deploys them plus one child on the other queues",
         f"target: price event to breach event < {TARGET_LATENCY_MS:.0f} ms: {'; '.join(verdicts)}",
     ]
+
+
+def _desk(db, ids, sizes: dict, progress: bool, figures: list, notes: list, checks: dict) -> None:
+    from .data import portfolios_add, tables_tidy
+    from .db import incremental_timing, monitor_timing
+
+    more = max(0, sizes["desk_portfolios"] - len(ids))
+    desk = list(ids) + portfolios_add(db, count=more, positions=sizes["db_positions"], name="bench desk")
+    tables_tidy()
+    m = monitor_timing(db, desk, repeats=sizes["monitor_repeats"], progress=progress)
+    inc = incremental_timing(db, desk)
+    checks["desk"] = {"first": m["first"], "cold": m["cold"], "warm": m["warm"], "incremental": inc["run"]}
+    figures += [
+        figure("monitor_desk_first_run_seconds", m["first_seconds"], "s"),
+        figure("monitor_desk_cold_seconds", m["cold_seconds"], "s"),
+        figure("monitor_desk_warm_seconds", m["warm_seconds"], "s"),
+        figure("monitor_desk_incremental_seconds", inc["seconds"], "s", m["warm_seconds"]),
+    ]
+    b = m["breakdown"]
+    notes += [
+        f"desk: monitor_run(force=True) over {len(desk):,} bench portfolios x {sizes['db_positions']} positions "
+        f"(batches of {m['batch_size']}, one after the other in this process); first {m['first']}; cold "
+        f"{m['cold']}; warm (median of {sizes['monitor_repeats']}) {m['warm']}; warm breakdown: load "
+        f"{b['load']:.3f} s, resolve {b['resolve']:.3f} s, kernel {b['kernel']:.3f} s",
+        f"desk incremental: after one bar of {inc['symbol']}, an incremental run reads the "
+        f"{inc['holding']:,} portfolios holding it plus the {inc['clocked']:,} whose breach hysteresis clock runs "
+        f"({inc['run']['portfolios']:,} portfolios, warm); baseline: the warm full run",
+    ]
+
+
+def issue17_notes(figures: list[dict]) -> list[str]:
+    """Each figure of issue #17's table this run measured, next to its target."""
+    by_name = {f["name"]: f["value"] for f in figures}
+    out = []
+    for name, op, target, what in ISSUE17_TARGETS:
+        if name not in by_name:
+            continue
+        value = by_name[name]
+        ok = {"<=": value <= target, "<": value < target, ">=": value >= target}[op]
+        out.append(f"issue 17 target: {what}: {value:,.6g} (target {op} {target:,.6g}: {_met(ok)})")
+    return out

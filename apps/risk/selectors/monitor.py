@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.db.models import Count
 
+from apps.platform.timestamps import iso_utc
+
 from ..models import Breach, BreachStatus, MonitorState
 
 MONITOR_BEAT_NAME = "risk.monitor"  # the workers.schedule entry synced into django-celery-beat
@@ -57,6 +59,27 @@ def monitor_status() -> dict:
             "resolved": state.last_resolved,
             "error": state.last_error,
             "runs_total": state.runs_total,
+            "lag_ms": state.last_lag_ms,
+            "mode": state.last_mode,
+            "portfolios_read": state.last_portfolios,
+            "changes": state.last_changes,
+            "breaches_written": state.last_written,
+            "full_sweep_at": state.last_full_at,
+            "interval_s": state.last_interval_s,
         },
+        "slow": {"since": state.slow_since, "runs_total": state.slow_runs_total},
         "open_breaches": open_breach_counts(),
     }
+
+
+def monitor_health() -> list[str]:
+    """The monitor's findings for /health: a running monitor in a slow streak (its last runs used
+    more than half their interval, services.monitor.record) is one; a stopped monitor has none."""
+    state = MonitorState.objects.filter(pk=1).first()
+    if state is None or not state.enabled or state.slow_since is None:
+        return []
+    share = (state.last_duration_ms or 0.0) / 1000.0 / (state.last_interval_s or 1.0)
+    return [
+        f"monitor slow since {iso_utc(state.slow_since)}: last run {state.last_duration_ms / 1000.0:.2f} s, "
+        f"{share:.0%} of its {state.last_interval_s:g} s interval (the alert is above 50%)"
+    ]

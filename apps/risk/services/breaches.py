@@ -25,6 +25,7 @@ from django.utils import timezone
 from ..models import Breach, BreachEvent, BreachStatus
 from .breach_events import breach_publish
 from .escalation import PolicyBook, level_fire, next_escalation_time, next_level
+from .monitor.changes import changes_note_on_commit
 
 ACTIVE = (BreachStatus.OPEN, BreachStatus.ACKNOWLEDGED, BreachStatus.ESCALATED)
 ALLOWED_FROM: dict[str, tuple[str, ...]] = {
@@ -148,6 +149,9 @@ def breach_resolve(*, breach_id: int, user, note: str = "") -> Breach:
     breach.resolved_at, breach.resolved_by = now, by
     breach.resolution = "manual"
     breach.next_escalation_at = None
+    # Still above its level, the limit opens a new breach at the next check of its portfolio: make
+    # the next incremental run that check rather than waiting for the full sweep.
+    changes_note_on_commit([f"p:{breach.portfolio_id}"])
     return _finish(
         breach,
         action="resolved",

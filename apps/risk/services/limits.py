@@ -31,6 +31,7 @@ from apps.portfolio import facade as portfolio_facade
 from ..kernels import catalog
 from ..models import EscalationPolicy, LimitChange, RiskLimit
 from ..models.limits import DEFINITION_FIELDS
+from .monitor.changes import EVERYTHING, changes_note_on_commit
 
 logger = logging.getLogger("apps.risk.services.limits")
 
@@ -343,6 +344,12 @@ def _record(*, limit_id: int, code: str | None, action: str, user, old, new) -> 
     return change
 
 
+def _changed(portfolio_id: int | None) -> None:
+    """Tell the monitor's next incremental run (after commit): this portfolio's limits changed, or
+    every portfolio's when the limit is a global default."""
+    changes_note_on_commit([EVERYTHING if portfolio_id is None else f"p:{portfolio_id}"])
+
+
 def _locked(limit_id: int) -> RiskLimit:
     """The limit, row-locked so two concurrent edits audit a consistent old → new. Raises
     RiskLimit.DoesNotExist."""
@@ -353,6 +360,7 @@ def _locked(limit_id: int) -> RiskLimit:
 def limit_create(*, data: dict, user) -> RiskLimit:
     cleaned, portfolio_id = _clean(data, None)
     limit = RiskLimit.objects.create(**_model_values(cleaned, portfolio_id), created_by=_actor(user))
+    _changed(limit.portfolio_id)
     new = limit_snapshot(limit, cleaned["portfolio"])
     _record(limit_id=limit.pk, code=cleaned["portfolio"], action="create", user=user, old=None, new=new)
     return limit
@@ -366,9 +374,11 @@ def limit_update(*, limit_id: int, data: dict, user) -> RiskLimit:
     cleaned, _ = _clean(data, limit)
     if cleaned == {k: v for k, v in old.items() if k != "id"}:
         return limit
+    _changed(limit.portfolio_id)  # the portfolio it leaves, if it moves
     for field, value in _model_values(cleaned, limit.portfolio_id).items():
         setattr(limit, field, value)
     limit.save()
+    _changed(limit.portfolio_id)
     new = limit_snapshot(limit, cleaned["portfolio"])
     _record(limit_id=limit.pk, code=cleaned["portfolio"], action="update", user=user, old=old, new=new)
     return limit
@@ -380,5 +390,6 @@ def limit_delete(*, limit_id: int, user) -> None:
     copy of the definition."""
     limit = _locked(limit_id)
     old = limit_snapshot(limit)
+    _changed(limit.portfolio_id)
     limit.delete()
     _record(limit_id=limit_id, code=old["portfolio"], action="delete", user=user, old=old, new=None)

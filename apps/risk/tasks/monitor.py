@@ -3,15 +3,37 @@ event-driven checks the bus fans out (apps.risk.subscriptions)."""
 
 from __future__ import annotations
 
-from celery import shared_task
+from celery import chord, shared_task
 
 from ..services import monitor
 
 
 # Periodic and idempotent (the breach upsert is): a lost run is replaced by the next tick.
-@shared_task(name="apps.risk.tasks_monitor.monitor_run", acks_late=False, ignore_result=True)
-def monitor_run() -> dict:
-    return monitor.monitor_run()
+# Bound: the message's expiry, which Beat stamps at tick + expire_seconds, gives the run its lag.
+@shared_task(name="apps.risk.tasks_monitor.monitor_run", bind=True, acks_late=False, ignore_result=True)
+def monitor_run(self) -> dict:
+    expires = self.request.expires
+    return monitor.monitor_run(
+        beat_expires=None if expires is None else str(expires), dispatch=_dispatch, incremental=True
+    )
+
+
+def _dispatch(batches: list[list[int]], run: dict) -> None:
+    """The run's batches in parallel on the risk queue, then its finish (a chord: the finish gets
+    every batch's answer)."""
+    chord(monitor_batch.s(ids, run["now"]) for ids in batches)(monitor_finish.s(run))
+
+
+# Not acks_late: a batch lost with its worker is re-checked by the next tick (the upsert makes a
+# batch idempotent; waiting a visibility timeout to redeliver a 5-second run's batch is useless).
+@shared_task(name="apps.risk.tasks_monitor.monitor_batch", acks_late=False)
+def monitor_batch(portfolio_ids: list[int], now: str) -> dict:
+    return monitor.monitor_batch(portfolio_ids=portfolio_ids, now=now)
+
+
+@shared_task(name="apps.risk.tasks_monitor.monitor_finish", acks_late=False, ignore_result=True)
+def monitor_finish(results: list[dict], run: dict) -> dict:
+    return monitor.monitor_finish(results=results, run=run)
 
 
 def _schedule_trailing(delay_seconds: float) -> None:

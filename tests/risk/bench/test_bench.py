@@ -174,3 +174,26 @@ def test_bench_risk_quick_latency_through_a_real_worker():
     assert figures["price_to_breach_p99_ms"]["value"] >= figures["price_to_breach_p50_ms"]["value"]
     assert latency["portfolios_holding"] >= 1 and latency["in_process_check_ms"][0] > 0
     _assert_nothing_left()
+
+
+@pytest.mark.django_db
+def test_bench_risk_quick_desk_part():
+    result = _bench("parts=desk")
+    assert result["parts"] == ["desk"]
+    figures = {f["name"]: f for f in result["figures"]}
+    assert sorted(figures) == [
+        "monitor_desk_cold_seconds",
+        "monitor_desk_first_run_seconds",
+        "monitor_desk_incremental_seconds",
+        "monitor_desk_warm_seconds",
+    ]
+    _ratio_consistent(figures["monitor_desk_incremental_seconds"])
+    desk = result["checks"]["desk"]
+    n = bench.QUICK["desk_portfolios"]
+    assert desk["first"]["portfolios"] == desk["warm"]["portfolios"] == n
+    assert desk["first"]["opened"] > 0 and desk["cold"]["opened"] == 0 and desk["warm"]["errors"] == 0
+    # The incremental read is the portfolios holding one symbol (no hysteresis clock runs yet).
+    assert 0 < desk["incremental"]["portfolios"] < n
+    targets = [note for note in result["notes"] if note.startswith("issue 17 target: monitor 10,000")]
+    assert len(targets) == 2 and all("(target <= 2.5: " in t for t in targets)
+    _assert_nothing_left()

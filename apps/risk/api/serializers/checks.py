@@ -121,4 +121,7 @@ class MonitorStatusSerializer(serializers.Serializer):
         allow_null=True, help_text="The Beat row; null before sync_schedules."
     )
     last_run = serializers.DictField()
+    slow = serializers.DictField(
+        help_text="The slow streak: since (its first run over half the interval; null when none) and runs_total."
+    )
     open_breaches = serializers.DictField()

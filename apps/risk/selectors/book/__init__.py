@@ -10,7 +10,7 @@ from .load import (
     portfolio_frames,
     symbols_unknown,
 )
-from .market import CACHE_TTL_SECONDS, RETURN_DAYS, book_cache_clear
+from .market import CACHE_TTL_SECONDS, RETURN_DAYS, book_cache_clear, slow_refresh_ahead
 
 __all__ = [
     "CACHE_TTL_SECONDS",
@@ -22,5 +22,6 @@ __all__ = [
     "book_load",
     "book_with",
     "portfolio_frames",
+    "slow_refresh_ahead",
     "symbols_unknown",
 ]

@@ -41,7 +41,6 @@ import pandas as pd
 import redis
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from apps.platform import bus
@@ -51,8 +50,11 @@ from apps.portfolio import facade as portfolio_facade
 
 from ...kernels.limits import evaluate
 from ...models import Breach, BreachStatus, MonitorState
-from ...selectors.book import book_load
+from ...selectors.book import book_load, slow_refresh_ahead
 from ...selectors.limits import limits_resolve
+from .batches import Dispatch, active_portfolio_ids, batches_of, run_context
+from .changes import FULL, INCREMENTAL, changes_note, event_changes, run_scope
+from .record import RunFigures, run_lag_ms, run_record
 from .sync import StepResult, breaches_sync
 
 __all__ = [
@@ -94,19 +96,9 @@ def active_frames(*, symbols=None, portfolio_ids=None) -> tuple[pd.DataFrame, pd
     return pf, pos[pos["portfolio_id"].isin(keep)]
 
 
-def monitor_run(*, now=None, force: bool = False, symbols=None, portfolio_ids=None) -> dict:
-    """One monitor cycle over all active portfolios (or those an event touches), in batches of
-    RISK_MONITOR_BATCH_SIZE. Skipped when MonitorState is disabled unless `force`. A failing
-    batch is logged and counted; the others still run. Records the run on MonitorState."""
-    state = MonitorState.load()
-    if not state.enabled and not force:
-        return {"skipped": "monitor disabled"}
-    targeted = symbols is not None or portfolio_ids is not None
-    now = timezone.now() if now is None else now
-    started = time.perf_counter()
-    if not targeted:
-        MonitorState.objects.filter(pk=1).update(last_started_at=now)
-    pf, pos = active_frames(symbols=symbols, portfolio_ids=portfolio_ids)
+def _run_inline(pf: pd.DataFrame, pos: pd.DataFrame, now) -> tuple[StepResult, list[str]]:
+    """The books in batches of RISK_MONITOR_BATCH_SIZE, one after the other, in this process. A
+    failing batch is logged and counted; the others still run."""
     size = max(1, int(settings.RISK_MONITOR_BATCH_SIZE))
     total, errors = StepResult(), []
     for start in range(0, len(pf), size):
@@ -116,20 +108,89 @@ def monitor_run(*, now=None, force: bool = False, symbols=None, portfolio_ids=No
         except Exception as exc:  # noqa: BLE001 - one bad batch must not stop the others
             log.exception("risk monitor batch at %s failed", start)
             errors.append(f"batch {start // size}: {exc!r}\n{traceback.format_exc(limit=3)}")
+    return total, errors
+
+
+def monitor_run(
+    *,
+    now=None,
+    force: bool = False,
+    symbols=None,
+    portfolio_ids=None,
+    beat_expires=None,
+    dispatch: Dispatch | None = None,
+    incremental: bool = False,
+) -> dict:
+    """One monitor cycle. Skipped when MonitorState is disabled unless `force`.
+
+    Targeted (`symbols` or `portfolio_ids`: an event's check): those books only, not recorded.
+    Otherwise a recorded run (record.py: MonitorState, /metrics, the slow-run alert) over every
+    active portfolio, or with `incremental` (the Beat task) over what changed since the last run
+    until the full sweep is due (changes.run_scope). `beat_expires` is the expiry Beat stamped on
+    the task's message, which tells the tick it was sent at (its lag). With `dispatch` (the task
+    layer's Celery chord) a run of more than one batch is handed to the risk pool (batches.py) and
+    this returns at once with what it dispatched; otherwise the batches run here, in turn."""
+    state = MonitorState.load()
+    if not state.enabled and not force:
+        return {"skipped": "monitor disabled"}
+    now = timezone.now() if now is None else now
+    started = time.perf_counter()
+    if symbols is not None or portfolio_ids is not None:
+        total, errors = _run_inline(*active_frames(symbols=symbols, portfolio_ids=portfolio_ids), now)
+        duration_ms = (time.perf_counter() - started) * 1000.0
+        return total.as_dict() | {"duration_ms": round(duration_ms, 3), "errors": len(errors)}
+
+    lag_ms = run_lag_ms(started_at=now, previous_start=state.last_started_at, beat_expires=beat_expires)
+    scope = run_scope(incremental=incremental, last_full_at=state.last_full_at, now=now)
+    full = {"last_full_at": now} if scope.mode == FULL else {}
+    MonitorState.objects.filter(pk=1).update(last_started_at=now, **full)
+    try:
+        frames = None
+        if scope.mode == INCREMENTAL:
+            frames = active_frames(symbols=scope.symbols, portfolio_ids=scope.portfolio_ids)
+        if dispatch is not None:
+            ids = active_portfolio_ids() if frames is None else frames[0]["id"].tolist()
+            batches = batches_of(ids, settings.RISK_MONITOR_BATCH_SIZE)
+            if len(batches) > 1:
+                dispatch(batches, run_context(now=now, lag_ms=lag_ms, mode=scope.mode, changes=scope.changes))
+                return {
+                    "dispatched": len(batches),
+                    "portfolios": len(ids),
+                    "mode": scope.mode,
+                    "lag_ms": lag_ms,
+                }
+        total, errors = _run_inline(*(active_frames() if frames is None else frames), now)
+    except Exception:
+        changes_note(scope.changes)  # the next run retries what this one took
+        raise
+    if errors:
+        changes_note(scope.changes)
     duration_ms = (time.perf_counter() - started) * 1000.0
+    figures = RunFigures(
+        started_at=now,
+        duration_ms=duration_ms,
+        portfolios=total.portfolios,
+        limits=total.limits,
+        opened=len(total.opened),
+        resolved=len(total.resolved),
+        error="\n".join(errors),
+        mode=scope.mode,
+        changes=len(scope.changes),
+        written=total.written,
+    )
     out = total.as_dict() | {"duration_ms": round(duration_ms, 3), "errors": len(errors)}
-    if not targeted:
-        MonitorState.objects.filter(pk=1).update(
-            last_finished_at=timezone.now(),
-            last_duration_ms=duration_ms,
-            last_portfolios=total.portfolios,
-            last_limits=total.limits,
-            last_opened=len(total.opened),
-            last_resolved=len(total.resolved),
-            last_error="\n".join(errors)[:4000],
-            runs_total=F("runs_total") + 1,
-        )
-    return out
+    out |= {"mode": scope.mode, "changes": len(scope.changes)} | run_record(figures, lag_ms=lag_ms)
+    return out | {"refreshed": cache_refresh_ahead()}
+
+
+def cache_refresh_ahead() -> int:
+    """After a run is recorded: reload this process's aging market data before it expires, so the
+    next run stays warm (selectors.book.market). A failure only costs a cold load later."""
+    try:
+        return slow_refresh_ahead()
+    except Exception:  # noqa: BLE001 - the run is done and recorded; a refresh must not fail it
+        log.exception("risk book cache refresh-ahead failed")
+        return 0
 
 
 def monitor_switch(*, enabled: bool, user=None) -> MonitorState:
@@ -193,7 +254,9 @@ def _targets_run(items) -> dict:
 def monitor_on_event(*, event: dict, schedule_trailing) -> dict:
     """Check what `event` touches now, or defer it into the window's trailing run
     (`schedule_trailing(delay_seconds)` enqueues it; the task layer passes Celery's). Without Redis
-    the event's targets are checked directly."""
+    the event's targets are checked directly. Either way the event's change joins the change set the
+    next incremental run reads (changes.py): a deferred or failed check is not lost."""
+    changes_note(event_changes(event))
     items = event_targets(event)
     if not items:
         return {"skipped": "nothing to check in this event"}

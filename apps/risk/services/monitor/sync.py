@@ -55,6 +55,7 @@ class StepResult:
     opened: list[int] = field(default_factory=list)
     raised: list[int] = field(default_factory=list)
     resolved: list[int] = field(default_factory=list)
+    written: int = 0  # breach rows written: upserted, hysteresis clocks started, raised, resolved
 
     def add(self, other: StepResult) -> None:
         self.portfolios += other.portfolios
@@ -63,6 +64,23 @@ class StepResult:
         self.opened += other.opened
         self.raised += other.raised
         self.resolved += other.resolved
+        self.written += other.written
+
+    def as_payload(self) -> dict:
+        """JSON-safe, every field (a parallel run's batch answers it to the run's finish)."""
+        return {
+            "portfolios": self.portfolios,
+            "limits": self.limits,
+            "above": self.above,
+            "opened": [int(i) for i in self.opened],
+            "raised": [int(i) for i in self.raised],
+            "resolved": [int(i) for i in self.resolved],
+            "written": int(self.written),
+        }
+
+    @classmethod
+    def from_payload(cls, doc: dict) -> StepResult:
+        return cls(**{k: doc.get(k, [] if k in _LISTS else 0) for k in _FIELDS})
 
     def as_dict(self) -> dict:
         return {
@@ -72,7 +90,12 @@ class StepResult:
             "opened": len(self.opened),
             "level_raised": len(self.raised),
             "resolved": len(self.resolved),
+            "written": self.written,
         }
+
+
+_FIELDS = ("portfolios", "limits", "above", "opened", "raised", "resolved", "written")
+_LISTS = ("opened", "raised", "resolved")
 
 
 def _on_conflict() -> str:
@@ -194,10 +217,13 @@ def breaches_sync(loaded, resolved, ev, *, now) -> StepResult:
     # Below the warn level: start (or keep) the hysteresis clock, resolve when it ran out.
     below = [(i, existing[key]) for i, key in _pairs(ev.status == OK, lids, pids) if key in existing]
     start_clock = [b[0] for _, b in below if b[2] is None]
+    clocked = 0
     if start_clock:
-        Breach.objects.filter(pk__in=start_clock, below_since__isnull=True).exclude(
-            status=BreachStatus.RESOLVED
-        ).update(below_since=now)
+        clocked = (
+            Breach.objects.filter(pk__in=start_clock, below_since__isnull=True)
+            .exclude(status=BreachStatus.RESOLVED)
+            .update(below_since=now)
+        )
     by_wait: dict[float, list[int]] = {}
     for i, (bid, _level, since, _opened) in below:
         wait = _resolve_after(rows.iloc[i].resolve_after_seconds)
@@ -210,6 +236,7 @@ def breaches_sync(loaded, resolved, ev, *, now) -> StepResult:
             f"AND below_since IS NOT NULL AND below_since <= %s RETURNING id",
             [now, *ids, now - timedelta(seconds=wait)],
         )
+    result.written = len(returned) + clocked + len(result.raised) + len(result.resolved)
     _events_write(result, loaded, now)
     return result
 

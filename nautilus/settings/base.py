@@ -399,5 +399,9 @@ STREAM_RATE_BURST = env.int("STREAM_RATE_BURST", default=2000)
 STREAM_QUEUE_SIZE = env.int("STREAM_QUEUE_SIZE", default=2000)
 STREAM_CONFLATE_AFTER = env.int("STREAM_CONFLATE_AFTER", default=200)
 STREAM_SLOW_CLOSE_S = env.float("STREAM_SLOW_CLOSE_S", default=30.0)
+# Client frames (control messages): STREAM_CONTROL_RATE_PER_S on average, bursts of
+# STREAM_CONTROL_BURST; a client a whole burst beyond that is closed 1008 (policy violation).
+STREAM_CONTROL_RATE_PER_S = env.float("STREAM_CONTROL_RATE_PER_S", default=20.0)
+STREAM_CONTROL_BURST = env.int("STREAM_CONTROL_BURST", default=100)
 # How often each server process writes its WebSocket connections and counters to Redis (TTL: 3x).
 STREAM_REGISTRY_INTERVAL_S = env.float("STREAM_REGISTRY_INTERVAL_S", default=2.0)

@@ -12,6 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from rest_framework.authtoken.models import Token
 
 from apps.platform import bus
+from apps.portfolio.services import portfolio_create
 from apps.streaming.services import connections
 
 from .wsclient import WAIT, connect, subscribe
@@ -129,6 +130,39 @@ async def test_a_client_that_stays_too_slow_is_closed_4429(fresh_bus, token, set
     assert close["code"] == 4429 and "too slow" in close["reason"]
     events = [f for f in frames if f["type"] == "event"]
     assert len(events) < 10
-    # Sent, waiting in the queue (4), held by the pump through its rate-limit sleep (1), or dropped.
-    assert connections.local().dropped - before == 10 - len(events) - 4 - 1
+    # Each event was sent, dropped, or is still waiting: in the queue (at most 4) or held by the pump
+    # through its rate-limit sleep (at most 1; none when the relay handed all ten over before the
+    # pump took the first).
+    dropped = connections.local().dropped - before
+    assert 10 - len(events) - 4 - 1 <= dropped <= 10 - len(events) - 4
+    await comm.disconnect()
+
+
+async def test_a_client_flooding_control_messages_is_closed_1008(fresh_bus, token, settings):
+    settings.STREAM_CONTROL_RATE_PER_S = 0.01  # no refill worth counting during the test
+    settings.STREAM_CONTROL_BURST = 3
+    comm = await connect(f"/ws/stream?token={token}")
+    for _ in range(6):  # the burst and then a deficit of up to one burst: served
+        await comm.send_json_to({"action": "ping"})
+        assert (await comm.receive_json_from(timeout=WAIT)) == {"type": "pong"}
+    await comm.send_json_to({"action": "ping"})  # a whole burst beyond the rate: abuse
+    close, frames = await until_closed(comm)
+    assert frames == []
+    assert close["code"] == 1008 and close["reason"] == "too many control messages"
+    await comm.disconnect()
+
+
+async def test_an_event_the_user_may_not_see_costs_no_rate_limit_token(fresh_bus, settings, user, other_user):
+    settings.STREAM_RATE_PER_S = 0.01  # one token, practically no refill: each visible event spends it
+    settings.STREAM_RATE_BURST = 1
+    await sync_to_async(portfolio_create)(code="not_mine", name="N", owner=other_user)
+    key = (await sync_to_async(Token.objects.create)(user=user)).key
+    comm = await connect(f"/ws/stream?token={key}")
+    await subscribe(comm, ["trading.#", "market.data.bars.*"])
+    hidden = [("trading.orders.not_mine", {"portfolio": "not_mine", "i": i}) for i in range(5)]
+    ids = await asyncio.to_thread(_publish_many, [*hidden, ("market.data.bars.AAPL", {"symbol": "AAPL"})])
+    # The five hidden orders were gated before the bucket: the one token is still there for the bar,
+    # which arrives at once (with the token spent on a hidden event it would wait ~100 s).
+    msg = await comm.receive_json_from(timeout=WAIT)
+    assert msg["type"] == "event" and msg["id"] == ids[-1]
     await comm.disconnect()

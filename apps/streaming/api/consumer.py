@@ -42,6 +42,7 @@ from .watchdog import watch
 log = logging.getLogger("apps.streaming")
 
 CLOSE_UNAUTHENTICATED = 4401
+CLOSE_ABUSE = 1008  # RFC 6455 policy violation
 monotonic = time.monotonic
 
 
@@ -90,6 +91,7 @@ class FeedConsumer(AsyncWebsocketConsumer):
         self.wake = asyncio.Event()  # the watchdog's alarm: a backlog began, or a limit changed
         self.outbox.on_backlog = self.wake.set
         self.bucket = TokenBucket(settings.STREAM_RATE_PER_S, settings.STREAM_RATE_BURST, now)
+        self.inbound = TokenBucket(settings.STREAM_CONTROL_RATE_PER_S, settings.STREAM_CONTROL_BURST, now)
         user = self.scope.get("user")
         # Accept, then close: a close before accept becomes an HTTP 403 and the client never sees 4401.
         await self.accept()
@@ -170,6 +172,10 @@ class FeedConsumer(AsyncWebsocketConsumer):
         self.last_frame = monotonic()
         self.received += 1
         self.proc.count_in()
+        # Abuse: a client whose frames run a whole burst beyond the control rate is closed, not served.
+        if self.inbound.take(self.last_frame) * self.inbound.rate > self.inbound.burst:
+            await self.close_with(CLOSE_ABUSE, "too many control messages")
+            return
         try:
             msg = parse_message(text_data)
             action = msg.get("action")
@@ -269,12 +275,13 @@ class FeedConsumer(AsyncWebsocketConsumer):
         box = self.outbox
         while True:
             ev, count = await box.get()
+            # the gate first: an event this user may not see costs no token of their rate limit
+            if not await self.visibility.allows(ev):
+                continue
             wait = self.bucket.take(monotonic())
             if wait > 0:
                 await asyncio.sleep(wait)  # meanwhile the outbox conflates and bounds what piles up
             async with self.send_lock:
-                if not await self.visibility.allows(ev):
-                    continue
                 if box.dropped > self.reported_drops:
                     await self.send(
                         text_data=json.dumps({"type": "dropped", "count": box.dropped - self.reported_drops})

@@ -38,3 +38,18 @@ def test_portfolio_viewable_refuses_with_domain_exceptions_the_api_answers_404_a
     assert (answer.status_code, answer.data) == (404, {"detail": "Unknown portfolio 'nope'."})
     answer = exception_handler(forbidden.value, {})
     assert (answer.status_code, answer.data) == (403, {"detail": "You do not have access to this portfolio."})
+
+
+def test_portfolio_ids_holding_lists_only_books_with_an_open_position(portfolio, user):
+    from apps.portfolio.services import portfolio_create, transaction_record
+
+    empty = portfolio_create(code="alice_002", name="Cash only", owner=user, initial_cash=Decimal(10))
+    closed = portfolio_create(code="alice_003", name="Closed", owner=user, initial_cash=Decimal(1000))
+    transaction_record(
+        portfolio=closed, type="buy", instrument="AAPL", quantity=Decimal(2), price=Decimal(100)
+    )
+    transaction_record(
+        portfolio=closed, type="sell", instrument="AAPL", quantity=Decimal(2), price=Decimal(100)
+    )
+    assert facade.portfolio_ids_holding() == [portfolio.pk]
+    assert empty.pk not in facade.portfolio_ids_holding()

@@ -91,6 +91,13 @@ def test_two_overlapping_parallel_runs_on_two_workers_never_duplicate(
     breaching, two_risk_workers, celery_app
 ):
     assert settings.CELERY_RESULT_BACKEND  # the chord joins its batches through the result backend
+    # Both workers up before the runs are sent (a loaded machine starts one well after the other).
+    wait_for(
+        lambda: (
+            len([n for n in (celery_app.control.inspect(timeout=1.0).ping() or {}) if n.startswith("risk-")])
+            == 2
+        )
+    )
     for _ in range(2):  # two ticks at once: both runs overlap on both workers
         celery_app.send_task("apps.risk.tasks_monitor.monitor_run", queue="risk")
     state = wait_for(lambda: MonitorState.objects.filter(runs_total__gte=2).first())
@@ -105,7 +112,7 @@ def test_two_overlapping_parallel_runs_on_two_workers_never_duplicate(
     stats = celery_app.control.inspect(timeout=2.0).stats() or {}
     ran = {n: s["total"].get("apps.risk.tasks_monitor.monitor_batch", 0) for n, s in stats.items()}
     ran = {n: k for n, k in ran.items() if n.startswith("risk-")}
-    assert len(ran) == 2 and all(k >= 1 for k in ran.values()) and sum(ran.values()) == 12
+    assert len(ran) == 2 and all(k >= 1 for k in ran.values()) and sum(ran.values()) == 12, ran
 
 
 def _breach_events(at_least: int):

@@ -203,6 +203,22 @@ class _History:
     adv: np.ndarray  # (N,)
 
 
+def _aligned(closes: list[pd.Series], symbols: list[str]) -> pd.DataFrame:
+    """The closes on the union of their timestamps (sorted; NaN where a symbol has no bar), one
+    float block. What `pd.concat(series, axis=1)` gives, built by hand: for a 2,000-symbol universe
+    (each monitor batch's, on a cold cache) concat and the pct_change/tail/ffill on its many blocks
+    took ~1 s; placing each column by `get_indexer` into one array takes a few ms."""
+    held = [c.index for c in closes if len(c)]
+    if not held:
+        return pd.DataFrame(index=pd.DatetimeIndex([], tz="UTC"), columns=symbols, dtype=float)
+    index = held[0].append(held[1:]).unique().sort_values() if len(held) > 1 else held[0].sort_values()
+    out = np.full((len(index), len(symbols)), np.nan)
+    for j, c in enumerate(closes):
+        if len(c):
+            out[index.get_indexer(c.index), j] = c.to_numpy(dtype=float)
+    return pd.DataFrame(out, index=index, columns=symbols)
+
+
 def history_of(symbols: list[str], slow: dict[str, _Slow]) -> _History:
     """The universe's aligned history and columns, cached per universe (rebuilt from the
     per-symbol cache when the universe changes): a check of the same book reuses all of it."""
@@ -210,11 +226,7 @@ def history_of(symbols: list[str], slow: dict[str, _Slow]) -> _History:
     hit = cache.get_many("hist", [key]).get(key)
     if hit is not None:
         return hit
-    series = [slow[s].closes.rename(s) for s in symbols if len(slow[s].closes)]
-    if series:
-        raw = pd.concat(series, axis=1).reindex(columns=symbols).sort_index()
-    else:
-        raw = pd.DataFrame(index=pd.DatetimeIndex([], tz="UTC"), columns=symbols, dtype=float)
+    raw = _aligned([slow[s].closes for s in symbols], symbols)
     returns = raw.pct_change(fill_method=None).iloc[1:].tail(RETURN_DAYS)
     scenarios = np.nan_to_num(returns.to_numpy(dtype=float), nan=0.0)
     sectors, sector_code = name_codes([slow[s].sector for s in symbols])

@@ -49,13 +49,31 @@ def columns_compute(
     in one batched call over a right-aligned panel of their last `rows` bars (None: all). Returns per
     instrument its last `keep` values (None: one per bar of its series), equal to the function called
     on that instrument's series alone; index outputs are rows of its series."""
+    return columns_compute_all(spec, params, fields, rows=rows, keep=keep)[output]
+
+
+def columns_compute_all(
+    spec: FunctionSpec,
+    params: Mapping,
+    fields: Mapping[str, Sequence[np.ndarray]],
+    *,
+    rows: int | None = None,
+    keep: int | None = None,
+) -> dict[str, list[np.ndarray]]:
+    """`columns_compute` for every output of `spec` at once: {output: per-instrument values}. One
+    call serves every definition of the same function and parameters (MACD's three outputs, HT_SINE's
+    two...): TA-Lib computes all of a function's outputs together."""
     lengths = np.array([len(s) for s in fields[spec.inputs[0]]], dtype=np.int64)
     panels, pad = {}, np.zeros(len(lengths), dtype=np.int64)
     for f in spec.inputs:
         panels[f], pad = tail_panel(fields[f], rows)
-    values = feature_compute(spec, params, panels)[output]
-    if spec.name in INDEX_FUNCTIONS:
-        before = np.maximum(lengths - values.shape[0], 0) if rows is not None else np.zeros(len(lengths))
-        values = unpad_index(values, pad, before)
-    height = values.shape[0]
-    return [values[height - (min(n, height) if keep is None else keep) :, j] for j, n in enumerate(lengths)]
+    out = {}
+    for output, values in feature_compute(spec, params, panels).items():
+        if spec.name in INDEX_FUNCTIONS:
+            before = np.maximum(lengths - values.shape[0], 0) if rows is not None else np.zeros(len(lengths))
+            values = unpad_index(values, pad, before)
+        height = values.shape[0]
+        out[output] = [
+            values[height - (min(n, height) if keep is None else keep) :, j] for j, n in enumerate(lengths)
+        ]
+    return out

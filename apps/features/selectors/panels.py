@@ -13,6 +13,7 @@ see `symbol_feature_arrays`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 
 import numpy as np
@@ -23,7 +24,7 @@ from apps.marketdata import facade as marketdata
 from ..kernels.functions import feature_compute, feature_function, fundamental_fields
 from ..kernels.fundamentals import ROW_COLUMNS, fundamental_field, fundamentals_aligned
 from ..kernels.returns import simple_returns
-from ..kernels.tails import columns_compute
+from ..kernels.tails import columns_compute_all
 from ..models import FeatureDefinition
 
 BAR_FIELDS = ("open", "high", "low", "close", "volume")
@@ -167,13 +168,19 @@ def symbol_feature_arrays(
 
 
 def _bars_batched(frames: list[pd.DataFrame], definitions, specs) -> dict[str, list[np.ndarray]]:
-    """Definitions that read bar fields only: {label: per-symbol values}, one call per definition."""
+    """Definitions that read bar fields only: {label: per-symbol values}, one call per function and
+    parameters (the definitions of a multi-output function's outputs share it)."""
     fields = {f: [rows[f].to_numpy(dtype=float) for rows in frames] for f in BAR_FIELDS}
-    return {
-        d.label: columns_compute(spec, d.params, d.output, fields)
-        for d, spec in zip(definitions, specs, strict=True)
-        if all(f in BAR_FIELDS for f in spec.inputs)
-    }
+    by_call: dict[tuple, dict[str, list[np.ndarray]]] = {}
+    out = {}
+    for d, spec in zip(definitions, specs, strict=True):
+        if not all(f in BAR_FIELDS for f in spec.inputs):
+            continue
+        key = (spec.name, json.dumps(d.params, sort_keys=True))
+        if key not in by_call:
+            by_call[key] = columns_compute_all(spec, d.params, fields)
+        out[d.label] = by_call[key][d.output]
+    return out
 
 
 def feature_values(

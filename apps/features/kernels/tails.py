@@ -13,8 +13,9 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from .catalog import FunctionSpec
+from .extra import extra_spec
 from .functions import feature_compute
-from .talib_batch import INDEX_FUNCTIONS
+from .talib_batch import INDEX_FUNCTIONS, talib_series
 
 
 def tail_panel(series: Sequence[np.ndarray], rows: int | None) -> tuple[np.ndarray, np.ndarray]:
@@ -62,7 +63,12 @@ def columns_compute_all(
 ) -> dict[str, list[np.ndarray]]:
     """`columns_compute` for every output of `spec` at once: {output: per-instrument values}. One
     call serves every definition of the same function and parameters (MACD's three outputs, HT_SINE's
-    two...): TA-Lib computes all of a function's outputs together."""
+    two...): TA-Lib computes all of a function's outputs together.
+
+    Whole series of a TA-Lib function (`rows` and `keep` None): each series as it is, no panel
+    (`talib_series`, equal to the panel's columns)."""
+    if rows is None and keep is None and extra_spec(spec.name) is not spec:
+        return talib_series(spec, params, fields)
     lengths = np.array([len(s) for s in fields[spec.inputs[0]]], dtype=np.int64)
     panels, pad = {}, np.zeros(len(lengths), dtype=np.int64)
     for f in spec.inputs:

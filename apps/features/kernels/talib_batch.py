@@ -27,6 +27,7 @@ No Django here (kernels are pure).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -110,9 +111,11 @@ def talib_compute(
 
 
 def _series_start(inputs: list[np.ndarray]) -> int:
-    """The first index where every input is finite (len if never): `_starts` for one instrument."""
+    """The first index where every input is finite (len if never): `_starts` for one instrument.
+    The common case, a finite first row, is checked on Python floats (`np.isfinite` on a scalar costs
+    a ufunc call, and this runs once per instrument and function)."""
     n = len(inputs[0])
-    if n == 0 or all(np.isfinite(a[0]) for a in inputs):
+    if n == 0 or all(math.isfinite(a[0]) for a in inputs):
         return 0
     finite = np.logical_and.reduce([np.isfinite(a) for a in inputs])
     return int(finite.argmax()) if finite.any() else n

@@ -37,22 +37,6 @@ def unpad_index(values: np.ndarray, pad: np.ndarray, bars_before: np.ndarray) ->
     return values - pad[None, :] + bars_before[None, :]
 
 
-def columns_compute(
-    spec: FunctionSpec,
-    params: Mapping,
-    output: str,
-    fields: Mapping[str, Sequence[np.ndarray]],
-    *,
-    rows: int | None = None,
-    keep: int | None = None,
-) -> list[np.ndarray]:
-    """`output` of `spec` for each instrument on its own series (fields[f][j]: instrument j's input f),
-    in one batched call over a right-aligned panel of their last `rows` bars (None: all). Returns per
-    instrument its last `keep` values (None: one per bar of its series), equal to the function called
-    on that instrument's series alone; index outputs are rows of its series."""
-    return columns_compute_all(spec, params, fields, rows=rows, keep=keep)[output]
-
-
 def columns_compute_all(
     spec: FunctionSpec,
     params: Mapping,
@@ -61,9 +45,12 @@ def columns_compute_all(
     rows: int | None = None,
     keep: int | None = None,
 ) -> dict[str, list[np.ndarray]]:
-    """`columns_compute` for every output of `spec` at once: {output: per-instrument values}. One
-    call serves every definition of the same function and parameters (MACD's three outputs, HT_SINE's
-    two...): TA-Lib computes all of a function's outputs together.
+    """Every output of `spec` for each instrument on its own series (fields[f][j]: instrument j's
+    input f), in one batched call over a right-aligned panel of their last `rows` bars (None: all):
+    {output: per-instrument values}, each instrument's last `keep` values (None: one per bar of its
+    series), equal to the function called on that instrument's series alone; index outputs are rows
+    of its series. One call serves every definition of the same function and parameters (MACD's three
+    outputs, HT_SINE's two...): TA-Lib computes all of a function's outputs together.
 
     Whole series of a TA-Lib function (`rows` and `keep` None): each series as it is, no panel
     (`talib_series`, equal to the panel's columns)."""

@@ -130,7 +130,7 @@ def talib_series(
     `series[f][j]` is instrument j's input f; the instruments' lengths may differ. No panel is built:
     TA-Lib reads each series in place and its own output array is returned where no NaN prefix or
     integer conversion is needed, so the values are neither padded into nor copied out of a panel
-    (the cost `columns_compute` pays for its tail panels, needed there for the incremental windows)."""
+    (the cost `tails.columns_compute_all` pays for its tail panels, needed there for the incremental windows)."""
     missing = [f for f in spec.inputs if f not in series]
     if missing:
         raise ValueError(f"{spec.name} reads {', '.join(spec.inputs)}; missing: {', '.join(missing)}")

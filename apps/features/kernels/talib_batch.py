@@ -27,7 +27,8 @@ No Django here (kernels are pure).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import talib
@@ -107,3 +108,60 @@ def talib_compute(
                 target[j, s : s + warmup] = np.nan
     # Transposed views, not copies: (T, N) arrays in Fortran order, each instrument's series contiguous.
     return {name: a.T for name, a in out.items()}
+
+
+def _series_start(inputs: list[np.ndarray]) -> int:
+    """The first index where every input is finite (len if never): `_starts` for one instrument.
+    The common case, a finite first row, is checked on Python floats (`np.isfinite` on a scalar costs
+    a ufunc call, and this runs once per instrument and function)."""
+    n = len(inputs[0])
+    if n == 0 or all(math.isfinite(a[0]) for a in inputs):
+        return 0
+    finite = np.logical_and.reduce([np.isfinite(a) for a in inputs])
+    return int(finite.argmax()) if finite.any() else n
+
+
+def talib_series(
+    spec: FunctionSpec, params: Mapping | None, series: Mapping[str, Sequence[np.ndarray]]
+) -> dict[str, list[np.ndarray]]:
+    """`spec` on each instrument's own 1-D series: {output name: [instrument j's values]}, each
+    exactly column j of `talib_compute` over a panel holding that series alone (same NaN rules).
+
+    `series[f][j]` is instrument j's input f; the instruments' lengths may differ. No panel is built:
+    TA-Lib reads each series in place and its own output array is returned where no NaN prefix or
+    integer conversion is needed, so the values are neither padded into nor copied out of a panel
+    (the cost `tails.columns_compute_all` pays for its tail panels, needed there for the incremental windows)."""
+    missing = [f for f in spec.inputs if f not in series]
+    if missing:
+        raise ValueError(f"{spec.name} reads {', '.join(spec.inputs)}; missing: {', '.join(missing)}")
+    resolved = params_resolve(spec, dict(params or {}))
+    warmup = talib_lookback(spec.name, tuple(resolved.items()))
+    func = getattr(talib, spec.name)
+    is_index = spec.name in INDEX_FUNCTIONS
+    columns = [series[f] for f in spec.inputs]
+    out: dict[str, list[np.ndarray]] = {name: [] for name in spec.outputs}
+    targets = list(out.values())
+    for j in range(len(columns[0])):
+        inputs = [np.asarray(c[j], dtype=np.float64) for c in columns]
+        n = len(inputs[0])
+        if any(len(a) != n for a in inputs):
+            raise ValueError(f"{spec.name}: instrument {j}'s inputs differ in length")
+        s = _series_start(inputs)
+        if n - s <= warmup:  # too little history: all warm-up
+            for target in targets:
+                target.append(np.full(n, np.nan))
+            continue
+        result = func(*(a[s:] for a in inputs), **resolved)
+        for target, values in zip(targets, result if isinstance(result, tuple) else (result,), strict=True):
+            integer = values.dtype.kind in "iu"
+            if is_index:
+                values = values + s
+            if integer or s:
+                full = np.empty(n)
+                full[:s] = np.nan
+                full[s:] = values
+                if integer:  # pattern codes: the wrapper's warm-up 0s mean "not computed"
+                    full[s : s + warmup] = np.nan
+                values = full
+            target.append(values)
+    return out

@@ -13,6 +13,7 @@ see `symbol_feature_arrays`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 
 import numpy as np
@@ -23,7 +24,7 @@ from apps.marketdata import facade as marketdata
 from ..kernels.functions import feature_compute, feature_function, fundamental_fields
 from ..kernels.fundamentals import ROW_COLUMNS, fundamental_field, fundamentals_aligned
 from ..kernels.returns import simple_returns
-from ..kernels.tails import columns_compute
+from ..kernels.tails import columns_compute_all
 from ..models import FeatureDefinition
 
 BAR_FIELDS = ("open", "high", "low", "close", "volume")
@@ -139,23 +140,21 @@ def symbol_feature_arrays(
     for (interval, adjusted), members in groups.items():
         mine, my_specs = [definitions[i] for i in members], [specs[i] for i in members]
         bars = marketdata.bars(symbols, end=end, interval=interval, adjusted=adjusted)
-        frames = {
-            str(symbol): rows.sort_values("ts")
-            for symbol, rows in bars.groupby("symbol", observed=True, sort=False)
-        }
-        if not frames:
+        if bars.empty:
             continue
-        batched = _bars_batched(list(frames.values()), mine, my_specs)
+        bars, spans = _by_symbol(bars)
+        batched = _bars_batched(bars, spans, mine, my_specs)
         others = [(d, spec) for d, spec in zip(mine, my_specs, strict=True) if d.label not in batched]
         reports = _reports(symbols, [spec for _, spec in others], bars, interval) if others else {}
         benchmarks = _benchmark_closes([d for d, _ in others], end=end, interval=interval, adjusted=adjusted)
-        for j, (symbol, rows) in enumerate(frames.items()):
-            index = pd.DatetimeIndex(rows["ts"], name="ts")
+        all_ts = pd.DatetimeIndex(bars["ts"], name="ts")
+        for j, (symbol, lo, hi) in enumerate(spans):
+            index = all_ts[lo:hi]
             computed = {label: per_symbol[j] for label, per_symbol in batched.items()}
             if others:
                 close_at = marketdata.bar_close_instants(index, interval)
                 computed |= _one_symbol(
-                    rows,
+                    bars.iloc[lo:hi],
                     index,
                     close_at,
                     [d for d, _ in others],
@@ -166,14 +165,40 @@ def symbol_feature_arrays(
             yield symbol, interval, adjusted, index, {d.label: computed[d.label] for d in mine}
 
 
-def _bars_batched(frames: list[pd.DataFrame], definitions, specs) -> dict[str, list[np.ndarray]]:
-    """Definitions that read bar fields only: {label: per-symbol values}, one call per definition."""
-    fields = {f: [rows[f].to_numpy(dtype=float) for rows in frames] for f in BAR_FIELDS}
-    return {
-        d.label: columns_compute(spec, d.params, d.output, fields)
-        for d, spec in zip(definitions, specs, strict=True)
-        if all(f in BAR_FIELDS for f in spec.inputs)
-    }
+def _by_symbol(bars: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[str, int, int]]]:
+    """The bars in (symbol, ts) order and each symbol's rows as (symbol, start, stop) of it, symbols
+    in the order asked. No frame per symbol: the read comes ordered (one query by instrument and
+    time), which is checked in one vectorized pass; only a read that is not is sorted (once)."""
+    codes = bars["symbol"].cat.codes.to_numpy()
+    ts = pd.DatetimeIndex(bars["ts"]).asi8
+    step, dt = np.diff(codes), np.diff(ts)
+    if not np.all((step > 0) | ((step == 0) & (dt > 0))):
+        bars = bars.sort_values(["symbol", "ts"], kind="stable").reset_index(drop=True)
+        codes = bars["symbol"].cat.codes.to_numpy()
+    cuts = np.flatnonzero(np.diff(codes)) + 1
+    starts, stops = np.r_[0, cuts], np.r_[cuts, len(codes)]
+    names = bars["symbol"].cat.categories
+    return bars, [(str(names[codes[a]]), int(a), int(b)) for a, b in zip(starts, stops, strict=True)]
+
+
+def _bars_batched(
+    bars: pd.DataFrame, spans: list[tuple[str, int, int]], definitions, specs
+) -> dict[str, list[np.ndarray]]:
+    """Definitions that read bar fields only: {label: per-symbol values}, one call per function and
+    parameters (the definitions of a multi-output function's outputs share it). Each symbol's series
+    is a view of the read's column, not a copy."""
+    columns = {f: np.ascontiguousarray(bars[f].to_numpy(dtype=float)) for f in BAR_FIELDS}
+    fields = {f: [c[lo:hi] for _s, lo, hi in spans] for f, c in columns.items()}
+    by_call: dict[tuple, dict[str, list[np.ndarray]]] = {}
+    out = {}
+    for d, spec in zip(definitions, specs, strict=True):
+        if not all(f in BAR_FIELDS for f in spec.inputs):
+            continue
+        key = (spec.name, json.dumps(d.params, sort_keys=True))
+        if key not in by_call:
+            by_call[key] = columns_compute_all(spec, d.params, fields)
+        out[d.label] = by_call[key][d.output]
+    return out
 
 
 def feature_values(

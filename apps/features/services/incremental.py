@@ -15,6 +15,7 @@ before the series' end. Recompute the instrument with POST /api/features/compute
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -26,7 +27,7 @@ from apps.marketdata import facade as marketdata
 from ..kernels.catalog import FunctionSpec
 from ..kernels.functions import feature_function, feature_params_resolve
 from ..kernels.incremental import Unclassified, lookback_bars
-from ..kernels.tails import columns_compute
+from ..kernels.tails import columns_compute_all
 from ..kernels.talib_batch import INDEX_FUNCTIONS
 from ..models import FeatureDefinition
 from ..selectors.panels import BAR_FIELDS, symbol_feature_arrays
@@ -95,6 +96,9 @@ def _block_values(
     k = int(new_rows.max())
     out = np.full((k, len(history), len(definitions)), np.nan)
     fields = {f: [h[f].to_numpy(dtype=float) for h in history] for f in BAR_FIELDS}
+    # One call per function, parameters and window: a multi-output function's definitions (MACD's
+    # three, HT_SINE's two...) share it, as TA-Lib computes every output together.
+    calls: dict[tuple, dict[str, list[np.ndarray]]] = {}
     others = []
     for col, d in enumerate(definitions):
         spec = feature_function(d.function)
@@ -104,7 +108,10 @@ def _block_values(
         params = feature_params_resolve(spec, d.params)
         window = _window(spec, params)
         rows = None if window is None else window + k - 1
-        out[:, :, col] = np.column_stack(columns_compute(spec, params, d.output, fields, rows=rows, keep=k))
+        key = (spec.name, json.dumps(params, sort_keys=True), rows)
+        if key not in calls:
+            calls[key] = columns_compute_all(spec, params, fields, rows=rows, keep=k)
+        out[:, :, col] = np.column_stack(calls[key][d.output])
     if others:
         labels = {definitions[c].label: c for c in others}
         computed = symbol_feature_arrays(definitions=[definitions[c] for c in others], symbols=symbols)

@@ -12,7 +12,7 @@ from arch.data import sp500
 from talib import abstract
 
 from apps.features.kernels.catalog import BadParameter, catalog, function_spec
-from apps.features.kernels.talib_batch import INDEX_FUNCTIONS, lookback, talib_compute
+from apps.features.kernels.talib_batch import INDEX_FUNCTIONS, lookback, talib_compute, talib_series
 
 LATE_START = 50
 NAMES = [spec.name for spec in catalog()]
@@ -205,3 +205,26 @@ def test_fortran_ordered_panels_give_the_same_values(panel):
     f_order = talib_compute(spec, {}, {k: np.asfortranarray(v) for k, v in panel.items()})["real"]
     np.testing.assert_array_equal(c_order, f_order)
     assert f_order.flags.f_contiguous  # each instrument's series contiguous, ready for the next call
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_series_path_is_exactly_the_panel_columns(panel, name):
+    """`talib_series` (each series as it is, no panel) gives bit for bit what `talib_compute` gives
+    for the same series alone in a panel: a full series, a late starter (NaN prefix), a series cut to
+    different lengths, and one too short for the warm-up (all NaN)."""
+    spec = function_spec(name)
+    warmup = lookback(spec)
+    cuts = [None, None, None, 300, LATE_START + warmup]  # the last: exactly the warm-up, no value
+    columns = [0, 1, 2, 0, 2]
+    series = {
+        f: [np.ascontiguousarray(v[:cut, c]) for c, cut in zip(columns, cuts, strict=True)]
+        for f, v in panel.items()
+    }
+    got = talib_series(spec, {}, series)
+    assert list(got) == list(spec.outputs)
+    for j in range(len(columns)):
+        alone = talib_compute(spec, {}, {f: s[j].reshape(-1, 1) for f, s in series.items()})
+        for output in spec.outputs:
+            assert got[output][j].dtype == np.float64
+            np.testing.assert_array_equal(got[output][j], alone[output][:, 0])
+        assert np.isnan(got[spec.outputs[0]][4]).all()

@@ -11,12 +11,18 @@ is cached cannot change, or may be seen late by at most `TTL_SECONDS`:
 - "name" is the latest version of the name: a new version is seen after the TTL;
 - a symbol's instrument id: instruments are not renamed in the API; a symbol not found is never
   cached, so a new instrument is found at once.
+
+The API also remembers whole queries (`online_query_keep`/`online_query_recall`): the same query
+string asked again skips its validation and its hundred lookups, a fifth of a warm request. A
+remembered query expires with the first of the names it was resolved from, so nothing is seen later
+than above; only queries that resolved without error are remembered.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 
 from apps.marketdata import facade as marketdata
@@ -31,6 +37,9 @@ _lock = threading.Lock()
 _sets: dict[str, tuple[float, tuple[FeatureDefinition, ...]]] = {}
 _features: dict[str, tuple[float, FeatureDefinition]] = {}
 _instruments: dict[str, tuple[float, int]] = {}
+# Whole queries: (set, features, symbols) as the request gave them -> (expires, definitions, ids).
+_queries: OrderedDict[tuple, tuple[float, tuple[FeatureDefinition, ...], dict[str, int]]] = OrderedDict()
+QUERIES_KEPT = 256
 
 
 def lookups_clear() -> None:
@@ -39,6 +48,7 @@ def lookups_clear() -> None:
         _sets.clear()
         _features.clear()
         _instruments.clear()
+        _queries.clear()
 
 
 def _fresh(cache: dict, key: str):
@@ -134,3 +144,36 @@ def online_names_resolve(
     if missing:
         errors["symbols"] = f"unknown symbols: {', '.join(missing)}"
     return list(definitions.values()), ids, errors
+
+
+def online_query_recall(raw: tuple) -> tuple[list[FeatureDefinition], dict[str, int]] | None:
+    """The definitions and {symbol: id} a query kept by `online_query_keep` resolved to, while none of
+    its names has expired; else None."""
+    with _lock:
+        hit = _queries.get(raw)
+        if hit is None or hit[0] <= time.monotonic():
+            return None
+        _queries.move_to_end(raw)
+    return list(hit[1]), hit[2]
+
+
+def online_query_keep(
+    raw: tuple,
+    *,
+    feature_set: str | None,
+    features: Sequence[str],
+    definitions: Sequence[FeatureDefinition],
+    instruments: dict[str, int],
+) -> None:
+    """Remember that the query `raw` resolved (without error) to `definitions` and `instruments`,
+    until the first of the cached names it was resolved from expires."""
+    with _lock:
+        expiries = [_sets.get(feature_set, (0.0,))[0]] if feature_set is not None else []
+        expiries += [_features.get(str(item).strip(), (0.0,))[0] for item in features]
+        expiries += [_instruments.get(symbol, (0.0,))[0] for symbol in instruments]
+        if not expiries:
+            return
+        _queries[raw] = (min(expiries), tuple(definitions), dict(instruments))
+        _queries.move_to_end(raw)
+        while len(_queries) > QUERIES_KEPT:
+            _queries.popitem(last=False)

@@ -129,3 +129,29 @@ def test_without_postgresql_the_endpoint_says_the_store_needs_it(api_client, mon
     monkeypatch.setattr(connection, "vendor", "sqlite")
     resp = api_client.get(URL, {"set": "core", "symbols": "AAA"})
     assert resp.status_code == 503 and "PostgreSQL" in resp.json()["detail"]
+
+
+def test_a_query_asked_again_is_not_resolved_again_until_one_of_its_names_expires(
+    api_client, stored, monkeypatch
+):
+    from apps.features.api import online as view
+    from apps.features.selectors import lookups
+
+    resolved = []
+    real = view.online_names_resolve
+    monkeypatch.setattr(view, "online_names_resolve", lambda **kw: resolved.append(kw) or real(**kw))
+    query = {"set": "core", "symbols": "AAA,BBB"}
+    first = api_client.get(URL, query)
+    again = api_client.get(URL, query)
+    assert first.status_code == again.status_code == 200 and again.content == first.content
+    assert len(resolved) == 1
+    # Once its names expire (30 s), the query is validated and resolved again.
+    now = lookups.time.monotonic()
+    monkeypatch.setattr(lookups.time, "monotonic", lambda: now + lookups.TTL_SECONDS + 1)
+    assert api_client.get(URL, query).content == first.content and len(resolved) == 2
+    # A query that failed is not remembered: asked again, it is refused again, field by field.
+    for _ in range(2):
+        assert api_client.get(URL, {"set": "core", "symbols": "AAA,ZZZ"}).json() == {
+            "symbols": ["unknown symbols: ZZZ"]
+        }
+    assert len(resolved) == 4

@@ -24,6 +24,7 @@ from apps.platform.redis_client import platform_redis
 pytestmark = pytest.mark.django_db
 
 DAY = np.timedelta64(1, "D")
+real_versions, real_table = online_cache.versions_read, online_cache.latest_values
 FIRST = np.array(["2024-03-01"], "datetime64[ns]")
 
 
@@ -169,3 +170,31 @@ def test_a_renderer_runs_once_per_row_read_and_an_unchanged_answer_is_the_same_o
     plain = _read(defs, ids)
     assert plain.rendered is None
     _assert_same(plain, moved)
+
+
+def test_an_answer_is_served_on_the_bump_count_alone_until_any_write_moves_it(
+    book, django_capture_on_commit_callbacks, monkeypatch
+):
+    defs, ids = book
+    first = _read(defs, ids)
+    version_reads, table_reads = [], []
+    monkeypatch.setattr(
+        online_cache, "versions_read", lambda pks: version_reads.append(list(pks)) or real_versions(pks)
+    )
+    monkeypatch.setattr(
+        online_cache,
+        "latest_values",
+        lambda **kw: table_reads.append(dict(kw["instruments"])) or real_table(**kw),
+    )
+    assert _read(defs, ids) is first and version_reads == [] and table_reads == []
+    # A write elsewhere (another instrument) moves the count: versions are checked, nothing re-read.
+    other = instrument_create(symbol="OCC").pk
+    with django_capture_on_commit_callbacks(execute=True):
+        store_write(defs, {other: InstrumentValues(ts=FIRST, values=np.full((1, 3), 1.0))})
+    assert _read(defs, ids) is first and len(version_reads) == 1 and table_reads == []
+    assert _read(defs, ids) is first and len(version_reads) == 1  # checked under the new count
+    # A write to an asked instrument is seen at once.
+    _new_bar(defs, ids, ["OCA"], 9.0, django_capture_on_commit_callbacks)
+    got = _read(defs, ids)
+    assert table_reads == [{"OCA": ids["OCA"]}] and got.values[0].tolist() == [9.0, 9.0, 9.0]
+    _assert_same(got, latest_values(definitions=defs, instruments=ids, number_text=True))

@@ -12,7 +12,7 @@ import numpy as np
 from scipy import sparse
 
 from . import catalog
-from .var import historical_var_es
+from .var_levels import historical_var_es_levels
 
 if TYPE_CHECKING:
     from .limits import Book, Limits
@@ -161,17 +161,19 @@ class Measures:
         return np.where(c.held & self.foreign, np.abs(c.net) * vol, 0.0)
 
     def var_es(self, lim: Limits) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """VaR and ES for every distinct (portfolio, confidence, horizon) of the var/es limits, each
-        computed once and shared by both types, with each limit's index into them (-1 for others)."""
+        """VaR and ES of every var/es limit (its portfolio, confidence and horizon), with each limit's
+        index into them (-1 for other types). Each portfolio's scenarios are sorted once for all the
+        confidences its limits use (var_levels.py); both types share the figures."""
         if self._var_es is None:
-            sel = np.isin(lim.type, _VAR_ES_TYPES)
-            keys = np.column_stack([lim.row[sel], lim.confidence[sel], lim.horizon_days[sel]])
-            uniq, inv = np.unique(keys, axis=0, return_inverse=True)
-            where = np.full(len(lim.row), -1, dtype=np.int64)
-            where[sel] = inv.ravel()
+            sel = np.flatnonzero(np.isin(lim.type, _VAR_ES_TYPES))
+            ports, at_port = np.unique(lim.row[sel], return_inverse=True)
+            levels, at_level = np.unique(lim.confidence[sel], return_inverse=True)
             pnl = np.asarray(self.book.scenario_pnl, dtype=float)
-            var, es = historical_var_es(pnl[uniq[:, 0].astype(np.int64)], uniq[:, 1], uniq[:, 2])
-            self._var_es = (var, es, where)
+            var, es = historical_var_es_levels(pnl if ports.size == len(pnl) else pnl[ports], levels)
+            scale = np.sqrt(lim.horizon_days[sel])
+            where = np.full(len(lim.row), -1, dtype=np.int64)
+            where[sel] = np.arange(sel.size)
+            self._var_es = (var[at_port, at_level] * scale, es[at_port, at_level] * scale, where)
         return self._var_es
 
     def segment_max(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

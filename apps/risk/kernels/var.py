@@ -13,11 +13,11 @@ The backtests at the end check a VaR series against the P&L that followed.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 from scipy import special, stats
 from sklearn.covariance import LedoitWolf
+
+from .var_levels import historical_var_es_levels
 
 # Portfolios × simulations held at once by the Monte Carlo estimator (≈ 160 MB of float64), so
 # 10,000 portfolios × 10,000 paths run in slices instead of one 800 MB block.
@@ -29,29 +29,18 @@ def historical_var_es(
 ) -> tuple[np.ndarray, np.ndarray]:
     """One (VaR, ES) pair per row of `pnl` (portfolios × scenarios, one-day P&L in money or returns).
     `confidence` and `horizon_days` are scalars or one per row. NaN scenarios are ignored; a row with
-    no finite scenario gives NaN."""
+    no finite scenario gives NaN. Rows sharing a confidence are done together (var_levels.py: one
+    partial sort per row)."""
     pnl = np.atleast_2d(np.asarray(pnl, dtype=float))
     rows = pnl.shape[0]
     conf = np.broadcast_to(np.asarray(confidence, dtype=float), (rows,))
     scale = np.sqrt(np.broadcast_to(np.asarray(horizon_days, dtype=float), (rows,)))
     var = np.full(rows, np.nan)
     es = np.full(rows, np.nan)
-    # Rows sharing a confidence are done in one percentile call (usually all of them).
     for c in np.unique(conf):
         sel = np.flatnonzero(conf == c)
-        block = pnl[sel]
-        # An all-NaN row is documented to give NaN; numpy's warning about it is noise here.
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            # nanpercentile works row by row in Python (0.65 s for 10,000 rows); percentile gives the
-            # same figures in one C pass when there is no NaN, the monitor's usual case.
-            q = 100.0 * (1.0 - c)
-            has_nan = np.isnan(block).any()
-            cut = np.nanpercentile(block, q, axis=1) if has_nan else np.percentile(block, q, axis=1)
-            tail = np.where(block <= cut[:, None], block, np.nan)
-            tail_mean = np.nanmean(tail, axis=1) if tail.size else np.full(len(sel), np.nan)
-        var[sel] = -cut
-        es[sel] = -tail_mean
+        v, e = historical_var_es_levels(pnl[sel] if sel.size < rows else pnl, [c])
+        var[sel], es[sel] = v[:, 0], e[:, 0]
     return var * scale, es * scale
 
 

@@ -121,10 +121,27 @@ def _slow_load(symbols: list[str], as_of: pd.Timestamp | None, infos: dict) -> d
     recent = present[::-1].cumsum()[::-1] <= ADV_DAYS
     adv = volume.where(present & recent).mean(axis=0)
     out = {}
+    series = _columns(closes)
     for s in known:
         i = infos[s]
-        col = closes[s].dropna() if s in closes else pd.Series(dtype=float)
+        col = series.get(s, pd.Series(dtype=float))
         out[s] = _Slow(i.id, i.currency, i.sector, i.industry, float(adv.get(s, np.nan)), col)
+    return out
+
+
+def _columns(panel: pd.DataFrame) -> dict[str, pd.Series]:
+    """Each column of `panel` without its NaN rows (`panel[s].dropna()`), cut from one array: per
+    column, pandas' dropna cost ~80 us, 0.17 s of a 2,000-symbol cold load."""
+    values, index = panel.to_numpy(dtype=float), panel.index
+    present = ~np.isnan(values)
+    whole = present.all(axis=0)
+    out = {}
+    for j, s in enumerate(panel.columns):
+        if whole[j]:
+            out[s] = pd.Series(values[:, j].copy(), index=index, name=s)
+        else:
+            keep = present[:, j]
+            out[s] = pd.Series(values[keep, j], index=index[keep], name=s)
     return out
 
 
@@ -207,15 +224,18 @@ def _aligned(closes: list[pd.Series], symbols: list[str]) -> pd.DataFrame:
     """The closes on the union of their timestamps (sorted; NaN where a symbol has no bar), one
     float block. What `pd.concat(series, axis=1)` gives, built by hand: for a 2,000-symbol universe
     (each monitor batch's, on a cold cache) concat and the pct_change/tail/ffill on its many blocks
-    took ~1 s; placing each column by `get_indexer` into one array takes a few ms."""
+    took ~1 s; every close is placed into one array by one `get_indexer` over all their timestamps
+    (one per column cost ~0.1 ms each, 0.2 s for 2,000)."""
     held = [c.index for c in closes if len(c)]
     if not held:
         return pd.DataFrame(index=pd.DatetimeIndex([], tz="UTC"), columns=symbols, dtype=float)
-    index = held[0].append(held[1:]).unique().sort_values() if len(held) > 1 else held[0].sort_values()
+    stamps = held[0].append(held[1:]) if len(held) > 1 else held[0]
+    index = stamps.unique().sort_values()
+    lengths = np.asarray([len(c) for c in closes])
     out = np.full((len(index), len(symbols)), np.nan)
-    for j, c in enumerate(closes):
-        if len(c):
-            out[index.get_indexer(c.index), j] = c.to_numpy(dtype=float)
+    rows = index.get_indexer(stamps)
+    cols = np.repeat(np.arange(len(symbols)), lengths)
+    out[rows, cols] = np.concatenate([c.to_numpy(dtype=float) for c in closes if len(c)])
     return pd.DataFrame(out, index=index, columns=symbols)
 
 

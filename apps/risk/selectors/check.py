@@ -44,6 +44,7 @@ from dataclasses import fields, replace
 import numpy as np
 import pandas as pd
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from scipy import sparse
 
 from apps.platform.numbers import finite_or_none
@@ -52,8 +53,9 @@ from apps.platform.timestamps import iso_utc
 from ..kernels import catalog
 from ..kernels.limits import Evaluation, Limits, evaluate
 from ..kernels.probability import first_passage_probability
-from .book import LoadedBook, book_adhoc, book_load, book_with, portfolio_frames, symbols_unknown
-from .limits import ResolvedLimits, bucket_names, limits_read, limits_resolve, windows_used
+from .book import LoadedBook, book_adhoc, book_load, book_with, symbols_unknown
+from .check_inputs import CheckInputs, check_inputs
+from .limits import ResolvedLimits, bucket_names, limits_resolve
 
 HORIZON_DAYS = 1.0
 _INSTRUMENT_TYPES = ("max_position", "concentration_limit", "adv_limit")
@@ -66,9 +68,8 @@ def _dense(m) -> np.ndarray:
     return np.asarray(m.toarray() if hasattr(m, "toarray") else m, dtype=float)
 
 
-def _base_book(
-    frames, positions, portfolio_value, extra, windows: tuple[tuple[int, ...], bool]
-) -> LoadedBook:
+def _base_book(inputs: CheckInputs, positions, portfolio_value, extra, now: pd.Timestamp) -> LoadedBook:
+    frames, windows = inputs.frames, inputs.windows
     pf = frames[0]
     if positions is not None:
         return book_adhoc(
@@ -79,8 +80,16 @@ def _base_book(
             code=str(pf["code"].iat[0]),
             extra_symbols=extra,
             windows=windows[0],
+            now=now,
         )
-    loaded = book_load(frames=frames, extra_symbols=extra, windows=windows[0], turnover=windows[1])
+    loaded = book_load(
+        frames=frames,
+        extra_symbols=extra,
+        windows=windows[0],
+        turnover=windows[1],
+        transactions=inputs.transactions,
+        now=now,
+    )
     if portfolio_value is None:
         return loaded
     held = float(np.nansum(_dense(loaded.book.values)))
@@ -246,17 +255,17 @@ def _verdict(rows: list[dict], before: list[dict] | None, after: list[dict]) -> 
 def portfolio_check(*, portfolio, positions=None, portfolio_value=None, orders=None) -> dict:
     """Check one portfolio's limits (see the module docstring). `portfolio` is a code, an id or a
     PortfolioInfo from the portfolio facade. Bad input: ValidationError keyed by field."""
-    frames = portfolio_frames(portfolio)
+    now = pd.Timestamp(timezone.now())
+    inputs = check_inputs(portfolio, now=now)
+    frames = inputs.frames
     code, base_currency = str(frames[0]["code"].iat[0]), str(frames[0]["base_currency"].iat[0])
     orders = list(orders or [])
     extra = list(dict.fromkeys(str(o["symbol"]).upper() for o in orders))
     unknown = symbols_unknown(extra)
     if unknown:
         raise ValidationError({"orders": f"Unknown instrument(s): {', '.join(unknown)}."})
-    # The limits first: their windows say which turnover/drawdown figures the book needs.
-    records = limits_read(frames[0]["id"].to_numpy())
-    loaded = _base_book(frames, positions, portfolio_value, extra, windows_used(records))
-    resolved = limits_resolve(loaded, records=records)
+    loaded = _base_book(inputs, positions, portfolio_value, extra, now)
+    resolved = limits_resolve(loaded, records=inputs.records)
     before_sides = None
     after_loaded = _apply_orders(loaded, orders) if orders else loaded
     if orders:

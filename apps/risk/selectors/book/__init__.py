@@ -1,19 +1,21 @@
 """Today's books as the limit kernel sees them (load.py assembles them, market.py holds the cached
-slow data, figures.py the arithmetic)."""
+slow data, figures.py the arithmetic, frames.py reads one portfolio's frames)."""
 
+from .frames import portfolio_frames
 from .load import (
+    DEFAULT_WINDOWS,
     WINDOW_TYPES,
     LoadedBook,
     book_adhoc,
     book_load,
     book_with,
-    portfolio_frames,
     symbols_unknown,
 )
 from .market import CACHE_TTL_SECONDS, RETURN_DAYS, book_cache_clear, slow_refresh_ahead
 
 __all__ = [
     "CACHE_TTL_SECONDS",
+    "DEFAULT_WINDOWS",
     "RETURN_DAYS",
     "WINDOW_TYPES",
     "LoadedBook",

@@ -223,6 +223,7 @@ def book_load(
     windows: Iterable[int] | None = None,
     turnover: bool | None = None,
     frames: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+    transactions: pd.DataFrame | None = None,
     now=None,
 ) -> LoadedBook:
     """The stored books of these portfolios (all when None), in portfolio-id order.
@@ -231,7 +232,9 @@ def book_load(
     `windows` are the turnover/drawdown windows in days (None: every window an enabled limit
     uses, plus 1) and `turnover` whether the trades are read for them (default: yes when
     `windows` are given; selectors.limits.windows_used says both for given limits); `frames` are `portfolio_facade.book_frames(...)` already read (the monitor
-    reads all books once and loads them in batches); `now` anchors the turnover windows."""
+    reads all books once and loads them in batches); `transactions` are their bookings already
+    read since at least `now` − the longest window (the check's cached read; older rows are dropped
+    here, so the figures are those of a fresh read); `now` anchors the turnover windows."""
     now = pd.Timestamp(timezone.now() if now is None else now)
     pf, pos = (
         frames
@@ -250,7 +253,11 @@ def book_load(
     windows, need_turnover = _windows(windows, turnover)
     traded = None
     if len(pf) and need_turnover:
-        tx = portfolio_facade.transactions_frame(ids.tolist(), start=now - pd.Timedelta(days=max(windows)))
+        start = now - pd.Timedelta(days=max(windows))
+        if transactions is None:
+            tx = portfolio_facade.transactions_frame(ids.tolist(), start=start)
+        else:
+            tx = transactions[(transactions["timestamp"] >= start).to_numpy()]
         is_trade = np.isin(tx["type"].to_numpy(dtype=object), ["buy", "sell"])
         traded = tx[is_trade].assign(
             row=ids.get_indexer(tx["portfolio_id"].to_numpy(dtype=np.int64)[is_trade])
@@ -356,40 +363,3 @@ def book_with(
         drawdown=drawdown,
     )
     return replace(loaded, book=book, cash=f.cash, prices=prices)
-
-
-def portfolio_frames(portfolio) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """`portfolio_facade.book_frames` of one portfolio given by code, id (an int: read directly; a
-    numeric string is a code first, as everywhere) or PortfolioInfo. A code's id is cached:
-    portfolio_get builds an ORM row per position (≈ 20 ms for 500), book_frames reads them as values. A stale id (the portfolio re-created) falls back to
-    portfolio_get. Unknown portfolio: ValidationError keyed `portfolio`."""
-    if hasattr(portfolio, "positions") and hasattr(portfolio, "id"):
-        return _info_frames(portfolio)
-    if isinstance(portfolio, int | np.integer):  # an id (the API view has just looked it up)
-        pf, pos = portfolio_facade.book_frames([int(portfolio)])
-        if not len(pf):
-            raise ValidationError({"portfolio": f"Unknown portfolio id {portfolio}."})
-        return pf, pos
-    key = str(portfolio)
-    hit = cache.get_many("pfid", [key]).get(key)
-    if hit is not None:
-        pf, pos = portfolio_facade.book_frames([hit])
-        if len(pf) and key in (str(pf["code"].iat[0]), str(pf["id"].iat[0])):
-            return pf, pos
-    info = portfolio_facade.portfolio_get(portfolio)
-    if info is None:
-        raise ValidationError({"portfolio": f"Unknown portfolio {portfolio!r}."})
-    cache.put_many("pfid", {key: info.id})
-    return _info_frames(info)
-
-
-def _info_frames(info) -> tuple[pd.DataFrame, pd.DataFrame]:
-    pf = pd.DataFrame(
-        [[info.id, info.code, info.base_currency, float(info.cash), info.long_only]],
-        columns=["id", "code", "base_currency", "cash", "long_only"],
-    )
-    pos = pd.DataFrame(
-        [[info.id, x.instrument_id, x.symbol, float(x.quantity)] for x in info.positions if x.quantity != 0],
-        columns=["portfolio_id", "instrument_id", "symbol", "quantity"],
-    )
-    return pf, pos

@@ -18,7 +18,7 @@ API view and the fast lane pass the id they have just looked up).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -27,7 +27,7 @@ from apps.platform.versions import cache_allowed, versions_read
 from apps.portfolio import facade as portfolio_facade
 
 from ..services.limit_versions import LIMITS_VERSION
-from .book import DEFAULT_WINDOWS, portfolio_frames
+from .book import DEFAULT_WINDOWS, Held, books_held, portfolio_frames, trades_of
 from .book.market import cache
 from .limits import limits_read, windows_used
 
@@ -35,23 +35,26 @@ from .limits import limits_read, windows_used
 @dataclass(frozen=True)
 class CheckInputs:
     frames: tuple[pd.DataFrame, pd.DataFrame]  # portfolio_facade.book_frames of the portfolio
+    held: Held  # the same as arrays (book.books_held)
     records: list[tuple]  # limits_read rows
     windows: tuple[tuple[int, ...], bool]  # windows_used(records)
-    # Bookings since (read time − the longest window), for book_load; None: no turnover limit.
-    transactions: pd.DataFrame | None
+    # Trades since (read time − the longest window), for book_load; None: no turnover limit.
+    trades: pd.DataFrame | None
+    # What the check derives from these inputs alone, per universe (selectors.check).
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 def _read(portfolio, now: pd.Timestamp) -> CheckInputs:
     frames = portfolio_frames(portfolio)
-    records = limits_read(frames[0]["id"].to_numpy())
+    held = books_held(frames)
+    records = limits_read(held.ids.to_numpy())
     windows = windows_used(records)
-    transactions = None
-    if windows[1] and len(frames[0]):
+    trades = None
+    if windows[1] and len(held.ids):
         longest = max((*windows[0], *DEFAULT_WINDOWS))
-        transactions = portfolio_facade.transactions_frame(
-            frames[0]["id"].tolist(), start=now - pd.Timedelta(days=longest)
-        )
-    return CheckInputs(frames=frames, records=records, windows=windows, transactions=transactions)
+        start = now - pd.Timedelta(days=longest)
+        trades = trades_of(portfolio_facade.transactions_frame(held.ids.tolist(), start=start), held.ids)
+    return CheckInputs(frames=frames, held=held, records=records, windows=windows, trades=trades)
 
 
 def check_inputs(portfolio, *, now: pd.Timestamp) -> CheckInputs:

@@ -1,7 +1,9 @@
 """Today's books as the limit kernel sees them (load.py assembles them, market.py holds the cached
-slow data, figures.py the arithmetic, frames.py reads one portfolio's frames)."""
+slow data, figures.py the arithmetic, frames.py reads one portfolio's frames,
+held.py turns frames into arrays)."""
 
 from .frames import portfolio_frames
+from .held import Held, books_held, trades_of
 from .load import (
     DEFAULT_WINDOWS,
     WINDOW_TYPES,
@@ -18,12 +20,15 @@ __all__ = [
     "DEFAULT_WINDOWS",
     "RETURN_DAYS",
     "WINDOW_TYPES",
+    "Held",
     "LoadedBook",
     "book_adhoc",
     "book_cache_clear",
     "book_load",
     "book_with",
+    "books_held",
     "portfolio_frames",
     "slow_refresh_ahead",
     "symbols_unknown",
+    "trades_of",
 ]

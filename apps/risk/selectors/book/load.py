@@ -44,6 +44,7 @@ from apps.portfolio import facade as portfolio_facade
 from ...kernels.limits import Book
 from ...models import RiskLimit
 from .figures import Frame, derive, entries, matrix, name_codes, turnover_figures
+from .held import Held, books_held, trades_of
 from .market import cache, fx_vols, history_of, slow_data
 
 DEFAULT_WINDOWS = (1,)
@@ -223,7 +224,8 @@ def book_load(
     windows: Iterable[int] | None = None,
     turnover: bool | None = None,
     frames: tuple[pd.DataFrame, pd.DataFrame] | None = None,
-    transactions: pd.DataFrame | None = None,
+    held: Held | None = None,
+    trades: pd.DataFrame | None = None,
     now=None,
 ) -> LoadedBook:
     """The stored books of these portfolios (all when None), in portfolio-id order.
@@ -231,46 +233,38 @@ def book_load(
     `extra_symbols` join the universe without being held (a pre-trade check's order symbols);
     `windows` are the turnover/drawdown windows in days (None: every window an enabled limit
     uses, plus 1) and `turnover` whether the trades are read for them (default: yes when
-    `windows` are given; selectors.limits.windows_used says both for given limits); `frames` are `portfolio_facade.book_frames(...)` already read (the monitor
-    reads all books once and loads them in batches); `transactions` are their bookings already
-    read since at least `now` − the longest window (the check's cached read; older rows are dropped
-    here, so the figures are those of a fresh read); `now` anchors the turnover windows."""
+    `windows` are given; selectors.limits.windows_used says both for given limits); `frames` are
+    `portfolio_facade.book_frames(...)` already read (the monitor reads all books once and loads
+    them in batches), `held` the same already turned into arrays (books_held); `trades` are their
+    trades already read (trades_of) since at least `now` − the longest window (the check's kept
+    read; older rows are dropped here, so the figures are those of a fresh read); `now` anchors
+    the turnover windows."""
     now = pd.Timestamp(timezone.now() if now is None else now)
-    pf, pos = (
-        frames
-        if frames is not None
-        else portfolio_facade.book_frames(None if portfolio_ids is None else list(portfolio_ids))
-    )
-    # Plain numpy on the frames' columns: each pandas filter/reindex here cost ~0.5 ms on a check.
-    ids = pd.Index(pf["id"].to_numpy(dtype=np.int64))
-    rows = ids.get_indexer(pos["portfolio_id"].to_numpy(dtype=np.int64))
-    held_here = rows >= 0
-    if not held_here.all():  # frames holding other portfolios' positions too
-        pos, rows = pos[held_here], rows[held_here]
-    # factorize: the held symbols in order of appearance and each position's column in one pass.
-    cols, held = pd.factorize(pos["symbol"].to_numpy(dtype=object))
-    symbols = list(dict.fromkeys([*held, *(s.upper() for s in extra_symbols)]))
+    if held is None:
+        held = books_held(
+            frames
+            if frames is not None
+            else portfolio_facade.book_frames(None if portfolio_ids is None else list(portfolio_ids))
+        )
+    ids = held.ids
+    symbols = list(dict.fromkeys([*held.symbols, *(s.upper() for s in extra_symbols)]))
     windows, need_turnover = _windows(windows, turnover)
     traded = None
-    if len(pf) and need_turnover:
+    if len(ids) and need_turnover:
         start = now - pd.Timedelta(days=max(windows))
-        if transactions is None:
-            tx = portfolio_facade.transactions_frame(ids.tolist(), start=start)
+        if trades is None:
+            traded = trades_of(portfolio_facade.transactions_frame(ids.tolist(), start=start), ids)
         else:
-            tx = transactions[(transactions["timestamp"] >= start).to_numpy()]
-        is_trade = np.isin(tx["type"].to_numpy(dtype=object), ["buy", "sell"])
-        traded = tx[is_trade].assign(
-            row=ids.get_indexer(tx["portfolio_id"].to_numpy(dtype=np.int64)[is_trade])
-        )
+            traded = trades[(trades["timestamp"] >= start).to_numpy()]
     return _assemble(
         portfolio_ids=ids.to_numpy(),
-        codes=pf["code"].tolist(),
-        bases=pf["base_currency"].tolist(),
-        cash=pf["cash"].to_numpy(dtype=float),
+        codes=held.codes,
+        bases=held.bases,
+        cash=held.cash,
         symbols=symbols,
-        rows=rows,
-        cols=cols.astype(np.int64),
-        qty=pos["quantity"].to_numpy(dtype=float),
+        rows=held.rows,
+        cols=held.cols,
+        qty=held.qty,
         turnover_rows=traded,
         windows=windows,
         now=now,

@@ -158,3 +158,29 @@ def test_without_redis_every_check_reads_the_database(book, api_client, monkeypa
         doc, sql = _check(api_client)
         assert _reads_kept_tables(sql)
         assert doc == fresh
+
+
+def test_a_closed_position_is_seen_by_the_next_check(book, api_client):
+    """Selling the whole line deletes the position row (no post_save): the service bumps the token."""
+    from apps.portfolio.services import transaction_record
+
+    _check(api_client)
+    transaction_record(
+        portfolio=book, type="sell", instrument="AAA", quantity=Decimal(100), price=Decimal(10)
+    )
+    doc, _ = _check(api_client)
+    assert _by_type(doc, "max_position")["value"] == pytest.approx(600.0)  # only BBB −30 × 20 left
+    assert doc == _fresh(api_client)
+
+
+def test_a_deleted_portfolio_is_not_checked_from_memory(book):
+    from django.core.exceptions import ValidationError
+
+    from apps.risk.selectors.check import portfolio_check
+
+    portfolio_check(portfolio=book.pk)
+    assert portfolio_check(portfolio=book.pk)["portfolio"] == "cc"  # kept
+    pk = book.pk
+    book.delete()
+    with pytest.raises(ValidationError):
+        portfolio_check(portfolio=pk)

@@ -7,5 +7,7 @@ class PortfolioConfig(AppConfig):
 
     def ready(self) -> None:
         from . import subscriptions
+        from .services.book_versions import book_versions_connect
 
         subscriptions.register()
+        book_versions_connect()

@@ -20,6 +20,7 @@ from .selectors.info import (
     portfolios_info,
     positions_info,
 )
+from .services.book_versions import book_version_name
 
 __all__ = [
     "TRANSACTION_DTYPES",
@@ -28,6 +29,7 @@ __all__ = [
     "PortfolioNotFound",
     "PositionInfo",
     "book_frames",
+    "book_version_name",
     "cash_deltas",
     "portfolio_can_view",
     "portfolio_codes_holding",

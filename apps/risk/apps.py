@@ -8,5 +8,7 @@ class RiskConfig(AppConfig):
     def ready(self) -> None:
         # New bars and executions fan out to the event-driven limit check on this engine's queue.
         from . import subscriptions
+        from .services.limit_versions import limit_versions_connect
 
         subscriptions.register()
+        limit_versions_connect()

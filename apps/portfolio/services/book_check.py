@@ -11,6 +11,7 @@ from django.db import transaction
 
 from ..models import Portfolio, Position, Transaction
 from ..selectors.book_check import BadRow
+from .book_versions import book_changed_on_commit
 from .transactions import positions_rebuild
 
 
@@ -26,6 +27,8 @@ def book_repair(problems: list[BadRow]) -> list[int]:
     # Zeroed without reading the bad value back; the rebuild sets it from the transactions.
     Portfolio.objects.filter(pk__in=by_model["portfolio"]).update(cash=Decimal(0))
     touched = sorted({p.portfolio_id for p in problems})
+    for pk in touched:  # the deletes and update() above send no signal
+        book_changed_on_commit(pk)
     for portfolio in Portfolio.objects.filter(pk__in=touched).only("pk", "code", "cash"):
         positions_rebuild(portfolio=portfolio)
     return touched

@@ -19,6 +19,7 @@ from apps.platform.timestamps import iso_utc
 
 from ..kernels.book import ZERO, Holding, book_replay, cash_delta, holding_after_trade
 from ..models import TRADE_TYPES, Portfolio, Position, Transaction
+from .book_versions import book_changed_on_commit
 from .events import as_str, cash_payload, position_payload, positions_topic, publish_on_commit
 from .validation import booking_rate, check_against_book, check_fields, holding_of
 
@@ -120,6 +121,7 @@ def _position_save(
     if after is None:
         if row is not None:
             row.delete()
+            book_changed_on_commit(portfolio.pk)  # no post_delete receiver: see book_versions
     elif row is None:
         Position.objects.create(
             portfolio=portfolio,

@@ -39,11 +39,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import fields, replace
+from dataclasses import dataclass, fields, replace
+from dataclasses import field as dataclass_field
 
 import numpy as np
 import pandas as pd
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from scipy import sparse
 
 from apps.platform.numbers import finite_or_none
@@ -52,8 +54,9 @@ from apps.platform.timestamps import iso_utc
 from ..kernels import catalog
 from ..kernels.limits import Evaluation, Limits, evaluate
 from ..kernels.probability import first_passage_probability
-from .book import LoadedBook, book_adhoc, book_load, book_with, portfolio_frames, symbols_unknown
-from .limits import ResolvedLimits, bucket_names, limits_read, limits_resolve, windows_used
+from .book import LoadedBook, book_adhoc, book_load, book_with, symbols_unknown
+from .check_inputs import CheckInputs, check_inputs
+from .limits import ResolvedLimits, bucket_names, limits_resolve
 
 HORIZON_DAYS = 1.0
 _INSTRUMENT_TYPES = ("max_position", "concentration_limit", "adv_limit")
@@ -66,26 +69,32 @@ def _dense(m) -> np.ndarray:
     return np.asarray(m.toarray() if hasattr(m, "toarray") else m, dtype=float)
 
 
-def _base_book(
-    frames, positions, portfolio_value, extra, windows: tuple[tuple[int, ...], bool]
-) -> LoadedBook:
-    pf = frames[0]
+def _base_book(inputs: CheckInputs, positions, portfolio_value, extra, now: pd.Timestamp) -> LoadedBook:
+    windows, held = inputs.windows, inputs.held
     if positions is not None:
         return book_adhoc(
             positions=positions,
             portfolio_value=portfolio_value,
-            base_currency=str(pf["base_currency"].iat[0]),
-            portfolio_id=int(pf["id"].iat[0]),
-            code=str(pf["code"].iat[0]),
+            base_currency=str(held.bases[0]),
+            portfolio_id=int(held.ids[0]),
+            code=str(held.codes[0]),
             extra_symbols=extra,
             windows=windows[0],
+            now=now,
         )
-    loaded = book_load(frames=frames, extra_symbols=extra, windows=windows[0], turnover=windows[1])
+    loaded = book_load(
+        extra_symbols=extra,
+        windows=windows[0],
+        turnover=windows[1],
+        held=inputs.held,
+        trades=inputs.trades,
+        now=now,
+    )
     if portfolio_value is None:
         return loaded
-    held = float(np.nansum(_dense(loaded.book.values)))
+    value = float(np.nansum(_dense(loaded.book.values)))
     return book_with(
-        loaded, quantities=loaded.book.quantities, cash=np.asarray([float(portfolio_value) - held])
+        loaded, quantities=loaded.book.quantities, cash=np.asarray([float(portfolio_value) - value])
     )
 
 
@@ -150,6 +159,39 @@ def _limits_twice(resolved: ResolvedLimits) -> ResolvedLimits:
     doubled["row"] = np.concatenate([lim.row, lim.row + 1])
     rows = pd.concat([resolved.rows, resolved.rows], ignore_index=True)
     return ResolvedLimits(limits=Limits(**doubled), ids=np.concatenate([resolved.ids] * 2), rows=rows)
+
+
+@dataclass(frozen=True)
+class _Resolution:
+    """The limits as one universe sees them, with the answer's rows of them (see _resolution)."""
+
+    resolved: ResolvedLimits
+    rows: list[dict]  # the limit fields per limit, as the answer reads them
+    twice: list = dataclass_field(default_factory=list)  # [_limits_twice(resolved)] once needed
+
+
+_MEMO_MAX = 8  # universes kept per inputs (a check with orders adds their symbols to the universe)
+
+
+def _resolution(inputs: CheckInputs, loaded: LoadedBook) -> _Resolution:
+    """limits_resolve of the inputs' limit rows over `loaded`'s universe. It depends on those rows
+    and the universe's names only, never on prices, so it is kept with the inputs (which a change to
+    the book or the limits replaces) and a repeated check skips it and its pandas."""
+    key = (tuple(loaded.symbols), tuple(loaded.sectors), tuple(loaded.industries), tuple(loaded.currencies))
+    hit = inputs.memo.get(key)
+    if hit is None:
+        resolved = limits_resolve(loaded, records=inputs.records)
+        # Plain dicts from the columns: DataFrame.to_dict costs more than the rest of the answer.
+        columns = list(resolved.rows.columns)
+        rows = [
+            dict(zip(columns, r, strict=True))
+            for r in zip(*(resolved.rows[c].to_numpy() for c in columns), strict=True)
+        ]
+        hit = _Resolution(resolved=resolved, rows=rows)
+        if len(inputs.memo) >= _MEMO_MAX:
+            inputs.memo.clear()
+        inputs.memo[key] = hit
+    return hit
 
 
 def _sigmas(loaded: LoadedBook, resolved: ResolvedLimits, ev: Evaluation) -> tuple[np.ndarray, np.ndarray]:
@@ -246,22 +288,24 @@ def _verdict(rows: list[dict], before: list[dict] | None, after: list[dict]) -> 
 def portfolio_check(*, portfolio, positions=None, portfolio_value=None, orders=None) -> dict:
     """Check one portfolio's limits (see the module docstring). `portfolio` is a code, an id or a
     PortfolioInfo from the portfolio facade. Bad input: ValidationError keyed by field."""
-    frames = portfolio_frames(portfolio)
-    code, base_currency = str(frames[0]["code"].iat[0]), str(frames[0]["base_currency"].iat[0])
+    now = pd.Timestamp(timezone.now())
+    inputs = check_inputs(portfolio, now=now)
+    code, base_currency = str(inputs.held.codes[0]), str(inputs.held.bases[0])
     orders = list(orders or [])
     extra = list(dict.fromkeys(str(o["symbol"]).upper() for o in orders))
     unknown = symbols_unknown(extra)
     if unknown:
         raise ValidationError({"orders": f"Unknown instrument(s): {', '.join(unknown)}."})
-    # The limits first: their windows say which turnover/drawdown figures the book needs.
-    records = limits_read(frames[0]["id"].to_numpy())
-    loaded = _base_book(frames, positions, portfolio_value, extra, windows_used(records))
-    resolved = limits_resolve(loaded, records=records)
+    loaded = _base_book(inputs, positions, portfolio_value, extra, now)
+    resolution = _resolution(inputs, loaded)
+    resolved = resolution.resolved
     before_sides = None
     after_loaded = _apply_orders(loaded, orders) if orders else loaded
     if orders:
         # Before and after as the two rows of one book: one kernel pass instead of two.
-        both, limits2 = _stacked(loaded, after_loaded), _limits_twice(resolved)
+        if not resolution.twice:
+            resolution.twice.append(_limits_twice(resolved))
+        both, limits2 = _stacked(loaded, after_loaded), resolution.twice[0]
         ev = evaluate(both.book, limits2.limits)
         prob = _probabilities(both, limits2, ev)
         names = bucket_names(both, limits2.rows, ev.bucket)
@@ -273,12 +317,7 @@ def portfolio_check(*, portfolio, positions=None, portfolio_value=None, orders=N
         prob = _probabilities(loaded, resolved, ev)
         names = bucket_names(loaded, resolved.rows, ev.bucket)
         after_sides = [_side(ev, prob, names, i) for i in range(len(resolved))]
-    # Plain dicts from the columns: DataFrame.to_dict costs more than the rest of the answer.
-    columns = list(resolved.rows.columns)
-    rows = [
-        dict(zip(columns, r, strict=True))
-        for r in zip(*(resolved.rows[c].to_numpy() for c in columns), strict=True)
-    ]
+    rows = resolution.rows
     verdict, reasons = _verdict(rows, before_sides, after_sides)
     limits = []
     for k, row in enumerate(rows):

@@ -31,6 +31,7 @@ from apps.portfolio import facade as portfolio_facade
 from ..kernels import catalog
 from ..models import EscalationPolicy, LimitChange, RiskLimit
 from ..models.limits import DEFINITION_FIELDS
+from .limit_versions import limits_changed_on_commit
 from .monitor.changes import EVERYTHING, changes_note_on_commit
 
 logger = logging.getLogger("apps.risk.services.limits")
@@ -348,6 +349,7 @@ def _changed(portfolio_id: int | None) -> None:
     """Tell the monitor's next incremental run (after commit): this portfolio's limits changed, or
     every portfolio's when the limit is a global default."""
     changes_note_on_commit([EVERYTHING if portfolio_id is None else f"p:{portfolio_id}"])
+    limits_changed_on_commit()  # deletes too, which send no post_save
 
 
 def _locked(limit_id: int) -> RiskLimit:

@@ -13,6 +13,8 @@ from django.db import transaction
 
 from apps.platform import bus
 from apps.platform.bus import fanout
+from apps.platform.versions import versions_read
+from apps.portfolio.facade import book_version_name
 from apps.portfolio.services import positions_rebuild, transaction_record
 
 pytestmark = pytest.mark.django_db
@@ -20,6 +22,11 @@ pytestmark = pytest.mark.django_db
 
 def _events():
     return list(bus.subscribe("trading.#", last_id="0", follow=False))
+
+
+def _announcements(callbacks) -> list:
+    """The on-commit callbacks other than the book's version bumps (apps.platform.versions)."""
+    return [c for c in callbacks if c.__qualname__ != "version_bump_on_commit.<locals>.flush"]
 
 
 def test_a_trade_publishes_execution_and_position_after_commit(
@@ -30,7 +37,9 @@ def test_a_trade_publishes_execution_and_position_after_commit(
             portfolio=portfolio, type="buy", instrument="AAPL", quantity=Decimal(50), price=Decimal(180)
         )
         assert _events() == []  # not before the commit
-    assert len(callbacks) == 2
+        token = versions_read([book_version_name(portfolio.pk)])
+    assert len(_announcements(callbacks)) == 2
+    assert versions_read([book_version_name(portfolio.pk)]) != token  # readers of the book read again
 
     events = {e.topic: e for e in _events()}
     assert set(events) == {"trading.executions.alice_001", "trading.positions.alice_001"}
@@ -66,7 +75,7 @@ def test_a_cash_movement_publishes_one_cash_event_after_commit(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         tx = transaction_record(portfolio=portfolio, type=kind, amount=Decimal(amount))
         assert _events() == []  # not before the commit
-    assert len(callbacks) == 1
+    assert len(_announcements(callbacks)) == 1
     [event] = _events()
     assert event.topic == "trading.positions.alice_001" and event.priority == "critical"
     p = event.payload

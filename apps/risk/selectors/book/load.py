@@ -44,6 +44,7 @@ from apps.portfolio import facade as portfolio_facade
 from ...kernels.limits import Book
 from ...models import RiskLimit
 from .figures import Frame, derive, entries, matrix, name_codes, turnover_figures
+from .held import Held, books_held, trades_of
 from .market import cache, fx_vols, history_of, slow_data
 
 DEFAULT_WINDOWS = (1,)
@@ -223,6 +224,8 @@ def book_load(
     windows: Iterable[int] | None = None,
     turnover: bool | None = None,
     frames: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+    held: Held | None = None,
+    trades: pd.DataFrame | None = None,
     now=None,
 ) -> LoadedBook:
     """The stored books of these portfolios (all when None), in portfolio-id order.
@@ -230,40 +233,38 @@ def book_load(
     `extra_symbols` join the universe without being held (a pre-trade check's order symbols);
     `windows` are the turnover/drawdown windows in days (None: every window an enabled limit
     uses, plus 1) and `turnover` whether the trades are read for them (default: yes when
-    `windows` are given; selectors.limits.windows_used says both for given limits); `frames` are `portfolio_facade.book_frames(...)` already read (the monitor
-    reads all books once and loads them in batches); `now` anchors the turnover windows."""
+    `windows` are given; selectors.limits.windows_used says both for given limits); `frames` are
+    `portfolio_facade.book_frames(...)` already read (the monitor reads all books once and loads
+    them in batches), `held` the same already turned into arrays (books_held); `trades` are their
+    trades already read (trades_of) since at least `now` − the longest window (the check's kept
+    read; older rows are dropped here, so the figures are those of a fresh read); `now` anchors
+    the turnover windows."""
     now = pd.Timestamp(timezone.now() if now is None else now)
-    pf, pos = (
-        frames
-        if frames is not None
-        else portfolio_facade.book_frames(None if portfolio_ids is None else list(portfolio_ids))
-    )
-    # Plain numpy on the frames' columns: each pandas filter/reindex here cost ~0.5 ms on a check.
-    ids = pd.Index(pf["id"].to_numpy(dtype=np.int64))
-    rows = ids.get_indexer(pos["portfolio_id"].to_numpy(dtype=np.int64))
-    held_here = rows >= 0
-    if not held_here.all():  # frames holding other portfolios' positions too
-        pos, rows = pos[held_here], rows[held_here]
-    # factorize: the held symbols in order of appearance and each position's column in one pass.
-    cols, held = pd.factorize(pos["symbol"].to_numpy(dtype=object))
-    symbols = list(dict.fromkeys([*held, *(s.upper() for s in extra_symbols)]))
+    if held is None:
+        held = books_held(
+            frames
+            if frames is not None
+            else portfolio_facade.book_frames(None if portfolio_ids is None else list(portfolio_ids))
+        )
+    ids = held.ids
+    symbols = list(dict.fromkeys([*held.symbols, *(s.upper() for s in extra_symbols)]))
     windows, need_turnover = _windows(windows, turnover)
     traded = None
-    if len(pf) and need_turnover:
-        tx = portfolio_facade.transactions_frame(ids.tolist(), start=now - pd.Timedelta(days=max(windows)))
-        is_trade = np.isin(tx["type"].to_numpy(dtype=object), ["buy", "sell"])
-        traded = tx[is_trade].assign(
-            row=ids.get_indexer(tx["portfolio_id"].to_numpy(dtype=np.int64)[is_trade])
-        )
+    if len(ids) and need_turnover:
+        start = now - pd.Timedelta(days=max(windows))
+        if trades is None:
+            traded = trades_of(portfolio_facade.transactions_frame(ids.tolist(), start=start), ids)
+        else:
+            traded = trades[(trades["timestamp"] >= start).to_numpy()]
     return _assemble(
         portfolio_ids=ids.to_numpy(),
-        codes=pf["code"].tolist(),
-        bases=pf["base_currency"].tolist(),
-        cash=pf["cash"].to_numpy(dtype=float),
+        codes=held.codes,
+        bases=held.bases,
+        cash=held.cash,
         symbols=symbols,
-        rows=rows,
-        cols=cols.astype(np.int64),
-        qty=pos["quantity"].to_numpy(dtype=float),
+        rows=held.rows,
+        cols=held.cols,
+        qty=held.qty,
         turnover_rows=traded,
         windows=windows,
         now=now,
@@ -356,40 +357,3 @@ def book_with(
         drawdown=drawdown,
     )
     return replace(loaded, book=book, cash=f.cash, prices=prices)
-
-
-def portfolio_frames(portfolio) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """`portfolio_facade.book_frames` of one portfolio given by code, id (an int: read directly; a
-    numeric string is a code first, as everywhere) or PortfolioInfo. A code's id is cached:
-    portfolio_get builds an ORM row per position (≈ 20 ms for 500), book_frames reads them as values. A stale id (the portfolio re-created) falls back to
-    portfolio_get. Unknown portfolio: ValidationError keyed `portfolio`."""
-    if hasattr(portfolio, "positions") and hasattr(portfolio, "id"):
-        return _info_frames(portfolio)
-    if isinstance(portfolio, int | np.integer):  # an id (the API view has just looked it up)
-        pf, pos = portfolio_facade.book_frames([int(portfolio)])
-        if not len(pf):
-            raise ValidationError({"portfolio": f"Unknown portfolio id {portfolio}."})
-        return pf, pos
-    key = str(portfolio)
-    hit = cache.get_many("pfid", [key]).get(key)
-    if hit is not None:
-        pf, pos = portfolio_facade.book_frames([hit])
-        if len(pf) and key in (str(pf["code"].iat[0]), str(pf["id"].iat[0])):
-            return pf, pos
-    info = portfolio_facade.portfolio_get(portfolio)
-    if info is None:
-        raise ValidationError({"portfolio": f"Unknown portfolio {portfolio!r}."})
-    cache.put_many("pfid", {key: info.id})
-    return _info_frames(info)
-
-
-def _info_frames(info) -> tuple[pd.DataFrame, pd.DataFrame]:
-    pf = pd.DataFrame(
-        [[info.id, info.code, info.base_currency, float(info.cash), info.long_only]],
-        columns=["id", "code", "base_currency", "cash", "long_only"],
-    )
-    pos = pd.DataFrame(
-        [[info.id, x.instrument_id, x.symbol, float(x.quantity)] for x in info.positions if x.quantity != 0],
-        columns=["portfolio_id", "instrument_id", "symbol", "quantity"],
-    )
-    return pf, pos

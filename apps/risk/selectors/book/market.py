@@ -41,7 +41,7 @@ class _TtlCache:
     """Per-key values that expire CACHE_TTL_SECONDS after they were stored; at most MAX_ENTRIES
     per kind (the oldest go first), so many different universes cannot grow it without bound."""
 
-    MAX_ENTRIES = {"hist": 32}
+    MAX_ENTRIES = {"hist": 32, "check": 256}
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

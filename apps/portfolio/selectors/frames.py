@@ -84,17 +84,63 @@ def book_frames(
         ),
         {"id": np.int64, "code": object, "base_currency": object, "cash": np.float64, "long_only": bool},
     )
-    positions = rows_frame(
-        fetch_rows(
-            f"SELECT x.portfolio_id, x.instrument_id, i.symbol, CAST(x.quantity AS DOUBLE PRECISION) "
-            f"FROM {position_t} x JOIN {instrument_t} i ON i.id = x.instrument_id "
-            f"WHERE x.quantity <> 0{f' AND x.portfolio_id IN ({chosen})' if where else ''} "
-            "ORDER BY x.portfolio_id, x.instrument_id",
-            params,
-        ),
-        {"portfolio_id": np.int64, "instrument_id": np.int64, "symbol": object, "quantity": np.float64},
+    held = f"x.quantity <> 0{f' AND x.portfolio_id IN ({chosen})' if where else ''}"
+    if connection.vendor == "postgresql":
+        return portfolios, _positions_packed(held, params)
+    return portfolios, _positions_rows(held, params)
+
+
+POSITION_DTYPES = {
+    "portfolio_id": np.int64,
+    "instrument_id": np.int64,
+    "symbol": object,
+    "quantity": np.float64,
+}
+_RECORD = np.dtype([("portfolio_id", ">i8"), ("instrument_id", ">i8"), ("quantity", ">f8")])
+
+
+def _positions_rows(held: str, params: list) -> pd.DataFrame:
+    """The open positions `held` selects, a row each (any database)."""
+    instrument_t = Position._meta.get_field("instrument").related_model._meta.db_table
+    rows = fetch_rows(
+        f"SELECT x.portfolio_id, x.instrument_id, i.symbol, CAST(x.quantity AS DOUBLE PRECISION) "
+        f"FROM {Position._meta.db_table} x JOIN {instrument_t} i ON i.id = x.instrument_id "
+        f"WHERE {held} ORDER BY x.portfolio_id, x.instrument_id",
+        params,
     )
-    return portfolios, positions
+    return rows_frame(rows, POSITION_DTYPES)
+
+
+def _positions_packed(held: str, params: list) -> pd.DataFrame:
+    """The same frame as `_positions_rows`, on PostgreSQL: the positions packed server-side into one
+    bytea of fixed-size records (portfolio, instrument, quantity) that numpy reads with one
+    `frombuffer`, and each distinct instrument's symbol once. A row per position cost a Python tuple
+    and three objects each: 50,000 positions (the monitor's 1,000 books) took 190-220 ms to read and
+    frame, 75-85 ms packed and ordered by the aggregate, ~35 ms packed and ordered by numpy."""
+    instrument_t = Position._meta.get_field("instrument").related_model._meta.db_table
+    sql = (
+        f"WITH p AS (SELECT x.portfolio_id, x.instrument_id, CAST(x.quantity AS DOUBLE PRECISION) AS q "
+        f"FROM {Position._meta.db_table} x WHERE {held}), "
+        f"s AS (SELECT i.id, i.symbol FROM {instrument_t} i WHERE i.id IN (SELECT instrument_id FROM p)) "
+        "SELECT (SELECT string_agg(int8send(portfolio_id) || int8send(instrument_id) || float8send(q), "
+        "''::bytea) FROM p), "
+        "(SELECT array_agg(id ORDER BY id) FROM s), (SELECT array_agg(symbol ORDER BY id) FROM s)"
+    )
+    packed, ids, symbols = fetch_rows(sql, params)[0]
+    records = np.frombuffer(packed or b"", dtype=_RECORD)
+    # Ordered here, not in the aggregate: sorting 50,000 records in it cost PostgreSQL 60 ms, numpy 3.
+    records = records[np.lexsort((records["instrument_id"], records["portfolio_id"]))]
+    instrument_ids = records["instrument_id"].astype(np.int64)
+    names = np.asarray(symbols or [], dtype=object)
+    at = np.searchsorted(np.asarray(ids or [], dtype=np.int64), instrument_ids)
+    return pd.DataFrame(
+        {
+            "portfolio_id": records["portfolio_id"].astype(np.int64),
+            "instrument_id": instrument_ids,
+            "symbol": names[at] if len(names) else np.asarray([], dtype=object),
+            "quantity": records["quantity"].astype(np.float64),
+        }
+    )
 
 
 def portfolio_ids_holding() -> list[int]:

@@ -115,21 +115,24 @@ def limits_resolve(
     row_of = {int(pid): r for r, pid in enumerate(loaded.portfolio_ids)}
     keys = [(r[3], r[4], r[5]) for r in records]  # (limit_type, scope, scope_value)
     is_default = np.asarray([r[1] is None for r in records])
-    # Own limits: their row; and which (row, key) they take away from the defaults.
-    take, rows, shadowed = [], [], {}
-    for i in np.flatnonzero(~is_default):
-        r = row_of[int(records[i][1])]
-        shadowed.setdefault(keys[i], []).append(r)
-        if records[i][10]:  # enabled
-            take.append(np.asarray([i]))
-            rows.append(np.asarray([r]))
+    # Own limits: their row (the enabled ones, as arrays: 6,000 per batch of 500 books); and which
+    # (row, key) they take away from the defaults.
+    own, defaults = np.flatnonzero(~is_default), np.flatnonzero(is_default)
+    own_rows = np.asarray([row_of[int(records[i][1])] for i in own], dtype=np.int64)
+    enabled = np.asarray([bool(records[i][10]) for i in own], dtype=bool)
+    take, rows = [own[enabled]], [own_rows[enabled]]
+    default_keys = {keys[i] for i in defaults}
+    shadowed: dict[tuple, list[int]] = {}
+    for i, r in zip(own, own_rows.tolist(), strict=True):
+        if keys[i] in default_keys:
+            shadowed.setdefault(keys[i], []).append(r)
     everyone = np.arange(p)
-    for i in np.flatnonzero(is_default):
+    for i in defaults:
         applies = np.setdiff1d(everyone, shadowed.get(keys[i], ()), assume_unique=True)
         take.append(np.full(len(applies), i))
         rows.append(applies)
-    take_all = np.concatenate(take) if take else np.zeros(0, dtype=np.int64)
-    row_all = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    take_all = np.concatenate(take).astype(np.int64)
+    row_all = np.concatenate(rows).astype(np.int64)
     ids = frame["id"].to_numpy(dtype=np.int64)[take_all]
     keep = np.isin(ids, list(limit_ids)) if limit_ids is not None else np.ones(len(ids), dtype=bool)
     order = np.lexsort((ids[keep], row_all[keep]))

@@ -241,10 +241,21 @@ SIDECARS: tuple[Sidecar, ...] = (
     ),
 )
 
-# Every queue a worker consumes: each engine's, then each lane's.
-QUEUES: tuple[str, ...] = tuple(e.queue for e in ENGINES) + tuple(
-    lane.queue for e in ENGINES for lane in e.lanes
-)
+
+def _queues_by_priority() -> tuple[str, ...]:
+    """Each engine's lanes, then its queue, most urgent engine first (registry order among equals).
+
+    The order matters to a worker on several queues (the compact worker, `make up-compact`): with
+    `queue_order_strategy: priority` kombu BRPOPs every queue's step-0 list in this order, then every
+    step-3 list, and so on, so at equal message priority the queue named first is served first — a
+    risk check before analytics' P&L for the same execution. A lane comes before its engine's queue:
+    its tasks have a caller waiting on them."""
+    ranked = sorted(ENGINES, key=lambda e: PRIORITY[e.priority])  # stable: registry order among equals
+    return tuple(q for e in ranked for q in (*(lane.queue for lane in e.lanes), e.queue))
+
+
+# Every queue a worker consumes, in the order a worker on several of them serves them.
+QUEUES: tuple[str, ...] = _queues_by_priority()
 # Task name -> (engine, lane) for the tasks a lane takes off its engine's queue.
 LANE_OF_TASK: dict[str, tuple[Engine, Lane]] = {
     name: (e, lane) for e in ENGINES for lane in e.lanes for name in lane.tasks

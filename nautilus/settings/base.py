@@ -171,6 +171,11 @@ CELERY_TASK_TRACK_STARTED = True
 CELERY_TASK_SEND_SENT_EVENT = True
 CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A worker takes a message off the broker only when a pool process is free to start it (Celery's
+# Redis-only `worker_disable_prefetch`). Prefetch 1 alone is not enough: a task acked early
+# (acks_late=False, like the monitor's batches) frees its slot as it starts, and the worker then
+# holds one more message it cannot run yet — a risk check arriving meanwhile waits behind it.
+CELERY_WORKER_DISABLE_PREFETCH = env.bool("CELERY_WORKER_DISABLE_PREFETCH", default=True)
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {

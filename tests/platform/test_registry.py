@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from workers.registry import ENGINES, KIB_PER_GIB, LANE_OF_TASK, QUEUES, Engine, Lane, engine
+from workers.registry import ENGINES, KIB_PER_GIB, LANE_OF_TASK, PRIORITY, QUEUES, Engine, Lane, engine
 from workers.routing import route_task
 
 
@@ -19,8 +19,20 @@ def test_rows_are_keyword_only():
 def test_an_engines_queue_is_its_key_and_every_queue_is_declared_once():
     assert all(e.queue == e.key for e in ENGINES)
     lane_queues = [lane.queue for e in ENGINES for lane in e.lanes]
-    assert list(QUEUES) == [e.key for e in ENGINES] + lane_queues
+    assert sorted(QUEUES) == sorted([e.key for e in ENGINES] + lane_queues)
     assert len(set(QUEUES)) == len(QUEUES)
+
+
+def test_queues_are_listed_most_urgent_engine_first():
+    """A worker on several queues serves them in this order at equal message priority (kombu's
+    'priority' queue order): risk's lane and queue first, every high engine before any normal one,
+    and the registry's order among engines of one priority."""
+    assert QUEUES[:2] == ("risk_fast", "risk")
+    by_queue = {e.queue: e for e in ENGINES}
+    ranks = [PRIORITY[by_queue[q].priority] for q in QUEUES if q in by_queue]
+    assert ranks == sorted(ranks)
+    high = [q for q in QUEUES if q in by_queue and by_queue[q].priority == "high"]
+    assert high == [e.key for e in ENGINES if e.priority == "high"]
 
 
 def test_memory_cap_is_in_kib_as_celery_reads_it():

@@ -55,22 +55,30 @@ def _publish(codes: list[str]) -> list[str]:
 def pnl_publish(*, codes: list[str], schedule_trailing) -> dict:
     """Recompute and publish P&L for the codes whose window is open; defer the others once.
 
-    `schedule_trailing(code, delay_seconds)` enqueues the trailing recompute (the task layer passes
-    Celery's apply_async so this stays testable)."""
+    `schedule_trailing(codes, delay_seconds)` enqueues ONE trailing recompute for every code this
+    event deferred (the task layer passes Celery's apply_async so this stays testable): a bar held
+    by many portfolios used to queue one task per portfolio, each paying the P&L read's fixed cost,
+    and that stream of tasks kept a shared worker's processes busy when a risk check arrived. The
+    delay is the latest of their windows' ends (a bar's portfolios opened theirs together), so no
+    trailing run starts before its window has closed."""
     window = coalescer()
-    due, deferred = [], []
+    due, deferred, delay = [], [], 0.0
     for code in dict.fromkeys(codes):
         offer = window.offer(code)
         if offer.run_now:
             due.append(code)
         elif offer.trailing_delay is not None:
-            schedule_trailing(code, offer.trailing_delay)
             deferred.append(code)
+            delay = max(delay, offer.trailing_delay)
+    if deferred:
+        schedule_trailing(deferred, delay)
     return {"published": _publish(due), "deferred": deferred}
 
 
-def pnl_publish_trailing(*, code: str) -> dict:
-    """The trailing recompute of a coalesced window: opens a new window (updates during it coalesce
-    again) and publishes the portfolio's latest P&L."""
-    coalescer().trailing(code)
-    return {"published": _publish([code]), "deferred": []}
+def pnl_publish_trailing(*, codes: list[str]) -> dict:
+    """The trailing recompute of coalesced windows: opens a new window per portfolio (updates during
+    it coalesce again) and publishes their latest P&L in one read."""
+    window = coalescer()
+    for code in codes:
+        window.trailing(code)
+    return {"published": _publish(list(codes)), "deferred": []}

@@ -11,8 +11,8 @@ def ping() -> dict:
     return {"engine": "analytics", "ok": True}
 
 
-def _schedule_trailing(code: str, delay_seconds: float) -> None:
-    pnl_recompute.apply_async(args=[code], countdown=delay_seconds)
+def _schedule_trailing(codes: list[str], delay_seconds: float) -> None:
+    pnl_recompute.apply_async(args=[codes], countdown=delay_seconds)
 
 
 @shared_task(name="apps.analytics.tasks.pnl_on_event", ignore_result=True)
@@ -25,6 +25,7 @@ def pnl_on_event(event: dict) -> dict:
 
 
 @shared_task(name="apps.analytics.tasks.pnl_recompute", ignore_result=True)
-def pnl_recompute(code: str) -> dict:
-    """The trailing recompute of a coalesced window."""
-    return streaming.pnl_publish_trailing(code=code)
+def pnl_recompute(codes: list[str] | str) -> dict:
+    """The trailing recompute of coalesced windows: every portfolio one event deferred. A single
+    code is what messages queued before the recompute was batched carry."""
+    return streaming.pnl_publish_trailing(codes=[codes] if isinstance(codes, str) else list(codes))

@@ -25,7 +25,7 @@ def celery_worker() -> Iterator[subprocess.Popen]:
     log = tempfile.NamedTemporaryFile(prefix="nautilus-bench-worker-", suffix=".log", delete=False)
     argv = [sys.executable, "-m", "celery", "-A", "nautilus", "worker", "-Q", ",".join(QUEUES)]
     argv += ["-P", "prefork", "-c", "2", "-n", f"bench-{uuid.uuid4().hex[:6]}@%h", "--without-gossip"]
-    argv += ["--without-mingle", "--loglevel=WARNING"]
+    argv += ["--without-mingle", "--loglevel=WARNING", "-E"]  # -E: task events (bench risk reads its hops)
     env = {**os.environ, "REDIS_URL": settings.REDIS_URL}
     proc = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:

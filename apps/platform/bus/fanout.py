@@ -13,6 +13,12 @@ Events published while Redis was down fan out when the buffer flushes.
 
 The task runs on the queue workers.routing gives its name (`apps.<engine>.tasks.x` → that engine's
 queue) with the topic's Celery priority, and receives one positional argument: Event.as_dict().
+A subscription may ask for a more urgent priority than the topic's (`priority="critical"`: risk's
+check of a bar must not wait behind the other engines' work on the same bar); it never lowers it.
+
+Order: one event's messages are sent most urgent first (then the subscribing engine's registry
+priority, then registration order), so the check that matters most is in the broker first and an
+idle worker's BRPOP takes it before the rest of the event's fan-out has even been written.
 """
 
 from __future__ import annotations
@@ -25,20 +31,36 @@ from workers.routing import route_task
 
 from . import metrics
 from .events import Event
-from .topics import celery_priority, topic_matches, validate_pattern
+from .topics import celery_priority, topic_matches, validate_pattern, validate_priority
 
 log = logging.getLogger("apps.platform.bus")
+
+
+# A task outside any engine (no registry priority) sorts after every engine's at equal priority.
+_NO_ENGINE_PRIORITY = 10
 
 
 @dataclass(frozen=True)
 class Route:
     pattern: str
     task_name: str
+    priority: str | None = None  # at least this urgent, whatever the topic's priority (None: the topic's)
 
     @property
     def queue(self) -> str:
-        routed = route_task(self.task_name, (), {}, {}) or {}
-        return routed.get("queue") or _default_queue()
+        return self._routed().get("queue") or _default_queue()
+
+    @property
+    def engine_priority(self) -> int:
+        """The subscribing engine's Celery priority in the registry (only breaks ties)."""
+        return self._routed().get("priority", _NO_ENGINE_PRIORITY)
+
+    def celery_priority(self, event: Event) -> int:
+        topic = celery_priority(event.priority)
+        return topic if self.priority is None else min(topic, celery_priority(self.priority))
+
+    def _routed(self) -> dict:
+        return route_task(self.task_name, (), {}, {}) or {}
 
 
 def _default_queue() -> str:
@@ -51,12 +73,13 @@ _lock = threading.Lock()
 _routes: list[Route] = []
 
 
-def subscriber(pattern: str, task_name: str) -> Route:
-    """Register that events matching `pattern` are sent to Celery task `task_name`. Idempotent."""
+def subscriber(pattern: str, task_name: str, *, priority: str | None = None) -> Route:
+    """Register that events matching `pattern` are sent to Celery task `task_name`, at the topic's
+    priority or `priority` when that is more urgent. Idempotent."""
     validate_pattern(pattern)
     if not isinstance(task_name, str) or not task_name:
         raise ValueError("task_name must be a dotted task name")
-    route = Route(pattern, task_name)
+    route = Route(pattern, task_name, None if priority is None else validate_priority(priority))
     with _lock:
         if route not in _routes:
             _routes.append(route)
@@ -85,14 +108,18 @@ def dispatch(events: list[Event]) -> int:
 
     sent = 0
     for event in events:
-        for route in routes_for(event.topic):
+        # sorted() is stable: at equal priorities the registration order stays.
+        for priority, _, route in sorted(
+            ((r.celery_priority(event), r.engine_priority, r) for r in routes_for(event.topic)),
+            key=lambda item: item[:2],
+        ):
             queue = route.queue
             try:
                 app.send_task(
                     route.task_name,
                     args=[event.as_dict()],
                     queue=queue,
-                    priority=celery_priority(event.priority),
+                    priority=priority,
                     retry=False,  # a dead broker must not stall the publisher; the event is in the stream
                 )
             except Exception:  # noqa: BLE001 - any broker failure; the stream keeps the event

@@ -21,8 +21,10 @@ such reload in its tail; the per-try samples are in the result.
 
 Two worker shapes, one after the other, each drained of queued work before it stops:
 - shared: `apps.platform.bench.celery_worker()`, one worker with 2 children on all nine queues.
-  A bar event also reaches analytics' subscriber, whose P&L fan-out (one task per portfolio
-  holding the symbol) runs on the same two children, so the risk check can wait behind it.
+  A bar event also reaches features, factors, ML outcomes and analytics' P&L, whose tasks run on
+  the same two children. The check is sent first, at critical priority, and the worker serves
+  risk's queues first (apps.risk.subscriptions, workers.registry.QUEUES), so it waits for a free
+  child at most, never behind that work; the hop breakdown (hops.py) shows the wait.
 - deployed: the risk engine's own workers as `workers.registry` starts them, plus one child on
   the other queues (workers.deployed_workers): the risk check never queues behind another
   engine's work, as in production.
@@ -56,7 +58,9 @@ from apps.platform.timestamps import iso_utc
 
 from ..models import EscalationPolicy, MonitorState, RiskLimit
 from ..services import monitor
+from ..subscriptions import CHECK_TASK
 from .data import BenchBook, fx_to_usd
+from .hops import TaskEvents, hops
 from .workers import deployed_workers, queues_drain
 
 UP = 1.4
@@ -105,7 +109,7 @@ def _follow(topic: str) -> Iterator[queue.Queue]:
 
     def relay() -> None:
         for ev in events:
-            inbox.put((time.perf_counter(), ev))
+            inbox.put((time.perf_counter(), time.time(), ev))
 
     thread = threading.Thread(target=relay, daemon=True)
     thread.start()
@@ -116,17 +120,18 @@ def _follow(topic: str) -> Iterator[queue.Queue]:
         thread.join(5)
 
 
-def _wait(inbox: queue.Queue, limit_id: int, event: str) -> float:
+def _wait(inbox: queue.Queue, limit_id: int, event: str) -> tuple[float, float, bus.Event]:
+    """The breach event: its arrival (perf_counter and wall clock) and the event itself."""
     deadline = time.monotonic() + WAIT_SECONDS
     while True:
         try:
-            arrived, ev = inbox.get(timeout=max(0.01, deadline - time.monotonic()))
+            arrived, arrived_wall, ev = inbox.get(timeout=max(0.01, deadline - time.monotonic()))
         except queue.Empty:
             raise RuntimeError(
                 f"no {event!r} breach event for limit {limit_id} within {WAIT_SECONDS:.0f} s"
             ) from None
         if ev.payload.get("event") == event and ev.payload.get("breach", {}).get("limit_id") == limit_id:
-            return arrived
+            return arrived, arrived_wall, ev
 
 
 def _bar(instrument_id: int, symbol: str, close: float) -> tuple[str, dict]:
@@ -181,21 +186,24 @@ def _target(db: BenchBook) -> tuple[int, str, str, float, RiskLimit]:
 
 
 def _tries(target: tuple, *, tries: int, gap: float, progress: bool, desc: str) -> dict:
-    """Up and down `WARM_UP_TRIES + tries` times; seconds from each publish to its breach event."""
+    """Up and down `WARM_UP_TRIES + tries` times; seconds from each publish to its breach event, and
+    each timed try's wall-clock marks for the hop breakdown (hops.py)."""
     instrument_id, symbol, code, close, limit = target
-    opened, resolved = [], []
+    opened, resolved, marks = [], [], []
     with _follow(f"risk.breaches.{code}") as inbox:
         steps = tqdm(range(WARM_UP_TRIES + tries), desc=desc, file=sys.stderr, disable=not progress)
         for k in steps:
             for price, event, out in ((close * UP, "opened", opened), (close, "resolved", resolved)):
                 topic, payload = _bar(instrument_id, symbol, price)
-                t0 = time.perf_counter()
-                bus.publish(topic, payload)
-                arrived = _wait(inbox, limit.pk, event)
+                t0, wall = time.perf_counter(), time.time()
+                event_id = bus.publish(topic, payload)
+                arrived, arrived_wall, ev = _wait(inbox, limit.pk, event)
                 if k >= WARM_UP_TRIES:
                     out.append(arrived - t0)
+                    marks.append({"event_id": event_id, "published": wall, "arrived": arrived_wall,
+                                  "breach_published": ev.published_at})  # fmt: skip
                 time.sleep(gap)
-    return {"opened": opened, "resolved": resolved}
+    return {"opened": opened, "resolved": resolved, "marks": marks}
 
 
 def _pings(n: int) -> list[float]:
@@ -241,7 +249,7 @@ def breach_latency(db: BenchBook, *, tries: int, pings: int, progress: bool) -> 
     }
     with _env(env):
         for shape, workers in (("shared", celery_worker), ("deployed", deployed_workers)):
-            with workers():
+            with workers(), TaskEvents(CHECK_TASK) as task_events:
                 ping = _pings(pings)
                 run = _tries(target, tries=tries, gap=gap, progress=progress, desc=f"price→breach ({shape})")
                 left = queues_drain()
@@ -252,5 +260,6 @@ def breach_latency(db: BenchBook, *, tries: int, pings: int, progress: bool) -> 
                 "opened_samples_ms": _samples(run["opened"]),
                 "resolved_samples_ms": _samples(run["resolved"]),
                 "left_queued": left,
+                "hops_ms": hops(run["marks"], task_events),
             }
     return out

@@ -223,6 +223,7 @@ def _api(db, sizes: dict, progress: bool, figures: list, notes: list, checks: di
 
 
 def _latency(db, sizes: dict, progress: bool, figures: list, notes: list, checks: dict) -> None:
+    from .hops import HOPS
     from .latency import WARM_UP_TRIES, breach_latency
 
     lat = breach_latency(db, tries=sizes["latency_tries"], pings=sizes["latency_pings"], progress=progress)
@@ -243,6 +244,12 @@ def _latency(db, sizes: dict, progress: bool, figures: list, notes: list, checks
             figure(f"price_to_resolve{suffix}_p99_ms", r99, "ms", p99),
         ]
         verdicts.append(f"{shape} workers {_met(o99 < TARGET_LATENCY_MS)} at p99 ({o99:.0f} ms)")
+        h = r.get("hops_ms", {})
+        if h.get("tries"):
+            notes.append(
+                f"latency hops ({shape}, p50/p99 ms over {h['tries']} events): "
+                + ", ".join(f"{k[:-3]} {h[k][0]:.0f}/{h[k][1]:.0f}" for k in HOPS)
+            )
     c50, c99 = lat["in_process_check_ms"]
     notes += [
         f"latency: {sizes['latency_tries']} tries (after {WARM_UP_TRIES} untimed) on {lat['symbol']}, held "
@@ -253,7 +260,7 @@ def _latency(db, sizes: dict, progress: bool, figures: list, notes: list, checks
         f"({sizes['latency_pings']} pings); the event's check alone, run in this process: p50 {c50:.0f} ms, "
         f"p99 {c99:.0f} ms",
         "latency workers: price_to_* = apps.platform.bench.celery_worker() (one worker, 2 children, all "
-        "queues: the check can wait behind analytics' P&L fan-out for the same bar); price_to_*_deployed "
+        "queues, as make up-compact: the check shares them with the bar's other work); price_to_*_deployed "
         "= the risk workers as workers.registry deploys them plus one child on the other queues",
         f"target: price event to breach event < {TARGET_LATENCY_MS:.0f} ms: {'; '.join(verdicts)}",
     ]

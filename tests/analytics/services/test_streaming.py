@@ -96,7 +96,7 @@ def test_a_burst_is_coalesced_into_one_publication_and_one_trailing_recompute(bo
     assert [r["published"] for r in results] == [["pf_a"], [], [], [], []]
     assert [r["deferred"] for r in results] == [[], ["pf_a"], [], [], []]
     assert len(_published()) == 1
-    assert len(trailing) == 1 and trailing[0][0] == ["pf_a"]
+    assert len(trailing) == 1 and trailing[0][0] == [["pf_a"]]
     # The throttle is a Redis key (the coalescer's window) with a millisecond expiry of the interval.
     r = redis.Redis.from_url(settings.REDIS_URL)
     window_key = streaming.coalescer()._keys("pf_a")[0]
@@ -131,3 +131,27 @@ def test_subscriptions_fan_out_to_the_analytics_queue(fresh_bus):
     finally:
         for raw in mine:
             broker.lrem("analytics", 1, raw)
+
+
+def test_a_bar_defers_every_holder_into_one_trailing_recompute(book, trailing, settings, user):
+    settings.ANALYTICS_PUBLISH_MIN_INTERVAL_MS = 60_000
+    pf_c = portfolio_create(code="pf_c", name="pf_c", owner=user, initial_cash=D("1000"))
+    transaction_record(
+        portfolio=pf_c, type="buy", instrument="AAA", quantity=D(5), price=D(10),
+        timestamp=datetime(2024, 1, 3, tzinfo=UTC),
+    )  # fmt: skip
+    bar = _event("market.data.bars.AAA", {"symbol": "AAA"})
+    assert sorted(tasks.pnl_on_event(bar)["published"]) == ["pf_a", "pf_c"]
+    assert sorted(tasks.pnl_on_event(bar)["deferred"]) == ["pf_a", "pf_c"]
+    # One task for both portfolios (not one each), due when the later of their windows closes.
+    ((args, countdown),) = trailing
+    assert sorted(args[0]) == ["pf_a", "pf_c"] and 0 < countdown <= 60
+    r = redis.Redis.from_url(settings.REDIS_URL)
+    for code in ("pf_a", "pf_c"):
+        assert r.pttl(streaming.coalescer()._keys(code)[0]) <= countdown * 1000
+        r.delete(streaming.coalescer()._keys(code)[0])
+    assert sorted(tasks.pnl_recompute(args[0])["published"]) == ["pf_a", "pf_c"]
+    topics = sorted(e.topic for e in _published())
+    assert topics == ["analytics.performance.pf_a"] * 2 + ["analytics.performance.pf_c"] * 2
+    # Each recompute opened a new window: a further bar is coalesced again, into one new task.
+    assert sorted(tasks.pnl_on_event(bar)["deferred"]) == ["pf_a", "pf_c"] and len(trailing) == 2

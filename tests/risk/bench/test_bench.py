@@ -171,6 +171,12 @@ def test_bench_risk_quick_latency_through_a_real_worker():
         run = latency[shape]
         assert len(run["opened_samples_ms"]) == len(run["resolved_samples_ms"]) == 2  # QUICK tries
         assert run["left_queued"] == 0  # nothing left in the broker for a later worker
+        # Every timed event's check was seen in the worker's task events and split into its hops.
+        hops = run["hops_ms"]
+        assert hops["tries"] == 4
+        assert all(
+            0 <= hops[h][0] <= hops[h][1] for h in ("queue_ms", "handoff_ms", "check_ms", "deliver_ms")
+        )
     assert figures["price_to_breach_p99_ms"]["value"] >= figures["price_to_breach_p50_ms"]["value"]
     assert latency["portfolios_holding"] >= 1 and latency["in_process_check_ms"][0] > 0
     _assert_nothing_left()

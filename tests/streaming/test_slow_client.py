@@ -56,6 +56,17 @@ async def _subscribe(ws, patterns):
         pass
 
 
+async def _all_subscribed(n: int) -> None:
+    """Until the server holds `n` connections, each with a subscription (a loaded machine may take
+    longer than the stalled client's pause to handle its subscribe)."""
+    for _ in range(500):
+        live = [c for p in list(connections._processes.values()) for c in p.live.values()]
+        if len(live) == n and all(c.subs.patterns for c in live):
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"not every connection subscribed: {len(live)} live")
+
+
 async def _read_all(ws, fence: str) -> list[dict]:
     got = []
     while True:
@@ -83,6 +94,7 @@ async def test_a_client_that_stops_reading_does_not_hold_back_the_others(fresh_b
         fast = [await websockets.connect(f"{url}/ws/stream?token={token}", max_size=None) for _ in range(4)]
         for ws in fast:
             await _subscribe(ws, ["market.data.bars.*"])
+        await _all_subscribed(5)  # the stalled client reads no ack: wait for its subscription here
         ids = await asyncio.to_thread(_publish)
         results = await asyncio.gather(*(_read_all(ws, ids[-1]) for ws in fast))
         slow_conn = next(

@@ -32,8 +32,8 @@ from .data import BenchBook
 
 
 def monitor_timing(db: BenchBook, ids: list[int], *, repeats: int, progress: bool) -> dict:
-    from ..selectors.book import book_cache_clear, book_load
-    from ..selectors.limits import limits_resolve
+    from ..selectors.book import book_cache_clear, book_load, books_held
+    from ..selectors.limits import limits_read, limits_resolve, windows_used
     from ..services import monitor
 
     def timed_run() -> tuple[float, dict]:
@@ -61,9 +61,12 @@ def monitor_timing(db: BenchBook, ids: list[int], *, repeats: int, progress: boo
     for start in range(0, len(pf), size):
         batch = pf.iloc[start : start + size]
         t0 = time.perf_counter()
-        loaded = book_load(frames=(batch, pos[pos["portfolio_id"].isin(batch["id"])]))
+        held = books_held((batch, pos[pos["portfolio_id"].isin(batch["id"])]))
+        records = limits_read(held.ids.to_numpy())
+        windows, turnover = windows_used(records)
+        loaded = book_load(held=held, windows=windows, turnover=turnover)
         t1 = time.perf_counter()
-        resolved = limits_resolve(loaded)
+        resolved = limits_resolve(loaded, records=records)
         t2 = time.perf_counter()
         evaluate(loaded.book, resolved.limits)
         t3 = time.perf_counter()

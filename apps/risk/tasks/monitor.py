@@ -14,11 +14,11 @@ from ..services import monitor
 def monitor_run(self) -> dict:
     expires = self.request.expires
     return monitor.monitor_run(
-        beat_expires=None if expires is None else str(expires), dispatch=_dispatch, incremental=True
+        beat_expires=None if expires is None else str(expires), dispatch=chord_dispatch, incremental=True
     )
 
 
-def _dispatch(batches: list[list[int]], run: dict) -> None:
+def chord_dispatch(batches: list[list[int]], run: dict) -> None:
     """The run's batches in parallel on the risk queue, then its finish (a chord: the finish gets
     every batch's answer)."""
     chord(monitor_batch.s(ids, run["now"]) for ids in batches)(monitor_finish.s(run))

@@ -206,9 +206,15 @@ def test_aligned_history_equals_pandas_concat():
     from apps.risk.selectors.book.market import _aligned
 
     rng = np.random.default_rng(5)
-    symbols = [f"S{i}" for i in range(30)]
+    symbols = [f"S{i}" for i in range(40)]
+    # Columns without a gap share one index object, as a load cuts them (market._columns): every
+    # third of them here, interleaved with columns on indexes of their own.
+    shared = pd.DatetimeIndex(pd.Timestamp("2024-01-03", tz="UTC") + pd.to_timedelta(np.arange(50), unit="D"))
     closes = []
-    for i in range(30):
+    for i in range(40):
+        if i % 3 == 0 and i != 0:
+            closes.append(pd.Series(rng.random(len(shared)) + 1, index=shared))
+            continue
         n = 0 if i == 7 else int(rng.integers(1, 40))
         days = np.sort(rng.choice(60, n, replace=False))
         stamps = pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(days, unit="D")
@@ -222,3 +228,24 @@ def test_aligned_history_equals_pandas_concat():
         ours.pct_change(fill_method=None).to_numpy(), ref.pct_change(fill_method=None).to_numpy(dtype=float)
     )
     assert ours["S7"].isna().all()
+
+
+def test_aligned_history_on_one_shared_calendar():
+    """Every column on the universe's whole calendar (the usual cold load) takes the block path:
+    same frame as pandas' concat, a symbol without bars all NaN."""
+    import pandas as pd
+
+    from apps.risk.selectors.book.market import _aligned
+
+    rng = np.random.default_rng(9)
+    calendar = pd.DatetimeIndex(
+        pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(np.arange(30), unit="D")
+    )
+    closes = [pd.Series(rng.random(30) + 1, index=calendar) for _ in range(5)]
+    closes.insert(2, pd.Series(dtype=float, index=pd.DatetimeIndex([], tz="UTC")))
+    symbols = [f"S{i}" for i in range(6)]
+    ours = _aligned(closes, symbols)
+    ref = pd.concat([c.rename(s) for s, c in zip(symbols, closes, strict=True) if len(c)], axis=1)
+    assert list(ours.index) == list(calendar)
+    np.testing.assert_array_equal(ours.drop(columns="S2").to_numpy(), ref.to_numpy())
+    assert ours["S2"].isna().all()

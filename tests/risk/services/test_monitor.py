@@ -80,6 +80,33 @@ def test_opens_once_then_updates_without_new_events(world, fresh_bus, django_cap
 
 
 @pytest.mark.django_db
+def test_an_unchanged_breach_resolved_during_the_step_is_reopened(
+    world, fresh_bus, django_capture_on_commit_callbacks, monkeypatch
+):
+    """An unchanged breach only has last_seen_at moved (sync._touch); one resolved by hand between
+    the step's read and that write is not touched, so the upsert opens it again, as it always did."""
+    run(T0, django_capture_on_commit_callbacks)
+    first = Breach.objects.get()
+    real_touch = monitor_sync._touch
+
+    def resolved_meanwhile(ids, now):
+        Breach.objects.filter(pk__in=ids).update(status="resolved", resolution="manual", resolved_at=now)
+        return real_touch(ids, now)
+
+    monkeypatch.setattr(monitor_sync, "_touch", resolved_meanwhile)
+    out = run(T0 + timedelta(seconds=5), django_capture_on_commit_callbacks)
+    assert out["opened"] == 1
+    reopened = Breach.objects.exclude(pk=first.pk).get()
+    assert (reopened.status, reopened.opened_at, reopened.last_value) == (
+        "open",
+        T0 + timedelta(seconds=5),
+        1000.0,
+    )
+    assert Breach.objects.get(pk=first.pk).status == "resolved"
+    assert [e.payload["event"] for e in published()] == ["opened", "opened"]
+
+
+@pytest.mark.django_db
 def test_peak_and_level_raised_once(world, fresh_bus, django_capture_on_commit_callbacks):
     run(T0, django_capture_on_commit_callbacks)
     set_price("AAA", 13.0, 10)  # 1300 ≥ 1200: breach

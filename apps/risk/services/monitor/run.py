@@ -51,8 +51,8 @@ from apps.portfolio import facade as portfolio_facade
 
 from ...kernels.limits import evaluate
 from ...models import Breach, BreachStatus, MonitorState
-from ...selectors.book import book_load, slow_refresh_ahead
-from ...selectors.limits import limits_resolve
+from ...selectors.book import book_load, books_held, slow_refresh_ahead
+from ...selectors.limits import limits_read, limits_resolve, windows_used
 from .batches import Dispatch, active_portfolio_ids, batches_of, run_context
 from .changes import FULL, INCREMENTAL, changes_note, event_changes, run_scope
 from .record import RunFigures, run_lag_ms, run_record
@@ -76,8 +76,15 @@ def monitor_step(*, frames=None, portfolio_ids=None, now=None) -> StepResult:
     """Evaluate and sync the breaches of some portfolios (the given book frames or ids)."""
     now = timezone.now() if now is None else now
     with gc_paused():  # a batch allocates heavily and briefly (apps/platform/gc_pause.py)
-        loaded = book_load(frames=frames, portfolio_ids=portfolio_ids, now=now)
-        resolved = limits_resolve(loaded)
+        if frames is None:
+            frames = portfolio_facade.book_frames(None if portfolio_ids is None else list(portfolio_ids))
+        held = books_held(frames)
+        # The batch's own limit rows, read once: they say which turnover/drawdown windows the loader
+        # computes (else it reads every enabled window limit of the database, per batch).
+        records = limits_read(held.ids.to_numpy())
+        windows, turnover = windows_used(records)
+        loaded = book_load(held=held, windows=windows, turnover=turnover, now=now)
+        resolved = limits_resolve(loaded, records=records)
         ev = evaluate(loaded.book, resolved.limits)
         return breaches_sync(loaded, resolved, ev, now=now)
 

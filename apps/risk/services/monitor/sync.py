@@ -143,6 +143,46 @@ def _upsert(columns: list[list], now) -> list[tuple]:
         return out
 
 
+# What a breach row keeps of its last sighting, compared by _unchanged (after id, level, below_since,
+# opened_at in the existing read).
+_SEEN = ("last_value", "last_utilization", "bucket")
+
+
+def _unchanged(stored, level: str, value: float, utilization: float, bucket: str) -> bool:
+    if stored is None:
+        return False
+    _id, stored_level, below_since, _opened, last_value, last_utilization, stored_bucket = stored
+    return (
+        stored_level == level
+        and below_since is None
+        and last_value == value
+        and last_utilization == utilization
+        and stored_bucket == bucket
+    )
+
+
+def _touch(ids: list[int], now) -> set[int]:
+    """last_seen_at = now on these unresolved breaches; the ids it moved."""
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(
+                f"UPDATE {_TABLE} SET last_seen_at = %s WHERE id = ANY(%s::bigint[]) "
+                "AND NOT (status = 'resolved') RETURNING id",
+                [now, ids],
+            )
+            return {r[0] for r in cur.fetchall()}
+        out = set()
+        for start in range(0, len(ids), _UPSERT_CHUNK):
+            chunk = ids[start : start + _UPSERT_CHUNK]
+            cur.execute(
+                f"UPDATE {_TABLE} SET last_seen_at = %s WHERE id IN ({_in(chunk)}) "
+                "AND NOT (status = 'resolved') RETURNING id",
+                [now, *chunk],
+            )
+            out |= {r[0] for r in cur.fetchall()}
+        return out
+
+
 def _update_returning(sql: str, params: list) -> list[int]:
     with connection.cursor() as cur:
         cur.execute(sql, params)
@@ -168,7 +208,7 @@ def breaches_sync(loaded, resolved, ev, *, now) -> StepResult:
         (b[0], b[1]): b[2:]
         for b in Breach.objects.exclude(status=BreachStatus.RESOLVED)
         .filter(portfolio_id__in=[int(p) for p in loaded.portfolio_ids])
-        .values_list("limit_id", "portfolio_id", "id", "level", "below_since", "opened_at")
+        .values_list("limit_id", "portfolio_id", "id", "level", "below_since", "opened_at", *_SEEN)
     }
 
     above = np.flatnonzero((ev.status == WARN) | (ev.status == BREACH))
@@ -193,7 +233,23 @@ def breaches_sync(loaded, resolved, ev, *, now) -> StepResult:
         util,
         names,
     ]
-    returned = _upsert(columns, now) if len(above) else []
+    # A breach seen again exactly as stored (same level, value, utilization and bucket, its clock not
+    # running) only has last_seen_at moved, by id; the others, and any of those resolved meanwhile
+    # (the upsert then reopens it, as before), go through the upsert.
+    keys = list(zip(columns[0], columns[1], strict=True))
+    level = columns[9]
+    same = [
+        k
+        for k, key in enumerate(keys)
+        if _unchanged(existing.get(key), level[k], value[k], util[k], names[k])
+    ]
+    touched = _touch([existing[keys[k]][0] for k in same], now) if same else set()
+    seen = [k for k in same if existing[keys[k]][0] in touched]
+    if seen:
+        rest = np.setdiff1d(np.arange(len(keys)), seen)
+        columns = [[c[k] for k in rest] for c in columns]
+    returned = _upsert(columns, now) if len(columns[0]) else []
+    returned += [(existing[keys[k]][0], *keys[k], False) for k in seen]
     by_pair = {}
     for breach_id, limit_id, portfolio_id, inserted in returned:
         if inserted is None:  # not PostgreSQL: new unless it was unresolved before this step
@@ -225,7 +281,7 @@ def breaches_sync(loaded, resolved, ev, *, now) -> StepResult:
             .update(below_since=now)
         )
     by_wait: dict[float, list[int]] = {}
-    for i, (bid, _level, since, _opened) in below:
+    for i, (bid, _level, since, _opened, *_) in below:
         wait = _resolve_after(rows.iloc[i].resolve_after_seconds)
         if (now if since is None else since) <= now - timedelta(seconds=wait):
             by_wait.setdefault(wait, []).append(bid)

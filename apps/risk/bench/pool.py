@@ -1,0 +1,77 @@
+"""The desk part's monitor through the risk pool as deployed: the run's portfolios in batches of
+RISK_MONITOR_BATCH_SIZE sent as the Beat run sends them (tasks.monitor.chord_dispatch: a Celery
+chord of `monitor_batch` tasks on the `risk` queue, then `monitor_finish`), consumed by the risk
+workers `workers.registry` deploys (bench.workers.deployed_workers), and timed from the dispatch
+until the finish has recorded the run on MonitorState.
+
+Cold = the first run after the workers started (every child's book cache empty); warm = the runs
+after it. The recorded duration (`MonitorState.last_duration_ms`, what /metrics and the slow-run
+alert read) is reported next to the wall time seen here.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+from django.conf import settings
+from django.utils import timezone
+
+from ..models import MonitorState
+from ..services.monitor.batches import batches_of, run_context
+from .workers import deployed_workers, queues_drain
+
+RUN_TIMEOUT = 120.0  # seconds; a run that has not finished by then fails the bench
+
+
+def _finished_after(started_at, timeout: float) -> MonitorState:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        state = MonitorState.objects.get(pk=1)
+        if state.last_finished_at is not None and state.last_finished_at >= started_at:
+            return state
+        time.sleep(0.005)
+    raise RuntimeError(f"the pool's monitor run did not finish within {timeout:.0f} s")
+
+
+def _pool_run(ids: list[int]) -> dict:
+    from ..tasks.monitor import chord_dispatch
+
+    MonitorState.load()
+    now = timezone.now()
+    t0 = time.perf_counter()
+    batches = batches_of(ids, settings.RISK_MONITOR_BATCH_SIZE)
+    chord_dispatch(batches, run_context(now=now, lag_ms=None, mode="full"))
+    state = _finished_after(now, RUN_TIMEOUT)
+    seconds = time.perf_counter() - t0
+    if state.last_error:
+        raise RuntimeError(f"the pool's monitor run reported errors: {state.last_error[:2000]}")
+    return {
+        "seconds": seconds,
+        "recorded_ms": state.last_duration_ms,
+        "portfolios": state.last_portfolios,
+        "limits": state.last_limits,
+        "opened": state.last_opened,
+        "batches": len(batches),
+    }
+
+
+def pool_monitor_timing(ids: list[int], *, repeats: int) -> dict:
+    """One cold and `repeats` warm runs over `ids` through freshly started risk workers."""
+    with deployed_workers():
+        cold = _pool_run(ids)
+        warm = [_pool_run(ids) for _ in range(repeats)]
+        queues_drain()
+    return {
+        "cold_seconds": cold["seconds"],
+        "warm_seconds": statistics.median(w["seconds"] for w in warm),
+        "cold": cold,
+        "warm": warm[len(warm) // 2],
+        "children": int(_risk_concurrency()),
+    }
+
+
+def _risk_concurrency() -> int:
+    from workers.registry import engine
+
+    return engine("risk").concurrency

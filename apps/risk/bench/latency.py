@@ -35,20 +35,17 @@ hop through a queue on this machine; the same event check run in this process
 
 from __future__ import annotations
 
-import os
 import queue
 import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
 from celery import current_app
 from django.conf import settings
-from django.db import connection
 from tqdm import tqdm
 
 from apps.marketdata.services import storage
@@ -61,43 +58,12 @@ from ..services import monitor
 from ..subscriptions import CHECK_TASK
 from .data import BenchBook, fx_to_usd
 from .hops import TaskEvents, hops
-from .workers import deployed_workers, queues_drain
+from .workers import deployed_workers, environ_with, queues_drain, worker_database_env
 
 UP = 1.4
 WAIT_SECONDS = 30.0
 WARM_UP_TRIES = 3
 INPROCESS_RUNS = 5
-
-
-def worker_database_env() -> dict[str, str] | None:
-    """The environment that points a worker subprocess at the database this process uses (under
-    pytest that is the test database, not DATABASE_URL's); None when it cannot share it."""
-    s = connection.settings_dict
-    if connection.vendor == "postgresql":
-        auth = quote(s["USER"] or "", safe="") + (
-            f":{quote(s['PASSWORD'], safe='')}" if s.get("PASSWORD") else ""
-        )
-        host = f"{quote(s.get('HOST') or 'localhost', safe='')}:{s.get('PORT') or 5432}"
-        return {"DATABASE_URL": f"postgres://{auth}@{host}/{quote(s['NAME'], safe='')}"}
-    name = str(s["NAME"])
-    if connection.vendor == "sqlite" and name != ":memory:" and not name.startswith("file:memorydb"):
-        return {"DATABASE_URL": "", "SQLITE_PATH": name}
-    return None
-
-
-@contextmanager
-def _env(values: dict[str, str]) -> Iterator[None]:
-    """os.environ with `values` while the worker starts (celery_worker copies it), then restored."""
-    before = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in before.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 @contextmanager
@@ -247,7 +213,7 @@ def breach_latency(db: BenchBook, *, tries: int, pings: int, progress: bool) -> 
         "gap_seconds": gap,
         "in_process_check_ms": _ms(inproc),
     }
-    with _env(env):
+    with environ_with(env):
         for shape, workers in (("shared", celery_worker), ("deployed", deployed_workers)):
             with workers(), TaskEvents(CHECK_TASK) as task_events:
                 ping = _pings(pings)

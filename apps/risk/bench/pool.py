@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from ..models import MonitorState
 from ..services.monitor.batches import batches_of, run_context
-from .workers import deployed_workers, queues_drain
+from .workers import deployed_workers, environ_with, queues_drain, worker_database_env
 
 RUN_TIMEOUT = 120.0  # seconds; a run that has not finished by then fails the bench
 
@@ -34,13 +34,13 @@ def _finished_after(started_at, timeout: float) -> MonitorState:
     raise RuntimeError(f"the pool's monitor run did not finish within {timeout:.0f} s")
 
 
-def _pool_run(ids: list[int]) -> dict:
+def _pool_run(ids: list[int], batch_size: int) -> dict:
     from ..tasks.monitor import chord_dispatch
 
     MonitorState.load()
     now = timezone.now()
     t0 = time.perf_counter()
-    batches = batches_of(ids, settings.RISK_MONITOR_BATCH_SIZE)
+    batches = batches_of(ids, batch_size)
     chord_dispatch(batches, run_context(now=now, lag_ms=None, mode="full"))
     state = _finished_after(now, RUN_TIMEOUT)
     seconds = time.perf_counter() - t0
@@ -56,11 +56,18 @@ def _pool_run(ids: list[int]) -> dict:
     }
 
 
-def pool_monitor_timing(ids: list[int], *, repeats: int) -> dict:
-    """One cold and `repeats` warm runs over `ids` through freshly started risk workers."""
-    with deployed_workers():
-        cold = _pool_run(ids)
-        warm = [_pool_run(ids) for _ in range(repeats)]
+def pool_monitor_timing(ids: list[int], *, repeats: int, batch_size: int | None = None) -> dict:
+    """One cold and `repeats` warm runs over `ids` through freshly started risk workers, in batches
+    of `batch_size` (default RISK_MONITOR_BATCH_SIZE, as the Beat run)."""
+    size = int(batch_size or settings.RISK_MONITOR_BATCH_SIZE)
+    env = worker_database_env()
+    if env is None:
+        return {
+            "skipped": "the database is private to this process (in-memory SQLite): no worker can share it"
+        }
+    with environ_with(env), deployed_workers():
+        cold = _pool_run(ids, size)
+        warm = [_pool_run(ids, size) for _ in range(repeats)]
         queues_drain()
     return {
         "cold_seconds": cold["seconds"],

@@ -21,8 +21,10 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 from celery import current_app
+from django.db import connection
 
 from apps.platform.bench import worker_stop
 from workers.registry import QUEUES, engine
@@ -70,6 +72,37 @@ def deployed_workers() -> Iterator[list[subprocess.Popen]]:
             proc.terminate()  # all at once; worker_stop then waits for each
         for proc, log in procs:
             worker_stop(proc, log)
+
+
+def worker_database_env() -> dict[str, str] | None:
+    """The environment that points a worker subprocess at the database this process uses (under
+    pytest that is the test database, not DATABASE_URL's); None when it cannot share it."""
+    s = connection.settings_dict
+    if connection.vendor == "postgresql":
+        auth = quote(s["USER"] or "", safe="") + (
+            f":{quote(s['PASSWORD'], safe='')}" if s.get("PASSWORD") else ""
+        )
+        host = f"{quote(s.get('HOST') or 'localhost', safe='')}:{s.get('PORT') or 5432}"
+        return {"DATABASE_URL": f"postgres://{auth}@{host}/{quote(s['NAME'], safe='')}"}
+    name = str(s["NAME"])
+    if connection.vendor == "sqlite" and name != ":memory:" and not name.startswith("file:memorydb"):
+        return {"DATABASE_URL": "", "SQLITE_PATH": name}
+    return None
+
+
+@contextmanager
+def environ_with(values: dict[str, str]) -> Iterator[None]:
+    """os.environ with `values` while the worker starts (celery_worker copies it), then restored."""
+    before = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in before.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def queued_messages() -> int:

@@ -200,6 +200,24 @@ def test_bench_risk_quick_desk_part():
     assert desk["first"]["opened"] > 0 and desk["cold"]["opened"] == 0 and desk["warm"]["errors"] == 0
     # The incremental read is the portfolios holding one symbol (no hysteresis clock runs yet).
     assert 0 < desk["incremental"]["portfolios"] < n
+    _assert_nothing_left()
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_bench_risk_quick_pool_part_through_the_deployed_risk_workers():
+    result = _bench("parts=pool")
+    assert result["parts"] == ["pool"]
+    figures = {f["name"]: f["value"] for f in result["figures"]}
+    assert sorted(figures) == ["monitor_desk_pool_cold_seconds", "monitor_desk_pool_warm_seconds"]
+    assert all(v > 0 for v in figures.values())
+    pool = result["checks"]["pool"]
+    n = bench.QUICK["desk_portfolios"]
+    # Every portfolio evaluated by the workers and recorded by the chord's finish, the breaches the
+    # first (cold) run opened not opened again.
+    assert pool["cold"]["portfolios"] == pool["warm"]["portfolios"] == n
+    assert pool["cold"]["limits"] == n * len(ISSUE_LIMITS) and pool["warm"]["opened"] == 0
+    assert pool["cold"]["recorded_ms"] > 0
     targets = [note for note in result["notes"] if note.startswith("issue 17 target: monitor 10,000")]
     assert len(targets) == 2 and all("(target <= 2.5: " in t for t in targets)
     _assert_nothing_left()

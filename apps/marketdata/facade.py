@@ -17,6 +17,7 @@ from .kernels.resample import BAR_FIELDS, RESAMPLE_INTERVALS, bucket_end_ns, fro
 from .kernels.times import utc, window_end, window_start
 from .models import CURRENCY_RE, Instrument
 from .selectors.fundamentals import fundamentals_history as fundamentals_history_rows
+from .services.storage.bar_versions import bars_version_name
 
 CURRENCY_PATTERN = re.compile(CURRENCY_RE)
 
@@ -173,6 +174,12 @@ def latest_prices(symbols: Sequence[str]) -> pd.Series:
     out = pd.Series(close, index=pd.Index(list(ids), name="symbol"), name="close")
     out.attrs["ts"] = dict(zip(ids, stamps, strict=True))
     return out
+
+
+def bars_version_names(instrument_ids: Iterable[int]) -> list[str]:
+    """The version-token names (apps.platform.versions) of these instruments' bars: each token is
+    replaced after every commit that writes bars of its instrument (services.storage.bar_versions)."""
+    return [bars_version_name(i) for i in instrument_ids]
 
 
 def latest_closes(instrument_ids: Sequence[int]) -> tuple[np.ndarray, pd.DatetimeIndex]:

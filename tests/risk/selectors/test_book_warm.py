@@ -82,6 +82,6 @@ def test_at_most_the_cap_per_call_oldest_first(user, clock, monkeypatch):
         )
         clock[0] += 1.0  # AAA oldest, CCC newest
     clock[0] += market.REFRESH_AHEAD_SECONDS
-    assert market.cache.aging("slow", market.REFRESH_AHEAD_SECONDS, 2) == ["AAA", "BBB"]
+    assert market.slow_aging(2) == ["AAA", "BBB"]
     assert slow_refresh_ahead(max_symbols=2) == 2
-    assert market.cache.aging("slow", market.REFRESH_AHEAD_SECONDS, 10) == ["CCC"]
+    assert market.slow_aging(10) == ["CCC"]

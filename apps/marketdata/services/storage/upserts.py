@@ -25,6 +25,7 @@ from django.db import connection, transaction
 
 from ...models import INTERVALS
 from ...selectors.latest import intervals_note
+from .bar_versions import bars_changed_on_commit
 from .postgres import pg_upsert
 from .sqlite import sqlite_upsert
 from .tables import BARS, FUNDAMENTALS, FX_RATES, OBSERVATIONS, QUOTES, TRADES, TableSpec, prepare
@@ -37,7 +38,9 @@ def bars_upsert(frame: pd.DataFrame, *, interval: str) -> int:
         raise ValueError(f"unknown interval {interval!r}; use one of {', '.join(INTERVALS)}")
     written = _upsert(BARS, frame, constants={"interval": interval})
     if len(frame):
-        intervals_note(pd.unique(frame["instrument_id"]), interval)
+        instruments = pd.unique(frame["instrument_id"])
+        intervals_note(instruments, interval)
+        bars_changed_on_commit(instruments)
     return written
 
 

@@ -126,7 +126,7 @@ def _assemble(
     for col, price in (price_override or {}).items():
         prices[col] = price
     as_of = stamps.max() if n and stamps.notna().any() else None
-    slow = slow_data(symbols, as_of, infos) if rest else cached
+    slow = slow_data(symbols, as_of, infos)  # what `cached` holds, validated by the bars tokens
     history = history_of(symbols, slow)
     ccys = history.currencies
     traded = turnover_rows if turnover_rows is not None else pd.DataFrame()

@@ -1,19 +1,26 @@
-"""The slow-moving market data behind the books, cached in process memory for CACHE_TTL_SECONDS:
-instrument attributes, ADV and daily close history per symbol, the aligned history per universe,
-and FX volatilities per currency pair (see the package docstring for the definitions).
+"""The slow-moving market data behind the books, cached in process memory: instrument attributes,
+ADV and daily close history per symbol, the aligned history per universe, and FX volatilities per
+currency pair (see the package docstring for the definitions).
 
-Kept warm: an entry expiring under a monitor that reads it every 5 s meant a cold reload of every
-symbol's year of closes inside one run, once a minute (72–82 % of the interval at 1,000 portfolios).
-`slow_refresh_ahead`, called after a monitor step, reloads the symbols whose entry is older than
-REFRESH_AHEAD_SECONDS (half the TTL) while it is still valid, at most REFRESH_AHEAD_MAX_SYMBOLS per
-call, oldest first: the reload happens after the step's breaches are synced, spread over several
-runs, and the entries read by the next run never expire. A refreshed entry is exactly what a cold
-load at that moment would read (the same query, bounded by the symbols' latest bar), so answers do
-not change; the history is re-read whole rather than appended to, so a split's re-adjusted closes
-are picked up too."""
+A symbol's entry is loaded under its instrument's bars version token (marketdata's
+`bars_version_names`, replaced after every commit writing bars of the instrument) and used while
+the token is unchanged, up to VERIFIED_TTL_SECONDS: a written or corrected bar is seen by the next
+read, and nothing is reloaded on a timer while no bar is written (a 10,000-portfolio monitor
+reloading every symbol's year of closes each minute, inside its runs, took 0.5-1 s of a run). An
+entry no token vouches for — loaded inside a transaction (which may see its own uncommitted rows)
+or while Redis was unreachable — lives CACHE_TTL_SECONDS. The age bound covers writes that bypass
+`bars_upsert` (raw SQL), which send no bump.
+
+Kept warm: `slow_refresh_ahead`, called after a monitor step, reloads the entries past half their
+life while they are still valid (at most REFRESH_AHEAD_MAX_SYMBOLS per call, oldest first), so the
+entries a run reads do not expire under it. A reloaded entry is exactly what a cold load at that
+moment would read (the same query, bounded by the symbols' latest bar); the history is re-read
+whole rather than appended to, so a split's re-adjusted closes are picked up too. A universe's
+aligned history is rebuilt when any of its symbols' entries was reloaded."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections.abc import Iterable
@@ -23,10 +30,14 @@ import numpy as np
 import pandas as pd
 
 from apps.marketdata import facade as marketdata
+from apps.platform.versions import cache_allowed, versions_read
 
 from .figures import name_codes
 
-CACHE_TTL_SECONDS = 60.0
+CACHE_TTL_SECONDS = 60.0  # an entry no version token vouches for
+VERIFIED_TTL_SECONDS = (
+    600.0  # a symbol's entry whose bars token is unchanged, and the histories built on them
+)
 REFRESH_AHEAD_SECONDS = CACHE_TTL_SECONDS / 2
 REFRESH_AHEAD_MAX_SYMBOLS = 500
 RETURN_DAYS = 250
@@ -38,31 +49,41 @@ FX_VOL_MIN_OBS = 10
 
 
 class _TtlCache:
-    """Per-key values that expire CACHE_TTL_SECONDS after they were stored; at most MAX_ENTRIES
-    per kind (the oldest go first), so many different universes cannot grow it without bound."""
+    """Per-key values that expire their kind's MAX_AGE (else CACHE_TTL_SECONDS) after they were
+    stored; at most MAX_ENTRIES per kind (the oldest go first), so many different universes cannot
+    grow it without bound. A "slow" entry may be shorter-lived than its kind's age: slow_data
+    judges each one (the module docstring)."""
 
     MAX_ENTRIES = {"hist": 32, "check": 256}
+    MAX_AGE = {"slow": VERIFIED_TTL_SECONDS, "hist": VERIFIED_TTL_SECONDS}
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._items: dict[str, dict] = {}
 
+    def _max_age(self, kind: str) -> float:
+        return self.MAX_AGE.get(kind, CACHE_TTL_SECONDS)
+
     def get_many(self, kind: str, keys: Iterable) -> dict:
-        now = time.monotonic()
+        return {k: v for k, (_, v) in self.get_aged(kind, keys).items()}
+
+    def get_aged(self, kind: str, keys: Iterable) -> dict:
+        """{key: (age in seconds, value)} of the live entries among `keys`."""
+        now, max_age = time.monotonic(), self._max_age(kind)
         with self._lock:
             items = self._items.get(kind, {})
             out = {}
             for k in keys:
                 hit = items.get(k)
-                if hit is not None and now - hit[0] < CACHE_TTL_SECONDS:
-                    out[k] = hit[1]
+                if hit is not None and now - hit[0] < max_age:
+                    out[k] = (now - hit[0], hit[1])
             return out
 
     def put_many(self, kind: str, values: dict) -> None:
-        now = time.monotonic()
+        now, max_age = time.monotonic(), self._max_age(kind)
         with self._lock:
             items = self._items.setdefault(kind, {})
-            for k in [k for k, (at, _) in items.items() if now - at >= CACHE_TTL_SECONDS]:
+            for k in [k for k, (at, _) in items.items() if now - at >= max_age]:
                 del items[k]
             for k, v in values.items():
                 items.pop(k, None)
@@ -71,12 +92,13 @@ class _TtlCache:
             while cap is not None and len(items) > cap:
                 del items[next(iter(items))]
 
-    def aging(self, kind: str, older_than: float, limit: int) -> list:
-        """Keys of `kind` still valid but older than `older_than` seconds, oldest first, at most `limit`."""
+    def aging(self, kind: str, lifetime, limit: int) -> list:
+        """Keys of `kind` past half their life but still within it (`lifetime(value)`: seconds),
+        oldest first, at most `limit`."""
         now = time.monotonic()
         with self._lock:
             items = self._items.get(kind, {})
-            old = [(at, k) for k, (at, _) in items.items() if older_than <= now - at < CACHE_TTL_SECONDS]
+            old = [(at, k) for k, (at, v) in items.items() if lifetime(v) / 2 <= now - at < lifetime(v)]
         return [k for _, k in sorted(old, key=lambda x: x[0])[:limit]]
 
     def clear(self) -> None:
@@ -92,9 +114,13 @@ def book_cache_clear() -> None:
     cache.clear()
 
 
+_loads = itertools.count()  # each loaded entry's number: a universe's history names what it was built from
+
+
 @dataclass(frozen=True)
 class _Slow:
-    """One instrument's slow-moving data: attributes, ADV and its daily adjusted closes."""
+    """One instrument's slow-moving data: attributes, ADV and its daily adjusted closes, with the
+    bars token it was read under (None: no token vouches for it) and its load number."""
 
     instrument_id: int
     currency: str
@@ -102,6 +128,20 @@ class _Slow:
     industry: str
     adv: float
     closes: pd.Series
+    token: bytes | None = None
+    load: int = 0
+
+    @property
+    def lifetime(self) -> float:
+        return CACHE_TTL_SECONDS if self.token is None else VERIFIED_TTL_SECONDS
+
+
+def _bars_tokens(instrument_ids: list[int]) -> tuple[bytes, ...] | None:
+    """The instruments' bars tokens now, or None where none may be used (inside a transaction,
+    Redis unreachable)."""
+    if not instrument_ids or not cache_allowed():
+        return None
+    return versions_read(marketdata.bars_version_names(instrument_ids))
 
 
 def _slow_load(symbols: list[str], as_of: pd.Timestamp | None, infos: dict) -> dict[str, _Slow]:
@@ -109,6 +149,8 @@ def _slow_load(symbols: list[str], as_of: pd.Timestamp | None, infos: dict) -> d
     known = [s for s in symbols if s in infos]
     if not known:
         return {}
+    # The tokens before the rows: rows read under a token are never older than it.
+    tokens = _bars_tokens([infos[s].id for s in known])
     start = None if as_of is None else as_of - pd.Timedelta(days=HISTORY_DAYS)
     closes = marketdata.price_panel(known, start=start, field="close", adjusted=True)
     # ADV needs only the last ADV_DAYS bars: reading the volume of the whole history doubled a cold
@@ -122,10 +164,13 @@ def _slow_load(symbols: list[str], as_of: pd.Timestamp | None, infos: dict) -> d
     adv = volume.where(present & recent).mean(axis=0)
     out = {}
     series = _columns(closes)
-    for s in known:
+    for k, s in enumerate(known):
         i = infos[s]
         col = series.get(s, pd.Series(dtype=float))
-        out[s] = _Slow(i.id, i.currency, i.sector, i.industry, float(adv.get(s, np.nan)), col)
+        token = None if tokens is None else tokens[k]
+        out[s] = _Slow(
+            i.id, i.currency, i.sector, i.industry, float(adv.get(s, np.nan)), col, token, next(_loads)
+        )
     return out
 
 
@@ -145,8 +190,27 @@ def _columns(panel: pd.DataFrame) -> dict[str, pd.Series]:
     return out
 
 
+def _still_valid(held: dict[str, tuple[float, _Slow]]) -> dict[str, _Slow]:
+    """The entries among `held` ({symbol: (age, entry)}) that may be used: loaded under a bars token
+    that is still current, or, where no token can tell (none kept, or none readable now), younger
+    than CACHE_TTL_SECONDS. One MGET for all the tokens."""
+    tokened = [s for s, (_, e) in held.items() if e.token is not None]
+    current = _bars_tokens([held[s][1].instrument_id for s in tokened])
+    same = (
+        set()
+        if current is None
+        else {s for s, t in zip(tokened, current, strict=True) if held[s][1].token == t}
+    )
+    judged = current is not None
+    return {
+        s: e
+        for s, (age, e) in held.items()
+        if s in same or (not (judged and e.token is not None) and age < CACHE_TTL_SECONDS)
+    }
+
+
 def slow_data(symbols: list[str], as_of, infos: dict | None = None) -> dict[str, _Slow]:
-    cached = cache.get_many("slow", symbols)
+    cached = _still_valid(cache.get_aged("slow", symbols))
     missing = [s for s in symbols if s not in cached]
     if missing:
         fresh = _slow_load(missing, as_of, infos or {})
@@ -155,10 +219,15 @@ def slow_data(symbols: list[str], as_of, infos: dict | None = None) -> dict[str,
     return cached
 
 
+def slow_aging(limit: int) -> list[str]:
+    """The symbols whose entry is past half its life, oldest first, at most `limit`."""
+    return cache.aging("slow", lambda e: e.lifetime, limit)
+
+
 def slow_refresh_ahead(max_symbols: int = REFRESH_AHEAD_MAX_SYMBOLS) -> int:
     """Reload the aging per-symbol entries before they expire (see the module docstring); how many
     symbols were reloaded. The window is bounded by those symbols' latest bar, as a cold load's."""
-    symbols = cache.aging("slow", REFRESH_AHEAD_SECONDS, max_symbols)
+    symbols = slow_aging(max_symbols)
     if not symbols:
         return 0
     held = cache.get_many("slow", symbols)
@@ -218,6 +287,7 @@ class _History:
     industries: list[str]
     industry_code: np.ndarray  # (N,)
     adv: np.ndarray  # (N,)
+    loads: tuple[int, ...] = ()  # the load number of each symbol's entry it was built from
 
 
 def _aligned(closes: list[pd.Series], symbols: list[str]) -> pd.DataFrame:
@@ -253,8 +323,9 @@ def history_of(symbols: list[str], slow: dict[str, _Slow]) -> _History:
     """The universe's aligned history and columns, cached per universe (rebuilt from the
     per-symbol cache when the universe changes): a check of the same book reuses all of it."""
     key = tuple(symbols)
+    loads = tuple(slow[s].load for s in symbols)
     hit = cache.get_many("hist", [key]).get(key)
-    if hit is not None:
+    if hit is not None and hit.loads == loads:
         return hit
     raw = _aligned([slow[s].closes for s in symbols], symbols)
     returns = raw.pct_change(fill_method=None).iloc[1:].tail(RETURN_DAYS)
@@ -277,6 +348,7 @@ def history_of(symbols: list[str], slow: dict[str, _Slow]) -> _History:
         industries=industries,
         industry_code=industry_code,
         adv=np.asarray([slow[s].adv for s in symbols], dtype=float),
+        loads=loads,
     )
     cache.put_many("hist", {key: history})
     return history

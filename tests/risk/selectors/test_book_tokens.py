@@ -1,0 +1,87 @@
+"""The book loader's per-symbol history kept under each instrument's bars version token: a bar written
+(and committed) is read by the next load, at once and for that symbol only; nothing is reloaded
+while no bar is written, past the short TTL, up to the verified entries' bound; without Redis, the
+short TTL again. Transactional: the tokens are bumped after a real commit and read outside one."""
+
+from __future__ import annotations
+
+import types
+
+import numpy as np
+import pytest
+
+from apps.risk.selectors.book import book_load, market
+from tests.risk.conftest import day, make_instrument, make_portfolio, store_daily_bars
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    now = [1000.0]
+    monkeypatch.setattr(market, "time", types.SimpleNamespace(monotonic=lambda: now[0]))
+    return now
+
+
+@pytest.fixture
+def panel_reads(monkeypatch):
+    calls = []
+    real = market.marketdata.price_panel
+
+    def counted(symbols, **kw):
+        calls.append(tuple(sorted(symbols)))
+        return real(symbols, **kw)
+
+    monkeypatch.setattr(market.marketdata, "price_panel", counted)
+    return calls
+
+
+@pytest.fixture
+def book(user):
+    make_instrument("AAA", sector="Tech")
+    make_instrument("BBB", sector="Energy")
+    store_daily_bars("AAA", [10.0, 11.0, 10.5, 12.0, 11.0])
+    store_daily_bars("BBB", [20.0, 19.0, 21.0, 22.0, 20.0])
+    return make_portfolio("tok", owner=user, positions={"AAA": 100, "BBB": -50}, cash=5000).pk
+
+
+def test_a_written_bar_is_read_by_the_next_load_for_its_symbol_only(book, panel_reads):
+    first = book_load(portfolio_ids=[book], windows=(1,))
+    assert panel_reads == [("AAA", "BBB"), ("AAA", "BBB")]  # closes and volume
+    panel_reads.clear()
+    book_load(portfolio_ids=[book], windows=(1,))
+    assert panel_reads == []  # tokens unchanged: nothing read
+
+    store_daily_bars("AAA", [13.0], start=day(5))  # committed: AAA's token replaced
+    after = book_load(portfolio_ids=[book], windows=(1,))
+    assert panel_reads == [("AAA",), ("AAA",)]
+    col = after.symbols.index("AAA")
+    assert after.returns.iloc[-1, col] == pytest.approx(13.0 / 11.0 - 1)  # the universe's history rebuilt
+    assert len(after.returns) == len(first.returns) + 1
+
+
+def test_an_unchanged_token_outlives_the_short_ttl_up_to_its_bound(book, clock, panel_reads):
+    book_load(portfolio_ids=[book], windows=(1,))
+    panel_reads.clear()
+    clock[0] += market.CACHE_TTL_SECONDS + 5
+    book_load(portfolio_ids=[book], windows=(1,))
+    assert panel_reads == []
+    clock[0] += market.VERIFIED_TTL_SECONDS
+    book_load(portfolio_ids=[book], windows=(1,))
+    assert panel_reads == [("AAA", "BBB"), ("AAA", "BBB")]
+
+
+def test_without_redis_entries_live_the_short_ttl(book, clock, panel_reads, monkeypatch):
+    book_load(portfolio_ids=[book], windows=(1,))
+    panel_reads.clear()
+    monkeypatch.setattr(market, "versions_read", lambda names: None)  # Redis unreachable
+    clock[0] += market.CACHE_TTL_SECONDS - 5
+    warm = book_load(portfolio_ids=[book], windows=(1,))
+    assert panel_reads == []
+    clock[0] += 10
+    cold = book_load(portfolio_ids=[book], windows=(1,))
+    assert panel_reads == [("AAA", "BBB"), ("AAA", "BBB")]
+    np.testing.assert_array_equal(warm.book.scenario_pnl, cold.book.scenario_pnl)
+    # Loaded without a token: refreshed ahead at half the short TTL, as before the tokens.
+    clock[0] += market.REFRESH_AHEAD_SECONDS
+    assert market.slow_aging(10) == ["AAA", "BBB"]

@@ -30,7 +30,7 @@ def _finished_after(started_at, timeout: float) -> MonitorState:
         state = MonitorState.objects.get(pk=1)
         if state.last_finished_at is not None and state.last_finished_at >= started_at:
             return state
-        time.sleep(0.005)
+        time.sleep(0.02)
     raise RuntimeError(f"the pool's monitor run did not finish within {timeout:.0f} s")
 
 

@@ -1,7 +1,8 @@
-"""The book loader's per-symbol history kept under each instrument's bars version token: a bar written
-(and committed) is read by the next load, at once and for that symbol only; nothing is reloaded
-while no bar is written, past the short TTL, up to the verified entries' bound; without Redis, the
-short TTL again. Transactional: the tokens are bumped after a real commit and read outside one."""
+"""The book loader's per-symbol history kept under each instrument's bars version token: an entry
+serves its short TTL whatever is written (an event's check does not rebuild history per bar), then
+only while its token is unchanged, up to the verified entries' bound; a bar written (and committed)
+is reloaded ahead for its symbol only; without Redis, the short TTL alone. Transactional: the tokens
+are bumped after a real commit and read outside one."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import types
 import numpy as np
 import pytest
 
-from apps.risk.selectors.book import book_load, market
+from apps.risk.selectors.book import book_load, market, slow_refresh_ahead
 from tests.risk.conftest import day, make_instrument, make_portfolio, store_daily_bars
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -45,19 +46,35 @@ def book(user):
     return make_portfolio("tok", owner=user, positions={"AAA": 100, "BBB": -50}, cash=5000).pk
 
 
-def test_a_written_bar_is_read_by_the_next_load_for_its_symbol_only(book, panel_reads):
+def test_a_written_bar_is_read_past_the_short_ttl_for_its_symbol_only(book, clock, panel_reads):
     first = book_load(portfolio_ids=[book], windows=(1,))
     assert panel_reads == [("AAA", "BBB"), ("AAA", "BBB")]  # closes and volume
     panel_reads.clear()
-    book_load(portfolio_ids=[book], windows=(1,))
-    assert panel_reads == []  # tokens unchanged: nothing read
 
     store_daily_bars("AAA", [13.0], start=day(5))  # committed: AAA's token replaced
+    book_load(portfolio_ids=[book], windows=(1,))
+    assert panel_reads == []  # within the short TTL every entry serves, as before the tokens
+    clock[0] += market.CACHE_TTL_SECONDS + 1
     after = book_load(portfolio_ids=[book], windows=(1,))
-    assert panel_reads == [("AAA",), ("AAA",)]
+    assert panel_reads == [("AAA",), ("AAA",)]  # BBB's token vouches for it
     col = after.symbols.index("AAA")
     assert after.returns.iloc[-1, col] == pytest.approx(13.0 / 11.0 - 1)  # the universe's history rebuilt
     assert len(after.returns) == len(first.returns) + 1
+
+
+def test_refresh_ahead_reloads_the_symbols_whose_bars_were_written(book, clock, panel_reads):
+    book_load(portfolio_ids=[book], windows=(1,))
+    store_daily_bars("AAA", [13.0], start=day(5))
+    clock[0] += market.REFRESH_AHEAD_SECONDS - 1
+    assert slow_refresh_ahead() == 0  # too young to matter
+    clock[0] += 2
+    panel_reads.clear()
+    assert market.slow_aging(10) == ["AAA"]
+    assert slow_refresh_ahead() == 1 and panel_reads == [("AAA",), ("AAA",)]
+    clock[0] += market.CACHE_TTL_SECONDS
+    panel_reads.clear()
+    book_load(portfolio_ids=[book], windows=(1,))
+    assert panel_reads == []  # nothing expired under the run
 
 
 def test_an_unchanged_token_outlives_the_short_ttl_up_to_its_bound(book, clock, panel_reads):

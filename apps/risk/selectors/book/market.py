@@ -2,18 +2,21 @@
 ADV and daily close history per symbol, the aligned history per universe, and FX volatilities per
 currency pair (see the package docstring for the definitions).
 
-A symbol's entry is loaded under its instrument's bars version token (marketdata's
-`bars_version_names`, replaced after every commit writing bars of the instrument) and used while
-the token is unchanged, up to VERIFIED_TTL_SECONDS: a written or corrected bar is seen by the next
-read, and nothing is reloaded on a timer while no bar is written (a 10,000-portfolio monitor
-reloading every symbol's year of closes each minute, inside its runs, took 0.5-1 s of a run). An
-entry no token vouches for — loaded inside a transaction (which may see its own uncommitted rows)
-or while Redis was unreachable — lives CACHE_TTL_SECONDS. The age bound covers writes that bypass
-`bars_upsert` (raw SQL), which send no bump.
+Every entry serves for CACHE_TTL_SECONDS after its load, as before any token: a bar written since
+is seen within that time (the latest price is read on every call anyway), so an event's check does
+not rebuild its universe's history for each new bar. A symbol's entry is also loaded under its
+instrument's bars version token (marketdata's `bars_version_names`, replaced after every commit
+writing bars of the instrument), and serves past CACHE_TTL_SECONDS, up to VERIFIED_TTL_SECONDS,
+while that token is unchanged: nothing is reloaded on a timer while no bar is written (a
+10,000-portfolio monitor reloaded every symbol's year of closes each minute, inside its runs). No
+token is kept for an entry loaded inside a transaction (which may see its own uncommitted rows) or
+while Redis was unreachable. The age bound covers writes that bypass `bars_upsert` (raw SQL), which
+send no bump.
 
 Kept warm: `slow_refresh_ahead`, called after a monitor step, reloads the entries past half their
-life while they are still valid (at most REFRESH_AHEAD_MAX_SYMBOLS per call, oldest first), so the
-entries a run reads do not expire under it. A reloaded entry is exactly what a cold load at that
+life, and those past REFRESH_AHEAD_SECONDS whose bars were written since, while they are still
+valid (at most REFRESH_AHEAD_MAX_SYMBOLS per call, oldest first), so the entries a run reads do not
+expire under it. A reloaded entry is exactly what a cold load at that
 moment would read (the same query, bounded by the symbols' latest bar); the history is re-read
 whole rather than appended to, so a split's re-adjusted closes are picked up too. A universe's
 aligned history is rebuilt when any of its symbols' entries was reloaded."""
@@ -92,14 +95,13 @@ class _TtlCache:
             while cap is not None and len(items) > cap:
                 del items[next(iter(items))]
 
-    def aging(self, kind: str, lifetime, limit: int) -> list:
-        """Keys of `kind` past half their life but still within it (`lifetime(value)`: seconds),
-        oldest first, at most `limit`."""
-        now = time.monotonic()
+    def older_than(self, kind: str, seconds: float) -> list[tuple[float, object, object]]:
+        """(age, key, value) of the live entries of `kind` older than `seconds`, oldest first."""
+        now, max_age = time.monotonic(), self._max_age(kind)
         with self._lock:
             items = self._items.get(kind, {})
-            old = [(at, k) for k, (at, v) in items.items() if lifetime(v) / 2 <= now - at < lifetime(v)]
-        return [k for _, k in sorted(old, key=lambda x: x[0])[:limit]]
+            old = [(now - at, k, v) for k, (at, v) in items.items() if seconds <= now - at < max_age]
+        return sorted(old, key=lambda x: -x[0])
 
     def clear(self) -> None:
         with self._lock:
@@ -191,22 +193,21 @@ def _columns(panel: pd.DataFrame) -> dict[str, pd.Series]:
 
 
 def _still_valid(held: dict[str, tuple[float, _Slow]]) -> dict[str, _Slow]:
-    """The entries among `held` ({symbol: (age, entry)}) that may be used: loaded under a bars token
-    that is still current, or, where no token can tell (none kept, or none readable now), younger
-    than CACHE_TTL_SECONDS. One MGET for all the tokens."""
-    tokened = [s for s, (_, e) in held.items() if e.token is not None]
-    current = _bars_tokens([held[s][1].instrument_id for s in tokened])
-    same = (
-        set()
-        if current is None
-        else {s for s, t in zip(tokened, current, strict=True) if held[s][1].token == t}
-    )
-    judged = current is not None
-    return {
-        s: e
-        for s, (age, e) in held.items()
-        if s in same or (not (judged and e.token is not None) and age < CACHE_TTL_SECONDS)
-    }
+    """The entries among `held` ({symbol: (age, entry)}) that may be used: younger than
+    CACHE_TTL_SECONDS, as any entry, or older but loaded under a bars token that is still current
+    (one MGET for those)."""
+    young = {s: e for s, (age, e) in held.items() if age < CACHE_TTL_SECONDS}
+    old = [s for s, (age, e) in held.items() if age >= CACHE_TTL_SECONDS and e.token is not None]
+    return young | {s: held[s][1] for s in _token_unchanged(old, {s: held[s][1] for s in old})}
+
+
+def _token_unchanged(symbols: list[str], entries: dict[str, _Slow]) -> list[str]:
+    """Those of `symbols` whose entry's bars token is still the current one (none when the tokens
+    cannot be read)."""
+    current = _bars_tokens([entries[s].instrument_id for s in symbols])
+    if current is None:
+        return []
+    return [s for s, t in zip(symbols, current, strict=True) if entries[s].token == t]
 
 
 def slow_data(symbols: list[str], as_of, infos: dict | None = None) -> dict[str, _Slow]:
@@ -220,8 +221,17 @@ def slow_data(symbols: list[str], as_of, infos: dict | None = None) -> dict[str,
 
 
 def slow_aging(limit: int) -> list[str]:
-    """The symbols whose entry is past half its life, oldest first, at most `limit`."""
-    return cache.aging("slow", lambda e: e.lifetime, limit)
+    """The symbols whose entry to reload ahead, oldest first, at most `limit`: past half its life
+    (CACHE_TTL_SECONDS, or VERIFIED_TTL_SECONDS under a token), or past REFRESH_AHEAD_SECONDS with
+    its bars token replaced since it was loaded (a bar was written: it would expire at
+    CACHE_TTL_SECONDS)."""
+    aging = cache.older_than("slow", REFRESH_AHEAD_SECONDS)
+    due = {k for age, k, e in aging if age >= e.lifetime / 2 and age < e.lifetime}
+    tokened = [k for age, k, e in aging if k not in due and e.token is not None]
+    entries = {k: e for _, k, e in aging}
+    unchanged = set(_token_unchanged(tokened, entries))
+    due |= {k for k in tokened if k not in unchanged}
+    return [k for _, k, _ in aging if k in due][:limit]
 
 
 def slow_refresh_ahead(max_symbols: int = REFRESH_AHEAD_MAX_SYMBOLS) -> int:

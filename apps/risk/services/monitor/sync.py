@@ -143,15 +143,15 @@ def _upsert(columns: list[list], now) -> list[tuple]:
         return out
 
 
-# What a breach row keeps of its last sighting, compared by _unchanged (after id, level, below_since,
-# opened_at in the existing read).
+# What a breach row keeps of its last sighting, compared by _unchanged (after id, level and
+# below_since in the existing read).
 _SEEN = ("last_value", "last_utilization", "bucket")
 
 
 def _unchanged(stored, level: str, value: float, utilization: float, bucket: str) -> bool:
     if stored is None:
         return False
-    _id, stored_level, below_since, _opened, last_value, last_utilization, stored_bucket = stored
+    _id, stored_level, below_since, last_value, last_utilization, stored_bucket = stored
     return (
         stored_level == level
         and below_since is None
@@ -208,7 +208,7 @@ def breaches_sync(loaded, resolved, ev, *, now) -> StepResult:
         (b[0], b[1]): b[2:]
         for b in Breach.objects.exclude(status=BreachStatus.RESOLVED)
         .filter(portfolio_id__in=[int(p) for p in loaded.portfolio_ids])
-        .values_list("limit_id", "portfolio_id", "id", "level", "below_since", "opened_at", *_SEEN)
+        .values_list("limit_id", "portfolio_id", "id", "level", "below_since", *_SEEN)
     }
 
     above = np.flatnonzero((ev.status == WARN) | (ev.status == BREACH))
@@ -281,7 +281,7 @@ def breaches_sync(loaded, resolved, ev, *, now) -> StepResult:
             .update(below_since=now)
         )
     by_wait: dict[float, list[int]] = {}
-    for i, (bid, _level, since, _opened, *_) in below:
+    for i, (bid, _level, since, *_) in below:
         wait = _resolve_after(rows.iloc[i].resolve_after_seconds)
         if (now if since is None else since) <= now - timedelta(seconds=wait):
             by_wait.setdefault(wait, []).append(bid)

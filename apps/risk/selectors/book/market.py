@@ -16,10 +16,10 @@ send no bump.
 Kept warm: `slow_refresh_ahead`, called after a monitor step, reloads the entries past half their
 life, and those past REFRESH_AHEAD_SECONDS whose bars were written since, while they are still
 valid (at most REFRESH_AHEAD_MAX_SYMBOLS per call, oldest first), so the entries a run reads do not
-expire under it. A reloaded entry is exactly what a cold load at that
-moment would read (the same query, bounded by the symbols' latest bar); the history is re-read
-whole rather than appended to, so a split's re-adjusted closes are picked up too. A universe's
-aligned history is rebuilt when any of its symbols' entries was reloaded."""
+expire under it. A reloaded entry is exactly what a cold load at that moment would read (the same
+query, bounded by the symbols' latest bar); the history is re-read whole rather than appended to,
+so a split's re-adjusted closes are picked up too. A universe's aligned history is rebuilt when any
+of its symbols' entries was reloaded."""
 
 from __future__ import annotations
 
@@ -37,10 +37,9 @@ from apps.platform.versions import cache_allowed, versions_read
 
 from .figures import name_codes
 
-CACHE_TTL_SECONDS = 60.0  # an entry no version token vouches for
-VERIFIED_TTL_SECONDS = (
-    600.0  # a symbol's entry whose bars token is unchanged, and the histories built on them
-)
+CACHE_TTL_SECONDS = 60.0  # every entry's life; a symbol's past it only under an unchanged bars token
+# The bound on that: a symbol's entry whose bars token is unchanged, and the histories built on them.
+VERIFIED_TTL_SECONDS = 600.0
 REFRESH_AHEAD_SECONDS = CACHE_TTL_SECONDS / 2
 REFRESH_AHEAD_MAX_SYMBOLS = 500
 RETURN_DAYS = 250

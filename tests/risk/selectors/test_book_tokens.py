@@ -6,8 +6,6 @@ are bumped after a real commit and read outside one."""
 
 from __future__ import annotations
 
-import types
-
 import numpy as np
 import pytest
 
@@ -15,26 +13,6 @@ from apps.risk.selectors.book import book_load, market, slow_refresh_ahead
 from tests.risk.conftest import day, make_instrument, make_portfolio, store_daily_bars
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    now = [1000.0]
-    monkeypatch.setattr(market, "time", types.SimpleNamespace(monotonic=lambda: now[0]))
-    return now
-
-
-@pytest.fixture
-def panel_reads(monkeypatch):
-    calls = []
-    real = market.marketdata.price_panel
-
-    def counted(symbols, **kw):
-        calls.append(tuple(sorted(symbols)))
-        return real(symbols, **kw)
-
-    monkeypatch.setattr(market.marketdata, "price_panel", counted)
-    return calls
 
 
 @pytest.fixture

@@ -4,8 +4,6 @@ the refreshed entries give exactly the book a cold load gives."""
 
 from __future__ import annotations
 
-import types
-
 import numpy as np
 import pytest
 
@@ -13,27 +11,6 @@ from apps.risk.selectors.book import book_cache_clear, book_load, market, slow_r
 from tests.risk.conftest import day, make_instrument, make_portfolio, store_daily_bars
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """The cache's clock, moved by hand (only the cache module's view of time)."""
-    now = [1000.0]
-    monkeypatch.setattr(market, "time", types.SimpleNamespace(monotonic=lambda: now[0]))
-    return now
-
-
-@pytest.fixture
-def panel_reads(monkeypatch):
-    calls = []
-    real = market.marketdata.price_panel
-
-    def counted(symbols, **kw):
-        calls.append(sorted(symbols))
-        return real(symbols, **kw)
-
-    monkeypatch.setattr(market.marketdata, "price_panel", counted)
-    return calls
 
 
 def _figures(loaded):
@@ -49,14 +26,14 @@ def test_aging_entries_are_reloaded_ahead_of_expiry(user, clock, panel_reads):
     pf = make_portfolio("warm", owner=user, positions={"AAA": 100, "BBB": -50}, cash=5000)
 
     book_load(portfolio_ids=[pf.pk], windows=(1, 3))
-    assert panel_reads and all(s == ["AAA", "BBB"] for s in panel_reads)
+    assert panel_reads and all(s == ("AAA", "BBB") for s in panel_reads)
     assert slow_refresh_ahead() == 0  # fresh: nothing to do
 
     clock[0] += market.REFRESH_AHEAD_SECONDS + 5  # aging, still valid
     store_daily_bars("AAA", [13.0], start=day(5))  # a new close since the load
     panel_reads.clear()
     assert slow_refresh_ahead() == 2
-    assert panel_reads == [["AAA", "BBB"], ["AAA", "BBB"]]  # closes and volume, once each
+    assert panel_reads == [("AAA", "BBB"), ("AAA", "BBB")]  # closes and volume, once each
     assert market.cache.get_many("slow", ["AAA"])["AAA"].closes.iloc[-1] == 13.0
 
     # Past the first load's TTL: the refreshed entries still serve; no history is read again.

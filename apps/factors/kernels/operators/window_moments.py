@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .window_sums import column_blocks, finite_block, output_panel
+from .window_sums import by_column_blocks, finite_block, output_panel
 
 
 @dataclass(frozen=True)
@@ -138,19 +138,11 @@ def _zero_if_none(values: np.ndarray | None, like: np.ndarray) -> np.ndarray:
 
 def _by_blocks(finish, window: int, x: np.ndarray, y: np.ndarray | None = None, **wants) -> np.ndarray:
     """Run `finish(stats, x_block, out_block)` over column blocks of x (and y); a (T, N) result."""
-    x = np.asarray(x, dtype=np.float64)
-    out = output_panel(x.shape, window)
-    if window > x.shape[0]:
-        out[:] = np.nan
-        return out
-    with np.errstate(all="ignore"):
-        for columns in column_blocks(x.shape):
-            xb = finite_block(x[:, columns])
-            yb = None if y is None else finite_block(y[:, columns])
-            valid = out[window - 1 :, columns]
-            finish(_window_stats(xb, yb, window, **wants), xb, valid)
-            valid[~np.isfinite(valid)] = np.nan
-    return out
+
+    def kernel(xb, yb, out):
+        finish(_window_stats(xb, yb, window, **wants), xb, out)
+
+    return by_column_blocks(x, window, kernel, y)
 
 
 def _time_ss(window: int) -> float:

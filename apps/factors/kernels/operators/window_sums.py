@@ -84,7 +84,10 @@ def constant_windows(x: np.ndarray, window: int) -> np.ndarray:
     return ~window_reduce(changes, window - 1, np.logical_or)
 
 
-def _by_blocks(x: np.ndarray, window: int, block_kernel) -> np.ndarray:
+def by_column_blocks(x: np.ndarray, window: int, kernel, y: np.ndarray | None = None) -> np.ndarray:
+    """A (T, N) rolling result: `kernel(x_block, y_block, out_block)` over column blocks of x (and
+    y), their ±inf made NaN, `out_block` the block's rows from window - 1 on (the rows before stay
+    NaN; all NaN when the window is longer than the data); what the kernel leaves infinite is NaN."""
     x = np.asarray(x, dtype=np.float64)
     out = output_panel(x.shape, window)
     if window > x.shape[0]:
@@ -93,9 +96,10 @@ def _by_blocks(x: np.ndarray, window: int, block_kernel) -> np.ndarray:
     with np.errstate(all="ignore"):
         for columns in column_blocks(x.shape):
             xb = finite_block(x[:, columns])
+            yb = None if y is None else finite_block(y[:, columns])
             valid = out[window - 1 :, columns]
-            block_kernel(xb, window, valid)
-            valid[np.isinf(valid)] = np.nan
+            kernel(xb, yb, valid)
+            valid[~np.isfinite(valid)] = np.nan
     return out
 
 
@@ -111,8 +115,8 @@ def _mean_into(x: np.ndarray, window: int, out: np.ndarray) -> None:
 
 
 def rolling_sum(x: np.ndarray, window: int) -> np.ndarray:
-    return _by_blocks(x, window, _sum_into)
+    return by_column_blocks(x, window, lambda xb, _, out: _sum_into(xb, window, out))
 
 
 def rolling_mean(x: np.ndarray, window: int) -> np.ndarray:
-    return _by_blocks(x, window, _mean_into)
+    return by_column_blocks(x, window, lambda xb, _, out: _mean_into(xb, window, out))

@@ -10,7 +10,13 @@ from apps.platform.exceptions import ForbiddenError, NotFoundError
 
 from .kernels.book import cash_deltas
 from .selectors import access
-from .selectors.frames import TRANSACTION_DTYPES, book_frames, portfolio_ids_holding, transactions_frame
+from .selectors.frames import (
+    TRANSACTION_DTYPES,
+    book_frames,
+    portfolio_ids_holding,
+    symbols_held,
+    transactions_frame,
+)
 from .selectors.info import (
     PortfolioInfo,
     PositionInfo,
@@ -39,6 +45,7 @@ __all__ = [
     "portfolio_keys_visible",
     "portfolio_viewable",
     "portfolios_all",
+    "symbols_held",
     "transactions_frame",
 ]
 

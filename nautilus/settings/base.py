@@ -352,6 +352,8 @@ RISK_MONITOR_BATCH_SIZE = env.int("RISK_MONITOR_BATCH_SIZE", default=500)
 # Between full sweeps the Beat monitor checks only what changed (positions, prices, limits); a full
 # sweep of every active portfolio runs at least this often (0: every run is a full sweep).
 RISK_MONITOR_FULL_SWEEP_S = env.float("RISK_MONITOR_FULL_SWEEP_S", default=60.0)
+# A risk worker child loads the held symbols' market data into its book cache as it starts.
+RISK_BOOK_WARMUP = env.bool("RISK_BOOK_WARMUP", default=True)
 # A burst of bar/execution events for the same portfolios becomes one follow-up check per window.
 RISK_EVENT_COALESCE_MS = env.int("RISK_EVENT_COALESCE_MS", default=250)
 RISK_WEBHOOK_MAX_RETRIES = env.int("RISK_WEBHOOK_MAX_RETRIES", default=5)

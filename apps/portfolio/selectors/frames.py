@@ -154,3 +154,15 @@ def portfolio_ids_holding() -> list[int]:
     position_t = Position._meta.db_table
     rows = fetch_rows(f"SELECT DISTINCT portfolio_id FROM {position_t} WHERE quantity <> 0 ORDER BY 1", [])
     return [int(r[0]) for r in rows]
+
+
+def symbols_held() -> list[str]:
+    """The symbols of every open position of any portfolio, sorted, in one query: the universe a
+    batch engine may warm its market-data caches for before its first run (the risk workers)."""
+    instrument_t = Position._meta.get_field("instrument").related_model._meta.db_table
+    rows = fetch_rows(
+        f"SELECT i.symbol FROM {instrument_t} i WHERE i.id IN "
+        f"(SELECT instrument_id FROM {Position._meta.db_table} WHERE quantity <> 0) ORDER BY 1",
+        [],
+    )
+    return [r[0] for r in rows]

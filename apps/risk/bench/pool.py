@@ -4,9 +4,12 @@ chord of `monitor_batch` tasks on the `risk` queue, then `monitor_finish`), cons
 workers `workers.registry` deploys (bench.workers.deployed_workers), and timed from the dispatch
 until the finish has recorded the run on MonitorState.
 
-Cold = the first run after the workers started (every child's book cache empty); warm = the runs
-after it. The recorded duration (`MonitorState.last_duration_ms`, what /metrics and the slow-run
-alert read) is reported next to the wall time seen here.
+First = the workers' first run, dispatched the moment they answer a ping: each child's book cache
+is being filled by its start-up warm-up (tasks.warmup) beside the run, which waits for what it
+needs. Settled = the first run of freshly started workers one monitor interval after they answered
+(the first Beat tick after a restart comes up to one interval later). Warm = the runs after the
+first. The recorded duration (`MonitorState.last_duration_ms`, what /metrics and the slow-run alert
+read) is reported next to the wall time seen here.
 """
 
 from __future__ import annotations
@@ -56,26 +59,42 @@ def _pool_run(ids: list[int], batch_size: int) -> dict:
     }
 
 
-def pool_monitor_timing(ids: list[int], *, repeats: int, batch_size: int | None = None) -> dict:
-    """One cold and `repeats` warm runs over `ids` through freshly started risk workers, in batches
-    of `batch_size` (default RISK_MONITOR_BATCH_SIZE, as the Beat run)."""
+def pool_monitor_timing(
+    ids: list[int], *, repeats: int, batch_size: int | None = None, settle: float | None = None
+) -> dict:
+    """The first and `repeats` warm runs over `ids` through freshly started risk workers, then the
+    first run of workers started again and left `settle` seconds (default: the monitor's Beat
+    interval), in batches of `batch_size` (default RISK_MONITOR_BATCH_SIZE, as the Beat run)."""
     size = int(batch_size or settings.RISK_MONITOR_BATCH_SIZE)
+    settle = _monitor_interval() if settle is None else settle
     env = worker_database_env()
     if env is None:
         return {
             "skipped": "the database is private to this process (in-memory SQLite): no worker can share it"
         }
     with environ_with(env), deployed_workers():
-        cold = _pool_run(ids, size)
+        first = _pool_run(ids, size)
         warm = [_pool_run(ids, size) for _ in range(repeats)]
         queues_drain()
+    with environ_with(env), deployed_workers():
+        time.sleep(settle)
+        settled = _pool_run(ids, size)
+        queues_drain()
     return {
-        "cold_seconds": cold["seconds"],
+        "first_seconds": first["seconds"],
+        "settled_seconds": settled["seconds"],
         "warm_seconds": statistics.median(w["seconds"] for w in warm),
-        "cold": cold,
+        "first": first,
+        "settled": settled | {"after_seconds": settle},
         "warm": warm[len(warm) // 2],
         "children": int(_risk_concurrency()),
     }
+
+
+def _monitor_interval() -> float:
+    from workers.schedule import SCHEDULE
+
+    return next(p.every_seconds for p in SCHEDULE if p.name == "risk.monitor")
 
 
 def _risk_concurrency() -> int:

@@ -49,6 +49,7 @@ FULL = {
     "latency_pings": 50,
     "desk_portfolios": 10_000,
     "pool_batch_size": 0,  # 0: RISK_MONITOR_BATCH_SIZE, as the Beat run
+    "pool_settle_seconds": 0,  # 0: the monitor's Beat interval
 }
 QUICK = {
     "portfolios": 200,
@@ -69,6 +70,7 @@ QUICK = {
     "latency_pings": 3,
     "desk_portfolios": 30,
     "pool_batch_size": 10,  # three batches: the chord still runs them in parallel
+    "pool_settle_seconds": 1,
 }
 PARTS = ("kernel", "monitor", "api", "latency", "desk", "pool")
 TARGET_CHECKS_PER_S = 20_000
@@ -85,10 +87,16 @@ ISSUE17_TARGETS = (
     ("price_to_breach_p99_ms", "<", 250.0, "price event -> breach event, one shared worker, p99"),
     ("price_to_breach_deployed_p99_ms", "<", 100.0, "price event -> breach event, deployed workers, p99"),
     (
-        "monitor_desk_pool_cold_seconds",
+        "monitor_desk_pool_first_seconds",
         "<=",
         2.5,
-        "monitor 10,000 portfolios cold, risk pool (inside half the interval)",
+        "monitor 10,000 portfolios, risk pool, the workers' first run at once (inside half the interval)",
+    ),
+    (
+        "monitor_desk_pool_settled_seconds",
+        "<=",
+        2.5,
+        "monitor 10,000 portfolios, risk pool, the first run one interval after start (inside half the interval)",
     ),
     (
         "monitor_desk_pool_warm_seconds",
@@ -329,20 +337,24 @@ def _pool(desk: list[int], sizes: dict, figures: list, notes: list, checks: dict
     from .pool import pool_monitor_timing
 
     batch = sizes["pool_batch_size"] or int(settings.RISK_MONITOR_BATCH_SIZE)
-    p = pool_monitor_timing(desk, repeats=sizes["monitor_repeats"], batch_size=batch)
+    settle = sizes["pool_settle_seconds"] or None
+    p = pool_monitor_timing(desk, repeats=sizes["monitor_repeats"], batch_size=batch, settle=settle)
     if "skipped" in p:
         notes.append(f"pool: skipped, {p['skipped']}")
         return
-    checks["pool"] = {"cold": p["cold"], "warm": p["warm"]}
+    checks["pool"] = {k: p[k] for k in ("first", "settled", "warm")}
     figures += [
-        figure("monitor_desk_pool_cold_seconds", p["cold_seconds"], "s"),
+        figure("monitor_desk_pool_first_seconds", p["first_seconds"], "s"),
+        figure("monitor_desk_pool_settled_seconds", p["settled_seconds"], "s"),
         figure("monitor_desk_pool_warm_seconds", p["warm_seconds"], "s"),
     ]
     notes.append(
-        f"pool: the {len(desk):,} desk portfolios in {p['cold']['batches']} batches of "
+        f"pool: the {len(desk):,} desk portfolios in {p['first']['batches']} batches of "
         f"{batch} as a chord on the risk queue, consumed by the deployed risk workers "
-        f"({p['children']} prefork children), timed until the finish recorded the run; cold (the "
-        f"workers' first run) {p['cold']}; warm (median of {sizes['monitor_repeats']}) {p['warm']}"
+        f"({p['children']} prefork children), timed until the finish recorded the run; first (the "
+        f"workers' first run, sent as they answered, their start-up warm-up under way) {p['first']}; "
+        f"settled (the first run of workers started again, {p['settled']['after_seconds']:g} s after "
+        f"they answered) {p['settled']}; warm (median of {sizes['monitor_repeats']}) {p['warm']}"
     )
 
 

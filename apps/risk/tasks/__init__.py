@@ -2,4 +2,4 @@
 (Celery autodiscovery imports `apps.risk.tasks`). Task names are kept as they were first published
 (`apps.risk.tasks_monitor.monitor_run`, ...) so queued messages and Beat rows still find them."""
 
-from . import checks, escalation, monitor, ping, reports  # noqa: F401
+from . import checks, escalation, monitor, ping, reports, warmup  # noqa: F401

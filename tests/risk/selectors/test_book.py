@@ -203,7 +203,7 @@ def test_aligned_history_equals_pandas_concat():
     gaps, a symbol without bars, different first and last bars; same values, index and returns."""
     import pandas as pd
 
-    from apps.risk.selectors.book.market import _aligned
+    from apps.risk.selectors.book.history import _aligned
 
     rng = np.random.default_rng(5)
     symbols = [f"S{i}" for i in range(40)]
@@ -235,7 +235,7 @@ def test_aligned_history_on_one_shared_calendar():
     same frame as pandas' concat, a symbol without bars all NaN."""
     import pandas as pd
 
-    from apps.risk.selectors.book.market import _aligned
+    from apps.risk.selectors.book.history import _aligned
 
     rng = np.random.default_rng(9)
     calendar = pd.DatetimeIndex(

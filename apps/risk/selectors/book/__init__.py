@@ -1,6 +1,7 @@
 """Today's books as the limit kernel sees them (load.py assembles them, market.py holds the cached
-slow data, figures.py the arithmetic, frames.py reads one portfolio's frames,
-held.py turns frames into arrays)."""
+slow data, history.py the universes' aligned histories built on it, warm.py fills the cache before
+a worker's first run, figures.py the arithmetic, frames.py reads one portfolio's frames, held.py
+turns frames into arrays)."""
 
 from .frames import portfolio_frames
 from .held import Held, books_held, trades_of

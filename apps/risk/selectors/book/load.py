@@ -24,8 +24,8 @@ The figures (all in each portfolio's base currency):
   1 − NAV_now / max(path) (0 at a new high; NaN when the peak is not positive). The book's
   recorded NAV history would need a replay of every past trade; this is its cheap proxy.
 
-Layout: this module assembles LoadedBook; market.py holds the cached slow data, figures.py the
-arithmetic (dense (P, N) arrays, or CSR above figures.SPARSE_CELLS cells).
+Layout: this module assembles LoadedBook; market.py holds the cached slow data, history.py the
+universes' aligned histories, figures.py the arithmetic (dense (P, N) arrays, or CSR above figures.SPARSE_CELLS cells).
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ from ...kernels.limits import Book
 from ...models import RiskLimit
 from .figures import Frame, derive, entries, matrix, name_codes, turnover_figures
 from .held import Held, books_held, trades_of
-from .market import cache, fx_vols, history_of, slow_data
+from .history import history_of
+from .market import cache, fx_vols, slow_data
 
 DEFAULT_WINDOWS = (1,)
 WINDOW_TYPES = ("turnover_limit", "drawdown")

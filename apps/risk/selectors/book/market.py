@@ -1,6 +1,6 @@
 """The slow-moving market data behind the books, cached in process memory: instrument attributes,
-ADV and daily close history per symbol, the aligned history per universe, and FX volatilities per
-currency pair (see the package docstring for the definitions).
+ADV and daily close history per symbol, and FX volatilities per currency pair (see the package
+docstring for the definitions); the cache also holds the universes' aligned histories (history.py).
 
 Every entry serves for CACHE_TTL_SECONDS after its load, as before any token: a bar written since
 is seen within that time (the latest price is read on every call anyway), so an event's check does
@@ -35,8 +35,6 @@ import pandas as pd
 from apps.marketdata import facade as marketdata
 from apps.platform.versions import cache_allowed, versions_read
 
-from .figures import name_codes
-
 CACHE_TTL_SECONDS = 60.0  # every entry's life; a symbol's past it only under an unchanged bars token
 # The bound on that: a symbol's entry whose bars token is unchanged, and the histories built on them.
 VERIFIED_TTL_SECONDS = 600.0
@@ -56,8 +54,8 @@ class _TtlCache:
     grow it without bound. A "slow" entry may be shorter-lived than its kind's age: slow_data
     judges each one (the module docstring)."""
 
-    MAX_ENTRIES = {"hist": 32, "check": 256}
-    MAX_AGE = {"slow": VERIFIED_TTL_SECONDS, "hist": VERIFIED_TTL_SECONDS}
+    MAX_ENTRIES = {"hist": 32, "wide": 1, "check": 256}
+    MAX_AGE = {"slow": VERIFIED_TTL_SECONDS, "hist": VERIFIED_TTL_SECONDS, "wide": VERIFIED_TTL_SECONDS}
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -209,13 +207,24 @@ def _token_unchanged(symbols: list[str], entries: dict[str, _Slow]) -> list[str]
     return [s for s, t in zip(symbols, current, strict=True) if entries[s].token == t]
 
 
+# One load of missing entries at a time per process: a run that needs symbols the worker's warm-up
+# (warm.py, a thread) is loading waits for that load and takes its entries, instead of reading the
+# same year of closes a second time beside it.
+_load_lock = threading.Lock()
+
+
 def slow_data(symbols: list[str], as_of, infos: dict | None = None) -> dict[str, _Slow]:
     cached = _still_valid(cache.get_aged("slow", symbols))
     missing = [s for s in symbols if s not in cached]
     if missing:
-        fresh = _slow_load(missing, as_of, infos or {})
-        cache.put_many("slow", fresh)
-        cached.update(fresh)
+        with _load_lock:
+            loaded_meanwhile = _still_valid(cache.get_aged("slow", missing))
+            cached.update(loaded_meanwhile)
+            missing = [s for s in missing if s not in loaded_meanwhile]
+            if missing:
+                fresh = _slow_load(missing, as_of, infos or {})
+                cache.put_many("slow", fresh)
+                cached.update(fresh)
     return cached
 
 
@@ -276,88 +285,3 @@ def fx_vols(pairs: set[tuple[str, str]], as_of: pd.Timestamp) -> dict[tuple[str,
     missing = {p: _fx_vol_load(p, as_of) for p in pairs if p not in vols}
     cache.put_many("fxvol", missing)
     return {**vols, **missing}
-
-
-# --- assembling ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _History:
-    """A universe's aligned history and its slow per-instrument columns, in the universe's order."""
-
-    index: pd.DatetimeIndex  # daily bar timestamps
-    closes: np.ndarray  # (W, N) adjusted closes, ffilled; NaN before an instrument's first bar
-    returns: pd.DataFrame  # (T, N) daily simple returns, NaN kept
-    scenarios: np.ndarray  # (T, N) the same with NaN → 0, what the scenario P&L multiplies
-    return_vol: np.ndarray  # (N,) sample std of `scenarios` per instrument (breach probabilities)
-    currencies: list[str]  # (N,) quote currency per instrument
-    sectors: list[str]  # sector code -> name
-    sector_code: np.ndarray  # (N,)
-    industries: list[str]
-    industry_code: np.ndarray  # (N,)
-    adv: np.ndarray  # (N,)
-    loads: tuple[int, ...] = ()  # the load number of each symbol's entry it was built from
-
-
-def _aligned(closes: list[pd.Series], symbols: list[str]) -> pd.DataFrame:
-    """The closes on the union of their timestamps (sorted; NaN where a symbol has no bar), one
-    float block: what `pd.concat(series, axis=1)` gives, built by hand (for a 2,000-symbol universe
-    concat and the pct_change/tail/ffill on its many blocks took ~1 s). Columns are placed by their
-    index: a load cuts every column without a gap on the panel's one index object (`_columns`), so a
-    universe holds a few distinct indexes, each aligned once by one `get_indexer` and its columns
-    written as one block (a column at a time cost ~35 ms per 2,000-symbol universe, once per
-    monitor batch after each cache expiry)."""
-    by_index: dict[int, tuple[pd.Index, list[int]]] = {}
-    for j, c in enumerate(closes):
-        ix = c.index
-        if len(ix):
-            by_index.setdefault(id(ix), (ix, []))[1].append(j)
-    if not by_index:
-        return pd.DataFrame(index=pd.DatetimeIndex([], tz="UTC"), columns=symbols, dtype=float)
-    indexes = [ix for ix, _ in by_index.values()]
-    stamps = indexes[0].append(indexes[1:]) if len(indexes) > 1 else indexes[0]
-    index = stamps.unique().sort_values()
-    out = np.full((len(index), len(symbols)), np.nan)
-    for ix, cols in by_index.values():
-        block = np.column_stack([closes[j].values for j in cols]).astype(float, copy=False)
-        rows = index.get_indexer(ix)
-        if len(rows) == len(index) and (rows == np.arange(len(rows))).all():  # the whole calendar
-            out[:, cols] = block
-        else:
-            out[rows[:, None], np.asarray(cols)[None, :]] = block
-    return pd.DataFrame(out, index=index, columns=symbols)
-
-
-def history_of(symbols: list[str], slow: dict[str, _Slow]) -> _History:
-    """The universe's aligned history and columns, cached per universe (rebuilt from the
-    per-symbol cache when the universe changes): a check of the same book reuses all of it."""
-    key = tuple(symbols)
-    loads = tuple(slow[s].load for s in symbols)
-    hit = cache.get_many("hist", [key]).get(key)
-    if hit is not None and hit.loads == loads:
-        return hit
-    raw = _aligned([slow[s].closes for s in symbols], symbols)
-    returns = raw.pct_change(fill_method=None).iloc[1:].tail(RETURN_DAYS)
-    scenarios = np.nan_to_num(returns.to_numpy(dtype=float), nan=0.0)
-    sectors, sector_code = name_codes([slow[s].sector for s in symbols])
-    industries, industry_code = name_codes([slow[s].industry for s in symbols])
-    with np.errstate(all="ignore"):  # fewer than two scenarios: NaN, as pandas would say
-        return_vol = (
-            np.std(scenarios, axis=0, ddof=1) if len(scenarios) > 1 else np.full(len(symbols), np.nan)
-        )
-    history = _History(
-        index=pd.DatetimeIndex(raw.index),
-        closes=raw.ffill().to_numpy(dtype=float),
-        returns=returns,
-        scenarios=scenarios,
-        return_vol=return_vol,
-        currencies=[slow[s].currency for s in symbols],
-        sectors=sectors,
-        sector_code=sector_code,
-        industries=industries,
-        industry_code=industry_code,
-        adv=np.asarray([slow[s].adv for s in symbols], dtype=float),
-        loads=loads,
-    )
-    cache.put_many("hist", {key: history})
-    return history

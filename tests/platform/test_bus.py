@@ -290,3 +290,44 @@ def test_wildcard_subscriber_catches_up_on_streams_created_after_it_started(fres
     ev = next(live)
     assert (ev.id, ev.topic, ev.payload) == (b, "brand.new.x", {"late": True})
     live.close()
+
+
+def test_publish_many_writes_in_order_in_one_round_trip_per_chunk(fresh_bus, monkeypatch):
+    from apps.platform.bus import publisher
+
+    monkeypatch.setattr(publisher, "PIPELINE_EVENTS", 4)
+    executed = []
+    real = redis.client.Pipeline.execute
+
+    def counted(self, *a, **kw):
+        executed.append(len(self.command_stack))
+        return real(self, *a, **kw)
+
+    monkeypatch.setattr(redis.client.Pipeline, "execute", counted)
+    topics = ["risk.breaches.p1", "risk.breaches.p2", "market.data.bars.A"] * 3  # 9 events, two families
+    ids = bus.publish_many([(t, {"i": i}) for i, t in enumerate(topics)])
+    assert executed == [4, 4, 1]  # three round trips of up to 4 events, not nine
+    got = list(bus.subscribe("#", last_id="0", follow=False))
+    assert [e.id for e in got] == ids and [e.payload["i"] for e in got] == list(range(9))
+    assert [e.topic for e in got] == topics and got[0].priority == "critical"
+    assert bus.status()["published"] == 9
+    assert bus.publish_many([]) == []
+
+
+def test_publish_many_validates_every_event_before_sending_any(fresh_bus):
+    with pytest.raises(ValueError):
+        bus.publish_many([("risk.breaches.p1", {"i": 0}), ("not a topic", {"i": 1})])
+    assert list(bus.subscribe("#", last_id="0", follow=False)) == []
+
+
+def test_publish_many_with_redis_down_buffers_in_order_then_flushes(fresh_bus):
+    bus.configure(url=closed_port_url())
+    assert bus.publish_many([("analytics.reports.r", {"i": i}) for i in range(3)]) == [None] * 3
+    assert bus.status()["buffered"] == 3
+    # Backing off: the next ones queue behind the buffer, one at a time, in order.
+    assert bus.publish_many([("analytics.reports.r", {"i": 3})]) == [None]
+    bus.configure(url=settings.REDIS_URL)
+    assert bus.flush() == 4
+    ids = bus.publish_many([("analytics.reports.r", {"i": 4})])
+    events = list(bus.subscribe("analytics.#", last_id="0", follow=False))
+    assert [e.payload["i"] for e in events] == [0, 1, 2, 3, 4] and events[-1].id == ids[0]

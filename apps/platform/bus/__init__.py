@@ -2,6 +2,7 @@
 
     from apps.platform import bus
     event_id = bus.publish("trading.executions.AAPL", {"qty": 100})   # None if Redis is down
+    ids = bus.publish_many([(topic, payload), ...])   # the same, one round trip per 1,000 events
     for ev in bus.subscribe("trading.executions.*", last_id=event_id): ...
     bus.subscriber("trading.executions.*", "apps.analytics.tasks.pnl_on_event")  # Celery fan-out
     bus.status()  # for /health
@@ -17,7 +18,7 @@ from __future__ import annotations
 from .config import configure, reset
 from .events import Event
 from .fanout import Route, remove_subscriber, subscriber, subscribers
-from .publisher import flush, publish, status
+from .publisher import flush, publish, publish_many, status
 from .reader import subscribe
 from .relay import relay
 from .topics import FAMILY_PRIORITY, topic_family, topic_matches, topic_priority, validate_pattern
@@ -29,6 +30,7 @@ __all__ = [
     "configure",
     "flush",
     "publish",
+    "publish_many",
     "relay",
     "remove_subscriber",
     "reset",

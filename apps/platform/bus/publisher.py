@@ -1,4 +1,4 @@
-"""publish(), the outage buffer, flush() and status().
+"""publish() and publish_many(), the outage buffer, flush() and status().
 
 Ids: every stream of one bus takes its ids from one sequence (a Lua script reads the server clock
 and the last id handed out, then XADDs with an explicit id). Ids are therefore unique and ordered
@@ -18,6 +18,7 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import redis
@@ -87,9 +88,8 @@ def _script():
     return _state.script
 
 
-def _send(p: _Pending) -> Event:
-    cfg = connection.config()
-    family = topic_family(p.topic)
+def _call(p: _Pending, cfg, client=None):
+    """The id script's call that XADDs `p` (on `client`, a pipeline, when given)."""
     args = [
         cfg.maxlen,
         F_TOPIC,
@@ -101,12 +101,30 @@ def _send(p: _Pending) -> Event:
         F_TIME,
         repr(p.published_at),
     ]
-    raw = _script()(keys=[cfg.stream_key(family), cfg.seq_key, cfg.streams_key], args=args)
+    keys = [cfg.stream_key(topic_family(p.topic)), cfg.seq_key, cfg.streams_key]
+    return _script()(keys=keys, args=args, client=client)
+
+
+def _sent(p: _Pending, raw) -> Event:
     entry_id = raw.decode() if isinstance(raw, bytes) else raw
-    metrics.PUBLISHED.labels(family=family, priority=p.priority).inc()
+    metrics.PUBLISHED.labels(family=topic_family(p.topic), priority=p.priority).inc()
     with _state.lock:
         _state.published += 1
     return Event(entry_id, p.topic, p.priority, json.loads(p.data), p.published_at)
+
+
+def _send(p: _Pending) -> Event:
+    return _sent(p, _call(p, connection.config()))
+
+
+def _send_many(pending: list[_Pending]) -> list[Event]:
+    """`pending` in order, through one pipeline: one round trip instead of one per event (each is
+    still XADDed by the id script, which runs atomically, in the order given)."""
+    cfg = connection.config()
+    pipe = connection.client().pipeline(transaction=False)
+    for p in pending:
+        _call(p, cfg, pipe)
+    return [_sent(p, raw) for p, raw in zip(pending, pipe.execute(), strict=True)]
 
 
 def _mark_up() -> None:
@@ -172,16 +190,53 @@ def _drain() -> tuple[int, list[Event]]:
     return len(sent), sent
 
 
+def _pending(topic: str, payload: dict, priority: str | None) -> _Pending:
+    validate_topic(topic)
+    prio = validate_priority(priority) if priority is not None else topic_priority(topic)
+    return _Pending(topic, prio, encode_payload(payload), time.time())
+
+
 def publish(topic: str, payload: dict, *, priority: str | None = None) -> str | None:
     """Write an event; return its durable id, or None if Redis is down and the event was buffered.
 
     Raises ValueError only for caller bugs (bad topic, priority or payload). When called inside a
     transaction, call it from transaction.on_commit so subscribers never see uncommitted state.
     """
-    validate_topic(topic)
-    prio = validate_priority(priority) if priority is not None else topic_priority(topic)
-    pending = _Pending(topic, prio, encode_payload(payload), time.time())
+    return _publish(_pending(topic, payload, priority))
 
+
+PIPELINE_EVENTS = 1000  # events per round trip of publish_many
+
+
+def publish_many(events: Sequence[tuple[str, dict]]) -> list[str | None]:
+    """publish() of each (topic, payload), in order, in round trips of up to PIPELINE_EVENTS events
+    (a monitor run opening thousands of breaches paid a round trip per event: 1.3 s for 3,700).
+    The ids in order; None for each event buffered because Redis is down (a failed round trip
+    buffers its events in order, as publish() would each). Every event is validated before any is
+    sent (ValueError)."""
+    pending = [_pending(topic, payload, None) for topic, payload in events]
+    out: list[str | None] = []
+    for at in range(0, len(pending), PIPELINE_EVENTS):
+        chunk = pending[at : at + PIPELINE_EVENTS]
+        if _state.buffer or time.monotonic() < _state.retry_at:
+            out += [_publish(p) for p in chunk]  # behind the buffer, or backing off: one at a time
+            continue
+        try:
+            sent = _send_many(chunk)
+        except redis.RedisError as exc:
+            with _state.lock:
+                _mark_down(exc)
+                for p in chunk:
+                    _buffer(p)
+            out += [None] * len(chunk)
+            continue
+        _mark_up()
+        fanout.dispatch(sent)
+        out += [e.id for e in sent]
+    return out
+
+
+def _publish(pending: _Pending) -> str | None:
     flushed: list[Event] = []
     if not _state.buffer and time.monotonic() >= _state.retry_at:
         try:

@@ -53,6 +53,25 @@ def breach_payload(breach: Breach, *, portfolio_code: str | None = None) -> dict
     }
 
 
+def breach_publish_many(changes: list[tuple[Breach, str, str | None]]) -> None:
+    """breach_publish of each (breach, event, portfolio code or None), in order, in few round trips
+    (a run opening thousands of breaches at once). Call it after commit; a bus fault is logged,
+    never raised."""
+    try:
+        events = []
+        for breach, event, code in changes:
+            code = code or breach.portfolio.code
+            events.append(
+                (
+                    f"risk.breaches.{code}",
+                    {"event": event, "breach": breach_payload(breach, portfolio_code=code)},
+                )
+            )
+        bus.publish_many(events)
+    except Exception:  # noqa: BLE001
+        log.exception("could not publish %d breach event(s)", len(changes))
+
+
 def breach_publish(breach: Breach, event: str, *, portfolio_code: str | None = None) -> None:
     """Publish `event` (opened, level_raised, acknowledged, escalated, resolved, noted...) for the
     breach. Call it after commit; a bus fault is logged, never raised (the breach is already

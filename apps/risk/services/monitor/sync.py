@@ -17,7 +17,7 @@ from apps.platform.timestamps import iso_utc
 from ...kernels.limits import BREACH, OK, WARN
 from ...models import Breach, BreachEvent, BreachStatus
 from ...selectors.limits import bucket_names
-from ..breach_events import breach_publish
+from ..breach_events import breach_publish_many
 
 log = logging.getLogger("apps.risk.monitor")
 
@@ -322,8 +322,8 @@ def _events_write(result: StepResult, loaded, now) -> None:
     BreachEvent.objects.bulk_create(events)
 
     def publish():
-        for action, bid in changed:
-            b = breaches[bid]
-            breach_publish(b, action, portfolio_code=code_of.get(b.portfolio_id))
+        breach_publish_many(
+            [(breaches[bid], action, code_of.get(breaches[bid].portfolio_id)) for action, bid in changed]
+        )
 
     transaction.on_commit(publish)

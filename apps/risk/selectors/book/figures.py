@@ -21,9 +21,18 @@ def name_codes(names: Sequence[str]) -> tuple[list[str], np.ndarray]:
 
 
 def matrix(rows: np.ndarray, cols: np.ndarray, data: np.ndarray, shape: tuple[int, int]):
+    return matrix_entries(rows, cols, data, shape)[0]
+
+
+def matrix_entries(rows: np.ndarray, cols: np.ndarray, data: np.ndarray, shape: tuple[int, int]):
+    """The matrix (dense, or CSR above SPARSE_CELLS cells) and its non-zero entries as `entries`
+    would give them (row-major, the same order as np.nonzero): known here without a pass over a
+    dense (P, N) matrix (4-5 ms for 500 x 2,000 books)."""
     m = sparse.csr_matrix((data, (rows, cols)), shape=shape, dtype=float)
-    m.sum_duplicates()
-    return m if shape[0] * shape[1] > SPARSE_CELLS else m.toarray()
+    m.sum_duplicates()  # canonical: each row's columns sorted, as np.nonzero orders them
+    m.eliminate_zeros()
+    found = entries(m)
+    return (m if shape[0] * shape[1] > SPARSE_CELLS else m.toarray()), found
 
 
 def _product(rows: np.ndarray, cols: np.ndarray, data: np.ndarray, shape, dense: np.ndarray) -> np.ndarray:
@@ -53,6 +62,7 @@ class Frame:
     fx_table: np.ndarray
     base_code: np.ndarray
     ccy_code: np.ndarray
+    held: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # entries(quantities) when known
 
 
 def derive(
@@ -60,7 +70,7 @@ def derive(
 ) -> tuple[object, np.ndarray, np.ndarray, dict[int, np.ndarray]]:
     """values, NAV, scenario P&L and drawdowns of the quantities `f` holds."""
     p, n = len(f.cash), len(f.prices)
-    rows, cols, q = entries(f.quantities)
+    rows, cols, q = f.held if f.held is not None else entries(f.quantities)
     fx_entry = f.fx_table[f.ccy_code[cols], f.base_code[rows]]
     unit_value = fx_entry * f.prices[cols]
     values = matrix(rows, cols, q * unit_value, (p, n))

@@ -43,7 +43,7 @@ from apps.portfolio import facade as portfolio_facade
 
 from ...kernels.limits import Book
 from ...models import RiskLimit
-from .figures import Frame, derive, entries, matrix, name_codes, turnover_figures
+from .figures import Frame, derive, entries, matrix_entries, name_codes, turnover_figures
 from .held import Held, books_held, trades_of
 from .history import history_of
 from .market import cache, fx_vols, slow_data
@@ -160,8 +160,10 @@ def _assemble(
                 pass  # stays NaN: the values it would convert are unknown
 
     closes = np.where(np.isnan(history.closes), prices[None, :], history.closes)
-    quantities = matrix(np.asarray(rows), np.asarray(cols), np.asarray(qty, dtype=float), (p, n))
-    frame = Frame(quantities, np.asarray(cash, dtype=float), prices, fx_table, base_code, ccy_code)
+    quantities, held = matrix_entries(
+        np.asarray(rows), np.asarray(cols), np.asarray(qty, dtype=float), (p, n)
+    )
+    frame = Frame(quantities, np.asarray(cash, dtype=float), prices, fx_table, base_code, ccy_code, held)
     values, nav, scenario, drawdown = derive(
         frame, returns=history.scenarios, closes=closes, close_ts=history.index, as_of=as_of, windows=windows
     )

@@ -4,9 +4,8 @@ chord of `monitor_batch` tasks on the `risk` queue, then `monitor_finish`), cons
 workers `workers.registry` deploys (bench.workers.deployed_workers), and timed from the dispatch
 until the finish has recorded the run on MonitorState.
 
-First = the workers' first run, dispatched the moment they answer a ping: each child's book cache
-is being filled by its start-up warm-up (tasks.warmup) beside the run, which waits for what it
-needs. Settled = the first run of freshly started workers one monitor interval after they answered
+First = the workers' first run, dispatched the moment they answer a ping (they answer once their
+main process has filled the book cache their children are forked with: tasks.warmup). Settled = the first run of freshly started workers one monitor interval after they answered
 (the first Beat tick after a restart comes up to one interval later). Warm = the runs after the
 first. The recorded duration (`MonitorState.last_duration_ms`, what /metrics and the slow-run alert
 read) is reported next to the wall time seen here.

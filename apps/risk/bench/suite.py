@@ -352,7 +352,7 @@ def _pool(desk: list[int], sizes: dict, figures: list, notes: list, checks: dict
         f"pool: the {len(desk):,} desk portfolios in {p['first']['batches']} batches of "
         f"{batch} as a chord on the risk queue, consumed by the deployed risk workers "
         f"({p['children']} prefork children), timed until the finish recorded the run; first (the "
-        f"workers' first run, sent as they answered, their start-up warm-up under way) {p['first']}; "
+        f"workers' first run, sent as they answered, after their start-up warm-up) {p['first']}; "
         f"settled (the first run of workers started again, {p['settled']['after_seconds']:g} s after "
         f"they answered) {p['settled']}; warm (median of {sizes['monitor_repeats']}) {p['warm']}"
     )

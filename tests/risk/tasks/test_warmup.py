@@ -39,3 +39,20 @@ def test_a_failing_warm_up_is_logged_not_raised(monkeypatch, caplog):
     assert warmup.warm() is None
     assert "warm-up failed" in caplog.text
     assert connection.connection is None
+
+
+@pytest.mark.parametrize(
+    ("queues", "enabled", "warms"),
+    [({"risk": None}, True, True), ({"analytics": None}, True, False), ({"risk": None}, False, False)],
+)
+def test_the_main_process_warms_before_its_pool_when_it_consumes_risk(
+    monkeypatch, settings, queues, enabled, warms
+):
+    from celery import current_app
+
+    calls = []
+    monkeypatch.setattr(warmup, "warm", lambda: calls.append("warm"))
+    monkeypatch.setattr(current_app.amqp.queues, "_consume_from", queues)  # what `-Q` selects
+    settings.RISK_BOOK_WARMUP = enabled
+    warmup.warm_before_the_pool(sender=None)
+    assert calls == (["warm"] if warms else [])

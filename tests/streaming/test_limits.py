@@ -130,9 +130,8 @@ async def test_a_client_that_stays_too_slow_is_closed_4429(fresh_bus, token, set
     assert close["code"] == 4429 and "too slow" in close["reason"]
     events = [f for f in frames if f["type"] == "event"]
     assert len(events) < 10
-    # Each event was sent, dropped, or is still waiting: in the queue (at most 4) or held by the pump
-    # through its rate-limit sleep (at most 1; none when the relay handed all ten over before the
-    # pump took the first).
+    # Each event was sent, dropped, or is still waiting: in the queue (at most 4) or held for the rate
+    # limit's timer (at most 1; none when the relay handed all ten over before the first was sent).
     dropped = connections.local().dropped - before
     assert 10 - len(events) - 4 - 1 <= dropped <= 10 - len(events) - 4
     await comm.disconnect()

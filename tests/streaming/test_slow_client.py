@@ -1,7 +1,7 @@
 """A client that stops reading does not delay the others: through a real server and real sockets.
 
-The slow client never reads, so once the TCP buffers are full the server's send to it blocks. Its
-pump is stuck there and its outbox conflates; the relay and every other connection go on. The fast
+The slow client never reads, so once the TCP buffers are full the server's send to it suspends. Its
+send task waits there and its outbox conflates; the relay's flush and every other connection go on. The fast
 clients must receive every event, unconflated, while the slow one is still stuck (its outbox holds
 a backlog or has conflated at the moment they finish). No timing is asserted."""
 

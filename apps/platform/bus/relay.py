@@ -11,6 +11,10 @@ A slow listener loses its oldest queued events (counted in Listener.dropped), ne
 a listener may bring its own sink (anything with offer(event)) to queue differently (the streaming
 engine's conflating outbox). Dispatch looks the event's topic up in a PatternIndex (index.py): the
 cost per event is the listeners it matches, not every listener's every pattern.
+
+After each batch is dispatched (one XREAD's events), the relay calls its after-dispatch callbacks
+(after_dispatch()): a sink that only queues in offer() can then deliver everything the batch queued
+in one pass, rather than waking a task of its own per event.
 """
 
 from __future__ import annotations
@@ -81,6 +85,13 @@ class Relay:
         self._task: asyncio.Task | None = None
         self._plan: StreamPlan | None = None
         self._client: redis.asyncio.Redis | None = None  # non-blocking commands (seq, replay)
+        self._after: list[Callable[[], None]] = []
+
+    def after_dispatch(self, callback: Callable[[], None]) -> None:
+        """Have `callback()` called after every dispatched batch (synchronously, on the relay's task).
+        Idempotent; a callback stays for the relay's life (one relay per event loop)."""
+        if callback not in self._after:
+            self._after.append(callback)
 
     def _union(self) -> set[str]:
         return set().union(*(lis.patterns for lis in self.listeners)) if self.listeners else set()
@@ -183,6 +194,11 @@ class Relay:
                 n += lis.offer(ev, key)
             if n:
                 metrics.CONSUMED.labels(family=topic_family(ev.topic)).inc(n)
+        for callback in self._after:
+            try:
+                callback()
+            except Exception:  # one sink's failure must not stop the relay or the other callbacks
+                log.exception("bus relay: after-dispatch callback %r failed", callback)
 
     async def _run(self, cfg) -> None:
         r = connection.make_async_client(cfg.url, socket_timeout=BLOCK_MS / 1000 + 5)

@@ -7,11 +7,13 @@ index) and whose field filters pass (SubscriptionSet.accepts), straight into the
 Outbox (kernels/outbox.py: bounded, market data conflated for a client that falls behind). Nothing
 the relay does waits on a client: a slow one fills only its own outbox.
 
-The pump sends one connection's events: the visibility gate (Visibility.allows, the REST API's rule:
-an event naming a portfolio goes only to users who may view it, a job's events only to its creator
-and staff; market data and system health go to all), then the token bucket, then the frame. With
-last_id, events after that id up to the moment of subscribing are replayed first, then live ones
-follow without a gap; a send lock keeps replay ahead of live events.
+After each relay batch, flush.py sends what the batch queued, connection by connection, with no task
+per connection: the visibility gate (Visibility, the REST API's rule: an event naming a portfolio
+goes only to users who may view it, a job's events only to its creator and staff; market data and
+system health go to all), then the token bucket, then the frame. Only a send that cannot complete
+at once (a client not reading) gets a task, and it holds up only its own connection. With last_id,
+events after that id up to the moment of subscribing are replayed first, then live ones follow
+without a gap: subscribe holds the send lock while it replays, and live events wait behind it.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ import contextlib
 import json
 import logging
 import time
-from functools import lru_cache
 
 import redis
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -36,6 +37,7 @@ from ..kernels.token_bucket import TokenBucket
 from ..selectors.subscription_set import SubscriptionSet
 from ..selectors.visibility import Visibility
 from ..services import connections, registry
+from .flush import drain, event_json, flusher
 from .messages import MAX_PATTERNS, BadMessage, parse_message
 from .watchdog import watch
 
@@ -44,21 +46,6 @@ log = logging.getLogger("apps.streaming")
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_ABUSE = 1008  # RFC 6455 policy violation
 monotonic = time.monotonic
-
-
-# Frames are needed while one event is being fanned out; a small cache bounds the memory big payloads hold.
-@lru_cache(maxsize=1024)
-def _frame(ev) -> str:
-    return json.dumps({"type": "event", **ev.as_dict()}, separators=(",", ":"))
-
-
-def event_json(ev, count: int = 1) -> str:
-    """The event's frame. One event goes to every matching connection of the process: it is
-    serialized once (cached by event), not once per client."""
-    if count == 1:
-        return _frame(ev)
-    frame = {"type": "event", **ev.as_dict(), "conflated": True, "count": count}  # the latest of `count`
-    return json.dumps(frame, separators=(",", ":"))
 
 
 class FeedConsumer(AsyncWebsocketConsumer):
@@ -71,9 +58,15 @@ class FeedConsumer(AsyncWebsocketConsumer):
         now = monotonic()
         self.subs = SubscriptionSet()
         self.listener = None
-        self.pump: asyncio.Task | None = None
         self.watchdog: asyncio.Task | None = None
-        self.send_lock = asyncio.Lock()
+        self.send_lock = asyncio.Lock()  # control frames, and a subscribe's ack and replay
+        # Delivery (flush.py): a task that owns the connection's queue (a send that suspended), the
+        # rate limit's timer and the event it holds, and whether a send failed for good.
+        self.send_task: asyncio.Task | None = None
+        self.timer: asyncio.TimerHandle | None = None
+        self.held: tuple | None = None
+        self.broken = False
+        self.flusher = flusher()
         self.visibility: Visibility | None = None
         self.closed = False
         self.conn_id: str | None = None
@@ -141,17 +134,24 @@ class FeedConsumer(AsyncWebsocketConsumer):
         if not self.closed:
             self.closed = True
             connections.count_closed(code)
-            pump, self.pump = getattr(self, "pump", None), None
-            if pump is not None and pump is not asyncio.current_task():
-                pump.cancel()  # it may be stuck sending to this very client: the close must not wait on it
+            self._cancel_timer()
+            task, self.send_task = getattr(self, "send_task", None), None
+            if task is not None and task is not asyncio.current_task():
+                task.cancel()  # it may be stuck sending to this very client: the close must not wait on it
                 with contextlib.suppress(asyncio.CancelledError):
-                    await pump
+                    await task
             await self.close(code=code, reason=reason)
+
+    def _cancel_timer(self) -> None:
+        timer, self.timer = getattr(self, "timer", None), None
+        if timer is not None:
+            timer.cancel()
 
     async def disconnect(self, code):
         self.closed = True
+        self._cancel_timer()
         me = asyncio.current_task()
-        for name in ("pump", "watchdog"):
+        for name in ("send_task", "watchdog"):
             task = getattr(self, name, None)
             setattr(self, name, None)
             if task is not None and task is not me:
@@ -207,7 +207,8 @@ class FeedConsumer(AsyncWebsocketConsumer):
         return self.subs.accepts(ev)
 
     def offer(self, ev) -> None:
-        """The relay's hand-off (synchronous, never waits): into the outbox, counting what it costs."""
+        """The relay's hand-off (synchronous, never waits): into the outbox, counting what it costs.
+        The flusher sends it after the relay's batch."""
         box = self.outbox
         dropped, conflated = box.dropped, box.conflated
         box.offer(ev)
@@ -215,6 +216,7 @@ class FeedConsumer(AsyncWebsocketConsumer):
             self.proc.count_dropped(box.dropped - dropped)
         if box.conflated != conflated:
             self.proc.count_conflated(box.conflated - conflated)
+        self.flusher.mark(self)
 
     async def subscribe(self, requested: list[str], flt: Filter | None, last_id: str | None) -> None:
         """Add (or re-filter) subscriptions; sends the ack, then any replay. `requested` is validated."""
@@ -222,42 +224,49 @@ class FeedConsumer(AsyncWebsocketConsumer):
         if len(self.subs.patterns | new) > MAX_PATTERNS:
             raise ValueError(f"at most {MAX_PATTERNS} patterns per connection")
         relay = bus.relay()
-        async with self.send_lock:  # live events for the new patterns wait behind the replay
-            old = self.subs.patterns
-            self.subs.set(requested, flt)
-            if self.listener is None:
-                self.listener = await relay.attach(self.subs.patterns, accept=self._accept, sink=self)
-                upto = "{}-{}".format(*self.listener.since)
-                self.pump = asyncio.create_task(self._pump())
-            else:
-                upto = relay.update(self.listener, self.subs.patterns)
-            ack = {"type": "subscribed", "patterns": sorted(self.subs.patterns)}
-            if flt is not None:
-                ack["filtered"] = sorted(p for p, f in self.subs.filters.items() if f is not None)
-            replay = []
-            if last_id is not None and new:
-                replay, truncated = await relay.read_range(new, after=last_id, upto=upto)
-                # Events the old patterns already delivered live must not arrive twice.
-                since = self.listener.since
-                replay = [
-                    e
-                    for e in replay
-                    if not (id_key(e.id) > since and any(bus.topic_matches(p, e.topic) for p in old))
-                    and self.subs.accepts(e)
-                ]
-                replay = await self.visibility.filter(replay)
-                ack |= {"replayed": len(replay), "truncated": truncated}
-                oldest = await relay.trimmed_after(new, after=last_id)
-                if oldest is not None:  # the bus no longer holds all that was missed: say so
-                    ack |= {
-                        "gap": True,
-                        "oldest_kept": oldest,
-                        "detail": f"events after {last_id} and before {oldest} are no longer kept; "
-                        "what was missed before that id is lost",
-                    }
-            await self.send(text_data=json.dumps(ack))
-            for ev in replay:
-                await self.send(text_data=event_json(ev))
+        try:
+            async with self.send_lock:  # live events for the new patterns wait behind the replay
+                await self._settle()
+                await self._subscribe_locked(relay, requested, flt, last_id, new)
+        finally:
+            drain(self)  # what arrived meanwhile
+
+    async def _subscribe_locked(self, relay, requested, flt, last_id, new) -> None:
+        old = self.subs.patterns
+        self.subs.set(requested, flt)
+        if self.listener is None:
+            relay.after_dispatch(self.flusher)
+            self.listener = await relay.attach(self.subs.patterns, accept=self._accept, sink=self)
+            upto = "{}-{}".format(*self.listener.since)
+        else:
+            upto = relay.update(self.listener, self.subs.patterns)
+        ack = {"type": "subscribed", "patterns": sorted(self.subs.patterns)}
+        if flt is not None:
+            ack["filtered"] = sorted(p for p, f in self.subs.filters.items() if f is not None)
+        replay = []
+        if last_id is not None and new:
+            replay, truncated = await relay.read_range(new, after=last_id, upto=upto)
+            # Events the old patterns already delivered live must not arrive twice.
+            since = self.listener.since
+            replay = [
+                e
+                for e in replay
+                if not (id_key(e.id) > since and any(bus.topic_matches(p, e.topic) for p in old))
+                and self.subs.accepts(e)
+            ]
+            replay = await self.visibility.filter(replay)
+            ack |= {"replayed": len(replay), "truncated": truncated}
+            oldest = await relay.trimmed_after(new, after=last_id)
+            if oldest is not None:  # the bus no longer holds all that was missed: say so
+                ack |= {
+                    "gap": True,
+                    "oldest_kept": oldest,
+                    "detail": f"events after {last_id} and before {oldest} are no longer kept; "
+                    "what was missed before that id is lost",
+                }
+        await self.send(text_data=json.dumps(ack))
+        for ev in replay:
+            await self.send(text_data=event_json(ev))
 
     async def unsubscribe(self, patterns: list[str]) -> None:
         self.subs.discard(patterns)
@@ -268,26 +277,19 @@ class FeedConsumer(AsyncWebsocketConsumer):
     # -- sending ---------------------------------------------------------------------------------
 
     async def send_json(self, data: dict) -> None:
-        async with self.send_lock:
-            await self.send(text_data=json.dumps(data))
-
-    async def _pump(self):
-        box = self.outbox
-        while True:
-            ev, count = await box.get()
-            # the gate first: an event this user may not see costs no token of their rate limit
-            if not await self.visibility.allows(ev):
-                continue
-            wait = self.bucket.take(monotonic())
-            if wait > 0:
-                await asyncio.sleep(wait)  # meanwhile the outbox conflates and bounds what piles up
+        try:
             async with self.send_lock:
-                if box.dropped > self.reported_drops:
-                    await self.send(
-                        text_data=json.dumps({"type": "dropped", "count": box.dropped - self.reported_drops})
-                    )
-                    self.reported_drops = box.dropped
-                await self.send(text_data=event_json(ev, count))
-            self.sent += 1
-            self.last_active = monotonic()
-            self.proc.count_out(max(0.0, time.time() - ev.published_at))
+                await self._settle()
+                await self.send(text_data=json.dumps(data))
+        finally:
+            drain(self)  # events that waited for the lock
+
+    async def _settle(self) -> None:
+        """Under the send lock: let a send task in flight finish its frame (it lets go of the
+        connection at the next frame, seeing the lock taken), so frames never interleave."""
+        while (task := self.send_task) is not None and task is not asyncio.current_task():
+            await asyncio.wait({task})
+
+    def sending(self) -> bool:
+        """Is a frame on its way (a control frame, a replay, or a send to a client not reading)?"""
+        return self.send_lock.locked() or self.send_task is not None

@@ -61,7 +61,7 @@ async def watch(consumer) -> None:
         if next_ping is not None and now >= next_ping:
             # One outstanding ping at a time: its deadline is what counts. A send in progress (a
             # client not reading blocks it) is not waited for: the too-slow limit handles that one.
-            if ping_at is None and not consumer.send_lock.locked():
+            if ping_at is None and not consumer.sending():
                 ping_at = now
                 await consumer.send_json({"type": "ping", "ts": iso_utc(time.time())})
             next_ping = now + hb

@@ -9,6 +9,11 @@ oldest message is dropped. Every drop and conflation is counted.
 
 `backlogged_since` is when the queue last reached `conflate_after` (None below it): a client that
 stays there is too slow and the consumer closes it. Pure Python; the caller owns the clock.
+
+An offer allocates no object the garbage collector tracks (the queue holds the shared event; what
+conflation needs is ints by position): one event offered to 1,000 connections otherwise left 1,000
+entries alive until the flush, which the collector promoted towards its oldest generation and then
+swept in full, pausing delivery.
 """
 
 from __future__ import annotations
@@ -27,13 +32,6 @@ def market_key(ev: Any) -> Hashable | None:
     return topic if topic.startswith(MARKET) else None
 
 
-class _Entry:
-    __slots__ = ("alive", "count", "event", "key")
-
-    def __init__(self, event: Any, key: Hashable | None, count: int) -> None:
-        self.event, self.key, self.count, self.alive = event, key, count, True
-
-
 class Outbox:
     def __init__(
         self,
@@ -47,8 +45,14 @@ class Outbox:
         if maxsize < 1 or not 1 <= conflate_after <= maxsize:
             raise ValueError("need 1 <= conflate_after <= maxsize")
         self.maxsize, self.conflate_after, self.clock, self.key = maxsize, conflate_after, clock, key
-        self._q: deque[_Entry] = deque()
-        self._latest: dict[Hashable, _Entry] = {}
+        # The queue holds the events themselves (one object shared by every connection's queue), so
+        # an offer allocates nothing the garbage collector tracks. A message is known by its
+        # position, `_head` being that of _q[0]; what conflation needs is kept by position in ints.
+        self._q: deque[Any] = deque()
+        self._head = 0
+        self._latest: dict[Hashable, int] = {}  # conflation key -> position of its waiting message
+        self._void: set[int] = set()  # positions of messages replaced by a later one of their key
+        self._counts: dict[int, int] = {}  # position -> updates its message stands for, when > 1
         self.live = 0
         self.dropped = 0  # events lost (a dropped conflated message counts every update it held)
         self.conflated = 0  # updates folded into a later one
@@ -64,36 +68,59 @@ class Outbox:
         count = 1
         if key is not None and self.live >= self.conflate_after:
             old = self._latest.get(key)
-            if old is not None and old.alive:
-                old.alive = False
+            if old is not None:
+                self._void.add(old)
                 self.live -= 1
-                count += old.count
+                count += self._counts.pop(old, 1)
                 self.conflated += 1
         if self.live >= self.maxsize:
             self._drop_oldest()
-        entry = _Entry(ev, key, count)
-        self._q.append(entry)
+        at = self._head + len(self._q)
+        self._q.append(ev)
         self.live += 1
+        if count > 1:
+            self._counts[at] = count
         if key is not None:
-            self._latest[key] = entry
+            self._latest[key] = at
         if len(self._q) > 2 * self.maxsize:  # voided entries of a stalled client: compact
-            self._q = deque(e for e in self._q if e.alive)
+            self._compact()
         self._mark()
         self._ready.set()
 
-    def _drop_oldest(self) -> None:
-        while self._q:
-            e = self._q.popleft()
-            if e.alive:
-                self._forget(e)
-                self.dropped += e.count
-                return
+    def _pop(self) -> tuple[Any, int] | None:
+        """The oldest waiting message, taken out; None if none waits."""
+        q, void = self._q, self._void
+        while q:
+            ev = q.popleft()
+            at = self._head
+            self._head = at + 1
+            if void and at in void:
+                void.discard(at)
+                continue
+            self.live -= 1
+            key = self.key(ev)
+            if key is not None and self._latest.get(key) == at:
+                del self._latest[key]
+            return ev, (self._counts.pop(at, 1) if self._counts else 1)
+        return None
 
-    def _forget(self, e: _Entry) -> None:
-        e.alive = False
-        self.live -= 1
-        if e.key is not None and self._latest.get(e.key) is e:
-            del self._latest[e.key]
+    def _drop_oldest(self) -> None:
+        item = self._pop()
+        if item is not None:
+            self.dropped += item[1]
+
+    def _compact(self) -> None:
+        """Rebuild the queue without the voided messages, renumbering positions from _head."""
+        kept: deque[Any] = deque()
+        moved: dict[int, int] = {}
+        for i, ev in enumerate(self._q):
+            at = self._head + i
+            if at not in self._void:
+                moved[at] = self._head + len(kept)
+                kept.append(ev)
+        self._q, self._void = kept, set()
+        self._latest = {k: moved[at] for k, at in self._latest.items()}
+        self._counts = {moved[at]: n for at, n in self._counts.items()}
 
     def _mark(self) -> None:
         if self.live >= self.conflate_after:
@@ -106,13 +133,10 @@ class Outbox:
 
     def get_nowait(self) -> tuple[Any, int] | None:
         """The oldest waiting event and how many updates it stands for (>1: conflated); None if empty."""
-        while self._q:
-            e = self._q.popleft()
-            if e.alive:
-                self._forget(e)
-                self._mark()
-                return e.event, e.count
-        return None
+        item = self._pop()
+        if item is not None:
+            self._mark()
+        return item
 
     async def get(self) -> tuple[Any, int]:
         while True:

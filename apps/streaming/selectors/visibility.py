@@ -65,7 +65,8 @@ def _job_visible(job_id: str, user) -> bool:
 
 
 class Visibility:
-    """One per connection; its methods run under the consumer's send lock, never concurrently."""
+    """One per connection. The consumer's delivery (api/flush.py) asks allows_cached() first and
+    awaits allows() only when that cannot answer; never two calls of one connection at once."""
 
     def __init__(self, user) -> None:
         self.user_id = user.pk
@@ -77,10 +78,33 @@ class Visibility:
         self.loaded_at: float | None = None
         self.queries = 0  # database round trips so far (tests check the caching with it)
 
-    async def allows(self, ev: Event) -> bool:
+    def allows_cached(self, ev: Event) -> bool | None:
+        """allows() when the cache can answer without the database (the usual case: a public event,
+        or a fresh cache that has met every portfolio and job the event names); None when only
+        allows() can, because it must load. Changes nothing when it answers None."""
         scope = event_scope(ev)
         if scope.public:
             return True
+        if self.loaded_at is None or monotonic() - self.loaded_at >= refresh_seconds():
+            return None
+        if self.staff:
+            return True
+        if self.user is None:
+            return False
+        if scope.job is not None:
+            ok = self.jobs.get(scope.job)
+            if not ok:
+                return ok  # None: not looked up yet
+        missing = scope.portfolios - self.visible
+        if missing and missing - self.denied:
+            return None  # a portfolio this connection has not met: allows() reloads
+        return not missing
+
+    async def allows(self, ev: Event) -> bool:
+        ok = self.allows_cached(ev)
+        if ok is not None:
+            return ok
+        scope = event_scope(ev)
         just_loaded = False
         if self.loaded_at is None or monotonic() - self.loaded_at >= refresh_seconds():
             await self._reload()

@@ -10,6 +10,10 @@ and listens on {prefix}ws:control:{process} (Redis pub/sub) for commands address
 connections: close, subscribe, unsubscribe. The answer goes back on the list named in the command's
 `reply` (LPUSH, short TTL), where the HTTP view waits for it (control.py). {prefix} is the bus's
 key prefix, so tests on a private bus prefix get a private registry.
+
+The agent runs on the loop that delivers events: it walks the connections CHUNK at a time
+(subscription counts, then descriptions) and yields to the loop between chunks, so a snapshot of
+1,000 connections never holds delivery up for the whole walk.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from .connections import Process
 log = logging.getLogger("apps.streaming")
 CLOSE_BY_OPERATOR = 4000
 MAX_SAMPLES_PUBLISHED = 512  # latency samples per process per snapshot: enough for a p99 estimate
+CHUNK = 100  # connections walked between two yields to the event loop
 
 
 def prefix() -> str:
@@ -46,11 +51,43 @@ def ensure_agent(proc: Process) -> None:
         proc.agent = asyncio.get_running_loop().create_task(_run(proc), name="ws-registry")
 
 
-def snapshot(proc: Process, last: dict | None, now: float) -> dict:
-    subs: dict[str, int] = {}
-    for consumer in proc.live.values():
+async def _chunks(proc: Process):
+    """The live connections as (id, consumer) lists of CHUNK, yielding to the loop between two.
+    A connection gone meanwhile is left out of the chunks after it."""
+    items = list(proc.live.items())
+    for start in range(0, len(items), CHUNK):
+        if start:
+            await asyncio.sleep(0)
+        yield [(cid, c) for cid, c in items[start : start + CHUNK] if proc.live.get(cid) is c]
+
+
+def _count_patterns(consumers, subs: dict[str, int]) -> dict[str, int]:
+    for consumer in consumers:
         for p in consumer.subs.patterns:
             subs[p] = subs.get(p, 0) + 1
+    return subs
+
+
+async def snapshot_chunked(proc: Process, last: dict | None) -> dict:
+    """snapshot() built CHUNK connections at a time; taken at the end of the walk."""
+    subs: dict[str, int] = {}
+    async for chunk in _chunks(proc):
+        _count_patterns((c for _, c in chunk), subs)
+    return snapshot(proc, last, time.time(), subs=subs)
+
+
+async def describe_chunked(proc: Process) -> dict[str, str]:
+    """connection id -> JSON description of every live connection, CHUNK at a time."""
+    out: dict[str, str] = {}
+    async for chunk in _chunks(proc):
+        out.update((cid, json.dumps(c.describe())) for cid, c in chunk)
+    return out
+
+
+def snapshot(proc: Process, last: dict | None, now: float, *, subs: dict[str, int] | None = None) -> dict:
+    """The process's counters and subscriptions per pattern (`subs`, when already counted)."""
+    if subs is None:
+        subs = _count_patterns(proc.live.values(), {})
     span = now - last["at"] if last else 0.0
     samples = list(proc.latencies_ms)[-MAX_SAMPLES_PUBLISHED:]
     return {
@@ -70,17 +107,16 @@ def snapshot(proc: Process, last: dict | None, now: float) -> dict:
 
 
 async def _publish(r, proc: Process, last: dict | None) -> dict:
-    snap = snapshot(proc, last, time.time())
+    snap = await snapshot_chunked(proc, last)
+    conns = await describe_chunked(proc)
     ttl = max(1, int(3 * interval() + 0.999))
     p = prefix()
     pipe = r.pipeline(transaction=True)
     pipe.hset(f"{p}proc:{proc.id}", "stats", json.dumps(snap))
     pipe.expire(f"{p}proc:{proc.id}", ttl)
     pipe.delete(f"{p}conns:{proc.id}")
-    if proc.live:
-        pipe.hset(
-            f"{p}conns:{proc.id}", mapping={cid: json.dumps(c.describe()) for cid, c in proc.live.items()}
-        )
+    if conns:
+        pipe.hset(f"{p}conns:{proc.id}", mapping=conns)
         pipe.expire(f"{p}conns:{proc.id}", ttl)
     await pipe.execute()
     return snap

@@ -88,3 +88,78 @@ def test_token_bucket_hand_worked():
     assert b.tokens == pytest.approx(2.0)
     with pytest.raises(ValueError):
         TokenBucket(rate=0, burst=1, now=0.0)
+
+
+class _ReferenceOutbox:
+    """The outbox as a list of [event, count, key] entries, scanned every time: slow and obvious."""
+
+    def __init__(self, maxsize: int, conflate_after: int) -> None:
+        self.maxsize, self.conflate_after = maxsize, conflate_after
+        self.q: list[list] = []
+        self.dropped = self.conflated = 0
+
+    def offer(self, ev) -> None:
+        key = ev.topic if ev.topic.startswith("market.data.") else None
+        count = 1
+        if key is not None and len(self.q) >= self.conflate_after:
+            for i in range(len(self.q) - 1, -1, -1):  # the newest waiting message of that key
+                _, n, k = self.q[i]
+                if k == key:
+                    count += n
+                    self.conflated += 1
+                    del self.q[i]
+                    break
+        if len(self.q) >= self.maxsize:
+            self.dropped += self.q.pop(0)[1]
+        self.q.append([ev, count, key])
+
+    def get(self):
+        if not self.q:
+            return None
+        ev, n, _ = self.q.pop(0)
+        return ev.id, n
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_random_offers_and_takes_match_a_plain_reference(seed):
+    import random
+
+    rnd = random.Random(seed)
+    maxsize = rnd.randint(1, 12)
+    conflate_after = rnd.randint(1, maxsize)
+    box = Outbox(maxsize=maxsize, conflate_after=conflate_after, clock=lambda: 0.0)
+    ref = _ReferenceOutbox(maxsize, conflate_after)
+    topics = ["market.data.quotes.A", "market.data.quotes.B", "market.data.bars.A", "trading.orders.x"]
+    for i in range(600):
+        if rnd.random() < 0.6:
+            ev = E(i, rnd.choice(topics))
+            box.offer(ev)
+            ref.offer(ev)
+        else:
+            got = box.get_nowait()
+            assert (None if got is None else (got[0].id, got[1])) == ref.get()
+        assert len(box) == len(ref.q) and (box.dropped, box.conflated) == (ref.dropped, ref.conflated)
+        assert len(box._q) <= 2 * maxsize + 1
+    assert drain(box) == [ref.get() for _ in range(len(ref.q))]
+
+
+def test_an_offer_leaves_no_object_for_the_garbage_collector():
+    """One event goes to every matching connection's outbox: 1,000 offers of it, queued until the
+    flush, must not be 1,000 new objects the collector tracks (and promotes, and sweeps)."""
+    import gc
+
+    box = Outbox(maxsize=5000, conflate_after=5000, clock=lambda: 0.0)
+    events = [E(i, "market.data.quotes.A" if i % 2 else "trading.orders.x") for i in range(2000)]
+    box.offer(events[0])
+    box.get_nowait()
+    gc.collect()
+    gc.disable()
+    try:
+        before = len(gc.get_objects())
+        for ev in events:
+            box.offer(ev)
+        after = len(gc.get_objects())
+    finally:
+        gc.enable()
+    assert len(box) == 2000
+    assert after - before < 10

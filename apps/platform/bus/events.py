@@ -19,6 +19,9 @@ class Event:
     priority: str
     payload: dict[str, Any] = field(hash=False)
     published_at: float  # epoch seconds, when publish() was called (not when a buffer flushed)
+    # Encodings derived from the event in this process (one Event object is shared by every reader
+    # that receives it, e.g. a frame sent to many WebSocket connections): computed once, by key.
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @property
     def published_at_iso(self) -> str:

@@ -12,9 +12,11 @@ a listener may bring its own sink (anything with offer(event)) to queue differen
 engine's conflating outbox). Dispatch looks the event's topic up in a PatternIndex (index.py): the
 cost per event is the listeners it matches, not every listener's every pattern.
 
-After each batch is dispatched (one XREAD's events), the relay calls its after-dispatch callbacks
-(after_dispatch()): a sink that only queues in offer() can then deliver everything the batch queued
-in one pass, rather than waking a task of its own per event.
+A sink with an `offered()` method is called once a batch (one XREAD's events) has offered it all it
+matched, so it can deliver them together rather than wake a task of its own per event. A batch of
+one event, the usual case, visits each listener once: offer, then offered() while its objects are
+still in the CPU's caches (over 1,000 connections, a second pass to deliver found them evicted).
+After each batch the relay calls its after-dispatch callbacks (after_dispatch()).
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ class Listener:
         self.dropped = 0
         self.accept = accept
         self.sink = sink
+        self.offered: Callable[[], None] | None = getattr(sink, "offered", None)
 
     def offer(self, ev: Event, key: tuple[int, int]) -> bool:
         """Queue `ev` if it is new to this listener and passes its filter; whether it was taken."""
@@ -187,18 +190,36 @@ class Relay:
         return worst
 
     def _dispatch(self, events: list[Event]) -> None:
-        for ev in events:
-            key = id_key(ev.id)
-            n = 0
+        if len(events) == 1:
+            ev = events[0]
+            key, n = id_key(ev.id), 0
             for lis in self.index.match(ev.topic):
-                n += lis.offer(ev, key)
-            if n:
-                metrics.CONSUMED.labels(family=topic_family(ev.topic)).inc(n)
+                if lis.offer(ev, key):
+                    n += 1
+                    if lis.offered is not None:
+                        lis.offered()
+            self._count(ev, n)
+        else:
+            matched: set[Listener] = set()
+            for ev in events:
+                key, n, listeners = id_key(ev.id), 0, self.index.match(ev.topic)
+                for lis in listeners:
+                    n += lis.offer(ev, key)
+                matched |= listeners
+                self._count(ev, n)
+            for lis in matched:  # one that took none of them has nothing new: offered() finds nothing
+                if lis.offered is not None:
+                    lis.offered()
         for callback in self._after:
             try:
                 callback()
             except Exception:  # one sink's failure must not stop the relay or the other callbacks
                 log.exception("bus relay: after-dispatch callback %r failed", callback)
+
+    @staticmethod
+    def _count(ev: Event, n: int) -> None:
+        if n:
+            metrics.CONSUMED.labels(family=topic_family(ev.topic)).inc(n)
 
     async def _run(self, cfg) -> None:
         r = connection.make_async_client(cfg.url, socket_timeout=BLOCK_MS / 1000 + 5)

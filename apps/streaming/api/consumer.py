@@ -37,9 +37,10 @@ from ..kernels.token_bucket import TokenBucket
 from ..selectors.subscription_set import SubscriptionSet
 from ..selectors.visibility import Visibility
 from ..services import connections, registry
-from .flush import drain, event_json, flusher
+from .flush import drain, event_json
 from .messages import MAX_PATTERNS, BadMessage, parse_message
 from .watchdog import watch
+from .wire import Wire
 
 log = logging.getLogger("apps.streaming")
 
@@ -66,7 +67,7 @@ class FeedConsumer(AsyncWebsocketConsumer):
         self.timer: asyncio.TimerHandle | None = None
         self.held: tuple | None = None
         self.broken = False
-        self.flusher = flusher()
+        self.wire: Wire | None = None
         self.visibility: Visibility | None = None
         self.closed = False
         self.conn_id: str | None = None
@@ -88,6 +89,7 @@ class FeedConsumer(AsyncWebsocketConsumer):
         user = self.scope.get("user")
         # Accept, then close: a close before accept becomes an HTTP 403 and the client never sees 4401.
         await self.accept()
+        self.wire = Wire.of(self.base_send)  # frames straight to the socket when uvicorn serves it
         if user is None or not user.is_authenticated:
             await self.close_with(CLOSE_UNAUTHENTICATED, "authentication required")
             return
@@ -208,7 +210,7 @@ class FeedConsumer(AsyncWebsocketConsumer):
 
     def offer(self, ev) -> None:
         """The relay's hand-off (synchronous, never waits): into the outbox, counting what it costs.
-        The flusher sends it after the relay's batch."""
+        offered() sends it, once the relay's batch has offered all it has for this connection."""
         box = self.outbox
         dropped, conflated = box.dropped, box.conflated
         box.offer(ev)
@@ -216,7 +218,9 @@ class FeedConsumer(AsyncWebsocketConsumer):
             self.proc.count_dropped(box.dropped - dropped)
         if box.conflated != conflated:
             self.proc.count_conflated(box.conflated - conflated)
-        self.flusher.mark(self)
+
+    def offered(self) -> None:
+        drain(self)
 
     async def subscribe(self, requested: list[str], flt: Filter | None, last_id: str | None) -> None:
         """Add (or re-filter) subscriptions; sends the ack, then any replay. `requested` is validated."""
@@ -235,7 +239,7 @@ class FeedConsumer(AsyncWebsocketConsumer):
         old = self.subs.patterns
         self.subs.set(requested, flt)
         if self.listener is None:
-            relay.after_dispatch(self.flusher)
+            relay.after_dispatch(self.proc.mirror)  # a batch's delivery counts, to Prometheus
             self.listener = await relay.attach(self.subs.patterns, accept=self._accept, sink=self)
             upto = "{}-{}".format(*self.listener.since)
         else:

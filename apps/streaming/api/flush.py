@@ -5,17 +5,24 @@ connection (~1,000), and each wake-up allocated a future, a handle and a task st
 (~3,000 objects per event) brought generation-2 collections which paused the loop 57-152 ms, and
 those pauses were the delivery p99. Here an event costs no task and no future:
 
-- The relay's offer (FeedConsumer.offer) queues the event in the connection's outbox and marks the
-  connection in its loop's Flusher. After each batch (one XREAD's events) the relay calls the
-  Flusher (Relay.after_dispatch), which drains just the connections the batch marked.
+- The relay's offer (FeedConsumer.offer) queues the event in the connection's outbox; once the
+  relay's batch (one XREAD's events) has offered the connection all it matched, it calls
+  FeedConsumer.offered(), which drains the connection. A batch of one event visits each connection
+  once; the loop's counters go to Prometheus after the batch (Process.mirror, an after-dispatch
+  callback).
 - drain() sends one connection's queued events in order: the visibility gate (Visibility.allows_cached;
   only when the cache must load first does the rest move to a task), the token bucket (when it says
   wait, the event is held and loop.call_later resumes the connection: nothing sleeps), the `dropped`
-  notice, then the frame, straight to the ASGI send callable.
-- Each send's coroutine is driven by hand (coro.send(None)) in a copy of the current context. When
-  the socket takes the frame at once, the normal case, it completes there and no Task exists. A send
-  that suspends (a client that does not read: the transport paused writing) is wrapped in a Task that
-  owns the connection until its queue is empty; the flush goes straight on to the others.
+  notice, then the frame.
+- A connection uvicorn serves with its websockets-sansio protocol gets the frames written straight to
+  its socket (wire.py): the event's frame bytes encoded once for every connection, all the frames a
+  connection has queued in one write. That is the usual case; the rest of this module is the path
+  through the ASGI send, taken by any other server or with compression, and by a connection whose
+  transport is paused (a client not reading: the ASGI send waits for it to drain).
+- On that path each send's coroutine is driven by hand (coro.send(None)) in a copy of the current
+  context. When the socket takes the frame at once it completes there and no Task exists. A send
+  that suspends is wrapped in a Task that owns the connection until its queue is empty; the flush
+  goes straight on to the others.
 
 A connection's events are sent by one owner at a time, in outbox order: drain(), unless a send task
 or a rate-limit timer owns it, or its send lock is held (control frames, and subscribe while it
@@ -29,56 +36,37 @@ import contextvars
 import json
 import logging
 import time
-import weakref
-from functools import lru_cache
+
+from .wire import encode_text
 
 log = logging.getLogger("apps.streaming")
 monotonic = time.monotonic
+wall = time.time
 SEND = "websocket.send"
-
-
-# Frames are needed while one event is being fanned out; a small cache bounds the memory big payloads hold.
-@lru_cache(maxsize=1024)
-def _frame(ev) -> str:
-    return json.dumps({"type": "event", **ev.as_dict()}, separators=(",", ":"))
+JSON_MEMO, FRAME_MEMO = "streaming.json", "streaming.frame"  # Event.memo keys
+WRITE_BYTES = 65536  # frames joined into one socket write up to this size
 
 
 def event_json(ev, count: int = 1) -> str:
-    """The event's frame. One event goes to every matching connection of the process: it is
-    serialized once (cached by event), not once per client."""
+    """The event's frame text. One event goes to every matching connection of the process: it is
+    serialized once (Event.memo), not once per client."""
     if count == 1:
-        return _frame(ev)
+        text = ev.memo.get(JSON_MEMO)
+        if text is None:
+            text = ev.memo[JSON_MEMO] = json.dumps({"type": "event", **ev.as_dict()}, separators=(",", ":"))
+        return text
     frame = {"type": "event", **ev.as_dict(), "conflated": True, "count": count}  # the latest of `count`
     return json.dumps(frame, separators=(",", ":"))
 
 
-class Flusher:
-    """The connections of one event loop with events queued since the last relay batch."""
-
-    __slots__ = ("dirty",)
-
-    def __init__(self) -> None:
-        self.dirty: dict = {}  # consumer -> None: a set that keeps the order of marking
-
-    def mark(self, consumer) -> None:
-        self.dirty[consumer] = None
-
-    def __call__(self) -> None:
-        dirty, self.dirty = self.dirty, {}
-        for consumer in dirty:
-            drain(consumer)
-
-
-_flushers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Flusher] = weakref.WeakKeyDictionary()
-
-
-def flusher() -> Flusher:
-    """The running event loop's flusher."""
-    loop = asyncio.get_running_loop()
-    f = _flushers.get(loop)
-    if f is None:
-        f = _flushers[loop] = Flusher()
-    return f
+def event_frame(ev, count: int = 1) -> bytes:
+    """The event's WebSocket frame as written to the socket (wire.py), encoded once per event."""
+    if count != 1:
+        return encode_text(event_json(ev, count))
+    frame = ev.memo.get(FRAME_MEMO)
+    if frame is None:
+        frame = ev.memo[FRAME_MEMO] = encode_text(event_json(ev))
+    return frame
 
 
 def owned(c) -> bool:
@@ -91,6 +79,8 @@ def drain(c) -> None:
     if c.closed or c.broken or owned(c):
         return
     try:
+        if c.wire is not None and _write_direct(c):
+            return
         while (item := _next(c)) is not None:
             ev, count, gated = item
             if not gated:  # the visibility cache must load: the rest of the queue waits for it
@@ -100,6 +90,36 @@ def drain(c) -> None:
                 return
     except Exception as exc:
         _failed(c, exc)
+
+
+def _write_direct(c) -> bool:
+    """Write the queue straight to the socket (wire.py), up to WRITE_BYTES of frames per write, while
+    the transport takes them. True: done (the queue is empty, or the rate limit's timer holds the
+    next event). False: the rest takes the ASGI path, because the transport paused (the ASGI send
+    waits for it to drain) or the next event's gate must load (it is held for that path)."""
+    wire = c.wire
+    while wire.ready():
+        buf, now = b"", wall()
+        while len(buf) < WRITE_BYTES:
+            item = _next(c)
+            if item is None or not item[2]:
+                if buf:
+                    wire.write(buf)
+                    c.last_active = monotonic()
+                if item is None:
+                    return True
+                c.held = item
+                return False
+            ev, count, _ = item
+            notice = _notice(c)
+            if notice is not None:
+                buf += encode_text(notice)
+            buf += event_frame(ev, count)
+            c.sent += 1
+            c.proc.count_out(now - ev.published_at)
+        wire.write(buf)
+        c.last_active = monotonic()
+    return False
 
 
 def _next(c) -> tuple | None:
@@ -151,7 +171,7 @@ def _notice(c) -> str | None:
 def _sent(c, ev) -> None:
     c.sent += 1
     c.last_active = monotonic()
-    c.proc.count_out(max(0.0, time.time() - ev.published_at))
+    c.proc.count_out(wall() - ev.published_at)
 
 
 def _send_now(c, ev, count) -> bool:

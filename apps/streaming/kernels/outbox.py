@@ -18,7 +18,6 @@ swept in full, pausing delivery.
 
 from __future__ import annotations
 
-import asyncio
 from collections import deque
 from collections.abc import Callable, Hashable
 from typing import Any
@@ -57,7 +56,6 @@ class Outbox:
         self.dropped = 0  # events lost (a dropped conflated message counts every update it held)
         self.conflated = 0  # updates folded into a later one
         self.backlogged_since: float | None = None
-        self._ready = asyncio.Event()
         self.on_backlog = on_backlog  # called when the backlog begins (the watchdog starts its clock)
 
     def __len__(self) -> int:
@@ -85,7 +83,6 @@ class Outbox:
         if len(self._q) > 2 * self.maxsize:  # voided entries of a stalled client: compact
             self._compact()
         self._mark()
-        self._ready.set()
 
     def _pop(self) -> tuple[Any, int] | None:
         """The oldest waiting message, taken out; None if none waits."""
@@ -137,11 +134,3 @@ class Outbox:
         if item is not None:
             self._mark()
         return item
-
-    async def get(self) -> tuple[Any, int]:
-        while True:
-            item = self.get_nowait()
-            if item is not None:
-                return item
-            self._ready.clear()
-            await self._ready.wait()

@@ -12,7 +12,6 @@ data, system health, research).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 from apps.platform.bus import Event
 
@@ -101,10 +100,19 @@ def _job(ev: Event) -> str | None:
     return None
 
 
-# One event goes to every connection of the process: the walk runs once per event, not per client.
-# Event hashes by id/topic/priority/time; equal ids from a replay compare their payloads too.
-@lru_cache(maxsize=4096)
+MEMO_KEY = "streaming.scope"  # Event.memo
+
+
 def event_scope(ev: Event) -> EventScope:
+    """One event goes to every connection of the process: the walk runs once per event (kept in
+    Event.memo), not once per client."""
+    scope = ev.memo.get(MEMO_KEY)
+    if scope is None:
+        scope = ev.memo[MEMO_KEY] = _scope(ev)
+    return scope
+
+
+def _scope(ev: Event) -> EventScope:
     refs: set[Ref] = set()
     if isinstance(ev.payload, dict):
         _collect(ev.payload, refs, 0)

@@ -5,7 +5,7 @@ that runs a live server in a thread next to its own loop gets two, which is how 
 paths are tested in one interpreter. Each has a random id; its connections are `<process>.<n>`.
 
 The counters are plain integers (cheap on the hot path), mirrored to Prometheus
-(apps/streaming/metrics.py); registry.py publishes a snapshot of them to Redis for the
+(apps/streaming/metrics.py; delivery's per message counts in one go per flush, mirror()); registry.py publishes a snapshot of them to Redis for the
 cross-process view and executes commands addressed to this process's connections.
 """
 
@@ -16,6 +16,7 @@ import itertools
 import os
 import uuid
 import weakref
+from bisect import bisect_left
 from collections import deque
 
 from . import metrics
@@ -33,6 +34,11 @@ class Process:
         self.dropped = 0
         self.conflated = 0
         self.latencies_ms: deque[float] = deque(maxlen=LATENCY_SAMPLES)
+        # Sent but not yet added to Prometheus (mirror()): count, latency per bucket, latency sum.
+        self._bounds = metrics.latency_bounds()
+        self._unmirrored = 0
+        self._buckets = [0] * len(self._bounds)
+        self._latency_sum = 0.0
         self.agent: asyncio.Task | None = None  # registry.py's task, while connections live
 
     def register(self, consumer) -> str:
@@ -51,10 +57,23 @@ class Process:
         metrics.MESSAGES_IN.inc()
 
     def count_out(self, latency_s: float) -> None:
+        """One event frame handed to a socket `latency_s` after its publication (per message and
+        connection: plain ints only; mirror() adds them to Prometheus)."""
+        if latency_s < 0.0:  # the publisher's clock ahead of ours
+            latency_s = 0.0
         self.messages_out += 1
         self.latencies_ms.append(latency_s * 1000.0)
-        metrics.MESSAGES_OUT.inc()
-        metrics.LATENCY.observe(latency_s)
+        self._unmirrored += 1
+        self._buckets[bisect_left(self._bounds, latency_s)] += 1
+        self._latency_sum += latency_s
+
+    def mirror(self) -> None:
+        """Add the frames counted since the last call to the Prometheus series."""
+        if self._unmirrored:
+            metrics.MESSAGES_OUT.inc(self._unmirrored)
+            metrics.add_latencies(self._buckets, self._latency_sum)
+            self._unmirrored, self._latency_sum = 0, 0.0
+            self._buckets = [0] * len(self._bounds)
 
     def count_dropped(self, n: int) -> None:
         self.dropped += n

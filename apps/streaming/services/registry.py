@@ -107,6 +107,7 @@ def snapshot(proc: Process, last: dict | None, now: float, *, subs: dict[str, in
 
 
 async def _publish(r, proc: Process, last: dict | None) -> dict:
+    proc.mirror()  # what a send task counted since the last relay batch
     snap = await snapshot_chunked(proc, last)
     conns = await describe_chunked(proc)
     ttl = max(1, int(3 * interval() + 0.999))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 import pytest
@@ -66,16 +65,6 @@ def test_a_stalled_client_does_not_grow_the_queue_with_voided_entries():
     assert len(box) == 3 and len(box._q) <= 8
     assert drain(box) == [(997, 333), (998, 333), (999, 334)]  # S0 is 0, 3, ..., 999: 334 updates
     assert box.conflated == 997
-
-
-@pytest.mark.asyncio
-async def test_get_waits_for_an_offer():
-    box = Outbox(maxsize=2, conflate_after=1, clock=lambda: 0.0)
-    waiter = asyncio.ensure_future(box.get())
-    await asyncio.sleep(0)
-    assert not waiter.done()
-    box.offer(E(1, "x.y"))
-    assert (await asyncio.wait_for(waiter, 1))[0].id == 1
 
 
 def test_token_bucket_hand_worked():

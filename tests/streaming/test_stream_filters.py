@@ -71,3 +71,23 @@ async def test_an_invalid_filter_is_an_error_and_subscribes_nothing(fresh_bus, s
     await comm.send_json_to({"action": "ping"})
     assert await comm.receive_json_from(timeout=WAIT) == {"type": "pong"}
     await comm.disconnect()
+
+
+async def test_a_filter_added_to_an_unfiltered_subscription_and_taken_away_again(fresh_bus, staff_token):
+    comm = await connect(f"/ws/stream?token={staff_token}")
+    await subscribe(comm, ["market.data.bars.*"])  # no filter: the relay is given none to call
+    first = await publish("market.data.bars.MSFT", {"symbol": "MSFT"})
+    assert [m["id"] for m in await events_until(comm, first)] == [first]
+    await comm.send_json_to(
+        {"action": "subscribe", "patterns": ["market.data.bars.*"], "filters": {"symbol": ["AAPL"]}}
+    )
+    assert (await comm.receive_json_from(timeout=WAIT))["filtered"] == ["market.data.bars.*"]
+    await publish("market.data.bars.MSFT", {"symbol": "MSFT"})
+    aapl = await publish("market.data.bars.AAPL", {"symbol": "AAPL"})
+    assert [m["id"] for m in await events_until(comm, aapl)] == [aapl]  # the MSFT bar was filtered out
+    await comm.send_json_to({"action": "unsubscribe", "patterns": ["market.data.bars.*"]})
+    assert (await comm.receive_json_from(timeout=WAIT))["type"] == "unsubscribed"
+    await subscribe(comm, ["market.data.bars.*"])
+    msft = await publish("market.data.bars.MSFT", {"symbol": "MSFT"})
+    assert [m["id"] for m in await events_until(comm, msft)] == [msft]  # unfiltered again
+    await comm.disconnect()

@@ -205,8 +205,10 @@ class FeedConsumer(AsyncWebsocketConsumer):
     def patterns(self) -> frozenset[str]:
         return self.subs.patterns
 
-    def _accept(self, ev) -> bool:
-        return self.subs.accepts(ev)
+    def _accept(self):
+        """The listener's field filter: none while no subscription has one (the relay then skips
+        the call; its pattern index already chose the connection)."""
+        return self.subs.accepts if self.subs.filtered else None
 
     def offer(self, ev) -> None:
         """The relay's hand-off (synchronous, never waits): into the outbox, counting what it costs.
@@ -240,10 +242,11 @@ class FeedConsumer(AsyncWebsocketConsumer):
         self.subs.set(requested, flt)
         if self.listener is None:
             relay.after_dispatch(self.proc.mirror)  # a batch's delivery counts, to Prometheus
-            self.listener = await relay.attach(self.subs.patterns, accept=self._accept, sink=self)
+            self.listener = await relay.attach(self.subs.patterns, accept=self._accept(), sink=self)
             upto = "{}-{}".format(*self.listener.since)
         else:
             upto = relay.update(self.listener, self.subs.patterns)
+            self.listener.accept = self._accept()
         ack = {"type": "subscribed", "patterns": sorted(self.subs.patterns)}
         if flt is not None:
             ack["filtered"] = sorted(p for p, f in self.subs.filters.items() if f is not None)
@@ -276,6 +279,7 @@ class FeedConsumer(AsyncWebsocketConsumer):
         self.subs.discard(patterns)
         if self.listener is not None:
             bus.relay().update(self.listener, self.subs.patterns)
+            self.listener.accept = self._accept()
         await self.send_json({"type": "unsubscribed", "patterns": sorted(self.subs.patterns)})
 
     # -- sending ---------------------------------------------------------------------------------

@@ -68,11 +68,15 @@ def best_within_p99(steps: list[dict], p99_ms: float = TARGETS["p99_ms"]) -> flo
 
 
 def against_targets(held: int, steps: list[dict]) -> dict:
-    """The issue's targets next to what was measured: the delivered rate is the best complete step's,
-    p99 that step's (a rate reached by losing messages does not count)."""
+    """The issue's targets next to what was measured. The delivered rate is the best complete step's
+    (a rate reached by losing messages does not count). The p99 is judged at every step up to the
+    target rate: the worst of their p99s, met when each of them delivered everything, the target
+    rate's step among them, under 25 ms. (At the best complete step the server may be saturated: its
+    p99 is reported as well, but a latency target is about the load it is set for.)"""
     best = best_complete(steps)
     rate = best["delivered_per_s"] if best else 0.0
-    p99 = best["p99_ms"] if best else None
+    upto = [s for s in steps if s["target_per_s"] <= TARGETS["delivered_per_s"]]
+    worst = max((s["p99_ms"] for s in upto), default=None)
     return {
         "connections": {
             "target": TARGETS["connections"],
@@ -86,10 +90,14 @@ def against_targets(held: int, steps: list[dict]) -> dict:
         },
         "p99_ms": {
             "target": TARGETS["p99_ms"],
-            "measured": p99,
-            "at_delivered_per_s": rate,
-            "met": p99 is not None and p99 < TARGETS["p99_ms"] and rate >= TARGETS["delivered_per_s"],
+            "measured": worst,  # the worst step's, up to the target rate
+            "steps": [s["target_per_s"] for s in upto],
+            "met": worst is not None
+            and worst < TARGETS["p99_ms"]
+            and all(complete(s) for s in upto)
+            and any(s["target_per_s"] == TARGETS["delivered_per_s"] for s in upto),
         },
+        "p99_ms_at_best_complete": best["p99_ms"] if best else None,
         "delivered_per_s_within_p99": best_within_p99(steps),
     }
 

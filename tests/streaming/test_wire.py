@@ -167,3 +167,33 @@ async def test_a_client_that_stalls_then_reads_gets_everything_in_order(
     )
     assert accounted == EVENTS  # every event delivered, or folded into a later one, or reported dropped
     assert through_asgi  # the paused transport's frames went through the ASGI send, which waits
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_rate_limited_connection_on_the_wire_gets_every_update_in_order(
+    fresh_bus, staff_user, settings
+):
+    """express() spends the token bucket like the queue does: past the burst an event is held for the
+    timer, what follows queues (and conflates) behind it, and nothing is lost or reordered."""
+    settings.STREAM_RATE_PER_S = 20
+    settings.STREAM_RATE_BURST = 2
+    settings.STREAM_CONFLATE_AFTER = 3
+    token = (await sync_to_async(Token.objects.create)(user=staff_user)).key
+    with live_server() as url:
+        ws = await websockets.connect(f"{url}/ws/stream?token={token}", compression=None)
+        await _subscribe(ws, ["market.data.quotes.*"])
+        assert [c.wire is not None for c in _live()] == [True]
+        items = [
+            (f"market.data.quotes.{s}", {"symbol": s, "i": i}) for i in range(20) for s in ("AAPL", "MSFT")
+        ]
+        ids = await asyncio.to_thread(lambda: [bus.publish(t, p) for t, p in items])
+        got = await _events_until(ws, ids[-1])
+        await ws.close()
+    assert [m["id"] for m in got] == sorted(
+        (m["id"] for m in got), key=lambda i: tuple(map(int, i.split("-")))
+    )
+    assert sum(m.get("count", 1) for m in got) == len(ids)  # each frame stands for `count` updates
+    assert any(m.get("conflated") for m in got)  # 40 updates at 20/s: the backlog conflated
+    for sym in ("AAPL", "MSFT"):
+        assert [m for m in got if m["payload"]["symbol"] == sym][-1]["payload"]["i"] == 19  # the latest

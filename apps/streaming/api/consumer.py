@@ -37,7 +37,7 @@ from ..kernels.token_bucket import TokenBucket
 from ..selectors.subscription_set import SubscriptionSet
 from ..selectors.visibility import Visibility
 from ..services import connections, registry
-from .flush import drain, event_json
+from .flush import drain, event_json, express
 from .messages import MAX_PATTERNS, BadMessage, parse_message
 from .watchdog import watch
 from .wire import Wire
@@ -68,6 +68,7 @@ class FeedConsumer(AsyncWebsocketConsumer):
         self.held: tuple | None = None
         self.broken = False
         self.wire: Wire | None = None
+        self.pending = b""  # frames express() took for the socket in the relay's current batch
         self.visibility: Visibility | None = None
         self.closed = False
         self.conn_id: str | None = None
@@ -212,7 +213,10 @@ class FeedConsumer(AsyncWebsocketConsumer):
 
     def offer(self, ev) -> None:
         """The relay's hand-off (synchronous, never waits): into the outbox, counting what it costs.
-        offered() sends it, once the relay's batch has offered all it has for this connection."""
+        offered() sends it, once the relay's batch has offered all it has for this connection.
+        With nothing queued, express() takes it for the socket straight away."""
+        if express(self, ev):
+            return
         box = self.outbox
         dropped, conflated = box.dropped, box.conflated
         box.offer(ev)

@@ -178,3 +178,27 @@ async def test_a_gap_older_than_the_bus_keeps_is_announced(fresh_bus, token):
     ack = await comm.receive_json_from(timeout=WAIT)
     assert ack["replayed"] == 1 and "gap" not in ack
     await comm.disconnect()
+
+
+async def test_client_frames_cost_no_thread_hop(fresh_bus, user, monkeypatch):
+    """Channels would run close_old_connections in a thread before each frame's handler; ws/stream
+    handles client frames on the loop (heartbeat answers from every client add up)."""
+    import channels.consumer
+
+    hops = []
+    real = channels.consumer.aclose_old_connections
+
+    async def counted():
+        hops.append(1)
+        await real()
+
+    monkeypatch.setattr(channels.consumer, "aclose_old_connections", counted)
+    token = (await sync_to_async(Token.objects.create)(user=user)).key
+    comm = WebsocketCommunicator(application, f"/ws/stream?token={token}", headers=[ORIGIN])
+    assert (await comm.connect(timeout=WAIT))[0]
+    connected_hops = len(hops)
+    for _ in range(5):
+        await comm.send_json_to({"action": "ping"})
+        assert await comm.receive_json_from(timeout=WAIT) == {"type": "pong"}
+    assert len(hops) == connected_hops  # the connect's hop is Channels' own; none per frame
+    await comm.disconnect()

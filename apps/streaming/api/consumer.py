@@ -169,6 +169,16 @@ class FeedConsumer(AsyncWebsocketConsumer):
 
     # -- client frames ---------------------------------------------------------------------------
 
+    async def dispatch(self, message):
+        # Channels closes stale database connections before every handler: a thread hop per client
+        # frame (each heartbeat answer too: 50 a second from 1,000 clients), whose thread takes the
+        # GIL from the event loop in the middle of a fan-out. A client frame reaches the database
+        # only through database_sync_to_async, which closes stale connections itself around the call.
+        if message["type"] == "websocket.receive":
+            await self.websocket_receive(message)
+        else:
+            await super().dispatch(message)
+
     async def receive(self, text_data=None, bytes_data=None):
         if self.visibility is None or self.closed:  # closed: frames still in flight get nothing
             return

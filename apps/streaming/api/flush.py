@@ -79,15 +79,17 @@ def express(c, ev) -> bool:
     nothing queued or held, no one else owns it, its socket takes frames now and the gate's cache
     can answer. The gate, the rate limit, then the frame joins `c.pending`, which drain() writes after
     the relay's batch ahead of anything queued. False: the outbox's way (FeedConsumer.offer)."""
-    wire = c.wire
+    wire, box = c.wire, c.outbox
     if (
         wire is None
-        or c.outbox.live
+        or box.live
         or c.held is not None
         or c.closed
         or c.broken
-        or owned(c)
-        or c.outbox.dropped > c.reported_drops  # a `dropped` notice is owed first
+        or c.send_task is not None  # owned(c), inline: this runs per event and connection
+        or c.timer is not None
+        or c.send_lock.locked()
+        or box.dropped > c.reported_drops  # a `dropped` notice is owed first
         or not wire.ready()
     ):
         return False
@@ -107,6 +109,8 @@ def drain(c) -> None:
         c.wire.write(c.pending)
         c.pending = b""
         c.last_active = monotonic()
+        if not c.outbox.live and c.held is None:  # the usual case: express() took everything
+            return
     if c.closed or c.broken or owned(c):
         return
     try:

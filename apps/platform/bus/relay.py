@@ -47,6 +47,9 @@ class Listener:
     """One subscriber of the relay. `accept` (optional) is a further test on an event its patterns
     matched (field filters); `sink` (optional) receives the events instead of the bounded queue."""
 
+    # Slots: dispatch reads a listener per event, over every listener the event matches.
+    __slots__ = ("patterns", "since", "queue", "dropped", "accept", "sink", "offered", "__weakref__")
+
     def __init__(
         self,
         patterns: Iterable[str],

@@ -135,7 +135,7 @@ class FeedConsumer(AsyncWebsocketConsumer):
 
     async def close_with(self, code: int, reason: str) -> None:
         if not self.closed:
-            self.closed = True
+            self.closed = True  # close() below sets it too; here first, so a second call does nothing
             connections.count_closed(code)
             self._cancel_timer()
             task, self.send_task = getattr(self, "send_task", None), None
@@ -144,6 +144,12 @@ class FeedConsumer(AsyncWebsocketConsumer):
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await self.close(code=code, reason=reason)
+
+    async def close(self, code=None, reason=None):
+        # Marked closed before the close frame goes: nothing may be written after it, and the
+        # direct writes (wire.py) rely on this flag for a close the server sends.
+        self.closed = True
+        await super().close(code=code, reason=reason)
 
     def _cancel_timer(self) -> None:
         timer, self.timer = getattr(self, "timer", None), None

@@ -13,7 +13,8 @@ its send_text does for an open connection (tests compare them), and it keeps no 
 connection qualifies only when its ASGI send is that protocol's own method and it negotiated no
 extension (permessage-deflate compresses per connection); anything else (another server, the test
 communicator, compression) uses the ASGI send. Each write first checks what the protocol's send
-would: the connection is open, no close was sent, and the transport is not paused. A paused
+would: the connection is open (the consumer's own `closed` covers a close this server sent), and
+the transport is not paused. A paused
 transport (a client not reading) leaves the frame to the ASGI send, which waits for it to drain.
 """
 
@@ -38,10 +39,10 @@ def encode_text(text: str) -> bytes:
 class Wire:
     """Direct writes to one connection's transport."""
 
-    __slots__ = ("proto", "transport", "writable")
+    __slots__ = ("transport", "writable")
 
     def __init__(self, proto) -> None:
-        self.proto, self.transport, self.writable = proto, proto.transport, proto.writable
+        self.transport, self.writable = proto.transport, proto.writable
 
     @classmethod
     def of(cls, send) -> Wire | None:
@@ -54,11 +55,13 @@ class Wire:
         return cls(proto)
 
     def ready(self) -> bool:
-        """Would the protocol's own send write a frame now, without waiting? It is open: no close
-        frame sent (close_sent) and none received nor the connection lost (the protocol closes the
-        transport as soon as either happens, within the same callback); and the transport is not
-        paused (writable)."""
-        return not self.proto.close_sent and not self.transport.is_closing() and self.writable.is_set()
+        """Would the protocol's own send write a frame now, without waiting? Its transport is not
+        closing (the protocol closes it as soon as a close frame arrives or the connection is lost,
+        within the same callback) and not paused (an empty write buffer is never paused; otherwise
+        the protocol's `writable`). A close frame this server sent is the caller's to know: every
+        close goes through FeedConsumer.close(), which marks the connection closed first."""
+        t = self.transport
+        return not t.is_closing() and (not t.get_write_buffer_size() or self.writable.is_set())
 
     def write(self, frames: bytes) -> None:
         self.transport.write(frames)

@@ -32,6 +32,11 @@ def market_key(ev: Any) -> Hashable | None:
 
 
 class Outbox:
+    __slots__ = (
+        "maxsize", "conflate_after", "clock", "key", "_q", "_head", "_latest", "_void", "_counts",
+        "live", "dropped", "conflated", "backlogged_since", "on_backlog",
+    )  # fmt: skip
+
     def __init__(
         self,
         *,

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 
 class TokenBucket:
+    __slots__ = ("rate", "burst", "tokens", "at")  # one small object: it is read per message and connection
+
     def __init__(self, rate: float, burst: float, now: float) -> None:
         if rate <= 0 or burst < 1:
             raise ValueError("rate must be positive and burst at least 1")

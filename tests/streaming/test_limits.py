@@ -165,3 +165,16 @@ async def test_an_event_the_user_may_not_see_costs_no_rate_limit_token(fresh_bus
     msg = await comm.receive_json_from(timeout=WAIT)
     assert msg["type"] == "event" and msg["id"] == ids[-1]
     await comm.disconnect()
+
+
+async def test_first_heartbeats_of_clients_that_connect_together_are_spread(monkeypatch):
+    from apps.streaming.api import watchdog
+
+    monkeypatch.setattr(watchdog.random, "random", lambda: 0.0)
+    assert watchdog.first_ping(100.0, 20.0) == 110.0
+    monkeypatch.setattr(watchdog.random, "random", lambda: 0.999)
+    assert watchdog.first_ping(100.0, 20.0) == pytest.approx(119.99)
+    assert watchdog.first_ping(100.0, 0.0) is None  # off
+    monkeypatch.undo()
+    firsts = {round(watchdog.first_ping(0.0, 20.0), 3) for _ in range(100)}
+    assert len(firsts) > 90 and 10.0 <= min(firsts) and max(firsts) < 20.0

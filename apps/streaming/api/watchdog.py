@@ -1,6 +1,7 @@
 """One task per connection that closes it when a limit is passed, with a code and a reason:
 
-    4408 heartbeat timeout   the server pings ({"type": "ping"}) every STREAM_HEARTBEAT_S; a client
+    4408 heartbeat timeout   the server pings ({"type": "ping"}) every STREAM_HEARTBEAT_S (the first
+                             time in the second half of the first interval); a client
                              that sends no frame within STREAM_HEARTBEAT_TIMEOUT_S of a ping is gone
                              (a half-open TCP connection would otherwise hold its queue for hours)
     4409 idle                no client action and no event sent for STREAM_IDLE_TIMEOUT_S
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import time
 
 from django.conf import settings
@@ -30,6 +32,13 @@ CLOSE_TOO_SLOW = 4429
 SLOW_POLL_S = 0.5  # while backlogged, how often the watchdog looks whether it still is
 
 
+def first_ping(now: float, hb: float) -> float | None:
+    """When to ping first: at a random point of the second half of the first interval. Clients that
+    connected together (a server restart, a bench) would otherwise be pinged together, and answer
+    together, every interval for ever. None: heartbeats are off."""
+    return now + hb * (0.5 + random.random() / 2) if hb > 0 else None
+
+
 async def watch(consumer) -> None:
     hb = float(settings.STREAM_HEARTBEAT_S)
     hb_timeout = float(settings.STREAM_HEARTBEAT_TIMEOUT_S)
@@ -37,7 +46,7 @@ async def watch(consumer) -> None:
     life = float(settings.STREAM_MAX_LIFETIME_S)
     slow = float(settings.STREAM_SLOW_CLOSE_S)
     clock = time.monotonic
-    next_ping = clock() + hb if hb > 0 else None
+    next_ping = first_ping(clock(), hb)
     ping_at: float | None = None
     while not consumer.closed:
         now = clock()

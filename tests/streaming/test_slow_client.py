@@ -9,19 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 
 import pytest
 import websockets
 from asgiref.sync import sync_to_async
 from rest_framework.authtoken.models import Token
-from websockets.client import ClientProtocol
-from websockets.uri import parse_uri
 
 from apps.platform import bus
 from apps.streaming.services import connections
 
-from .live_server import live_server
+from .live_server import live_server, raw_subscriber
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 EVENTS = 400
@@ -29,23 +26,9 @@ BLOB = "x" * 32_000  # 400 × 32 kB ≈ 13 MB: past the server's send buffer (4 
 
 
 async def _stalled_client(url: str, path: str, patterns: list[str]):
-    """A WebSocket client that subscribes and then never reads a byte (websockets' sans-I/O protocol
-    writes the frames; a library client would keep reading into its own buffers). Its socket's
-    receive buffer is small: Linux would otherwise grow it to 32 MB."""
-    host, port = url.removeprefix("ws://").split(":")
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8192)
-    sock.setblocking(False)
-    await asyncio.get_running_loop().sock_connect(sock, (host, int(port)))
-    reader, writer = await asyncio.open_connection(sock=sock, limit=8192)
-    proto = ClientProtocol(parse_uri(f"{url}{path}"))
-    proto.send_request(proto.connect())
-    writer.write(b"".join(proto.data_to_send()))
-    while proto.handshake_exc is None and not proto.events_received() and proto.state.name == "CONNECTING":
-        proto.receive_data(await reader.read(4096))
-    proto.send_text(json.dumps({"action": "subscribe", "patterns": patterns}).encode())
-    writer.write(b"".join(proto.data_to_send()))
-    await writer.drain()
+    """A WebSocket client that subscribes and then never reads a byte (a library client would keep
+    reading into its own buffers)."""
+    _, writer, _ = await raw_subscriber(url, path, patterns)
     await asyncio.sleep(0.2)  # the subscription is in place; from now on nothing is read
     return writer
 

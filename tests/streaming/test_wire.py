@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 
 import pytest
 import websockets
 from asgiref.sync import sync_to_async
 from rest_framework.authtoken.models import Token
-from websockets.client import ClientProtocol
 from websockets.frames import Opcode
 from websockets.protocol import State
 from websockets.server import ServerProtocol
-from websockets.uri import parse_uri
 
 from apps.platform import bus
 from apps.platform.bus.events import Event
@@ -23,7 +20,7 @@ from apps.streaming.api import flush
 from apps.streaming.api.wire import Wire, encode_text
 from apps.streaming.services import connections
 
-from .live_server import live_server
+from .live_server import live_server, raw_subscriber
 
 
 @pytest.mark.parametrize("text", ["", "a", "é€😀 quote", "x" * 125, "x" * 126, "y" * 65535, "z" * 65536])
@@ -106,20 +103,7 @@ BLOB = "x" * 32_000  # 300 × 32 kB ≈ 10 MB: past the server's send buffer and
 async def _stall_then_read(url: str, path: str, publish) -> list[dict]:
     """A client that subscribes, reads nothing while `publish` runs, then reads every frame until the
     last event published arrives. Its receive buffer is small, so the server's transport pauses."""
-    host, port = url.removeprefix("ws://").split(":")
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8192)
-    sock.setblocking(False)
-    await asyncio.get_running_loop().sock_connect(sock, (host, int(port)))
-    reader, writer = await asyncio.open_connection(sock=sock, limit=8192)
-    proto = ClientProtocol(parse_uri(f"{url}{path}"), max_size=None)
-    proto.send_request(proto.connect())
-    writer.write(b"".join(proto.data_to_send()))
-    while proto.state is State.CONNECTING:
-        proto.receive_data(await reader.read(4096))
-    proto.send_text(json.dumps({"action": "subscribe", "patterns": ["market.data.bars.*"]}).encode())
-    writer.write(b"".join(proto.data_to_send()))
-    await writer.drain()
+    reader, writer, proto = await raw_subscriber(url, path, ["market.data.bars.*"])
     for _ in range(500):  # until the server holds the subscription (the ack is not read yet)
         if any(c.subs.patterns for c in _live()):
             break

@@ -200,7 +200,10 @@ class Relay:
                 if lis.offer(ev, key):
                     n += 1
                     if lis.offered is not None:
-                        lis.offered()
+                        try:  # inline, not _offered(): this loop runs per connection
+                            lis.offered()
+                        except Exception:
+                            log.exception("bus relay: offered() of %r failed", lis.sink)
             self._count(ev, n)
         else:
             matched: set[Listener] = set()
@@ -212,12 +215,19 @@ class Relay:
                 self._count(ev, n)
             for lis in matched:  # one that took none of them has nothing new: offered() finds nothing
                 if lis.offered is not None:
-                    lis.offered()
+                    self._offered(lis)
         for callback in self._after:
             try:
                 callback()
             except Exception:  # one sink's failure must not stop the relay or the other callbacks
                 log.exception("bus relay: after-dispatch callback %r failed", callback)
+
+    @staticmethod
+    def _offered(lis: Listener) -> None:
+        try:
+            lis.offered()
+        except Exception:  # one sink's failure must not stop the relay or the other listeners
+            log.exception("bus relay: offered() of %r failed", lis.sink)
 
     @staticmethod
     def _count(ev: Event, n: int) -> None:

@@ -91,6 +91,7 @@ def express(c, ev) -> bool:
         or c.timer is not None
         or c.send_lock.locked()
         or box.dropped > c.reported_drops  # a `dropped` notice is owed first
+        or len(c.pending) >= WRITE_BYTES  # a big batch: the rest goes through the bounded outbox
         or not wire.ready()
     ):
         return False
@@ -106,15 +107,15 @@ def express(c, ev) -> bool:
 
 def drain(c) -> None:
     """Send what `c` has queued, eagerly, until its queue is empty or something else must resume it."""
-    if c.pending:  # what express() took in this batch comes before anything queued or held
-        c.wire.write(c.pending)
-        c.pending = b""
-        c.last_active = monotonic()
-        if not c.outbox.live and c.held is None:  # the usual case: express() took everything
-            return
-    if c.closed or c.broken or owned(c):
-        return
     try:
+        if c.pending:  # what express() took in this batch comes before anything queued or held
+            pending, c.pending = c.pending, b""
+            c.wire.write(pending)
+            c.last_active = monotonic()
+            if not c.outbox.live and c.held is None:  # the usual case: express() took everything
+                return
+        if c.closed or c.broken or owned(c):
+            return
         if c.wire is not None and _write_direct(c):
             return
         while (item := _next(c)) is not None:

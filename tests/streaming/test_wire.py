@@ -104,8 +104,9 @@ async def _stall_then_read(url: str, path: str, publish) -> list[dict]:
     """A client that subscribes, reads nothing while `publish` runs, then reads every frame until the
     last event published arrives. Its receive buffer is small, so the server's transport pauses."""
     reader, writer, proto = await raw_subscriber(url, path, ["market.data.bars.*"])
-    for _ in range(500):  # until the server holds the subscription (the ack is not read yet)
-        if any(c.subs.patterns for c in _live()):
+    for _ in range(500):  # until the relay serves the subscription (the ack is not read yet): its
+        # listener starts at the bus's position when attached, so an event published before is not live
+        if any(c.listener is not None for c in _live()):
             break
         await asyncio.sleep(0.02)
     last = await asyncio.to_thread(publish)

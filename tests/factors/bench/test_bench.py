@@ -31,6 +31,7 @@ def test_factors_bench_reports_every_figure_with_a_baseline_and_cleans_up():
         "formulas_per_s[cold]",
         "formulas_per_s[warm, cache hits]",
         "formula_values_per_s[cold]",
+        "floor_formulas_per_s[$close/$open, cold]",
         "stored_formulas_per_s[cold]",
         "stored_formulas_per_s[warm, cache hits]",
         "alpha158_s[cold]",
@@ -49,6 +50,7 @@ def test_factors_bench_reports_every_figure_with_a_baseline_and_cleans_up():
         if name not in unbaselined:  # Alpha158 is compared with Qlib's published figure (README)
             assert f["baseline"] > 0 and f["ratio"] > 0, f
     assert "formulas vs pandas: every formula agrees" in result["notes"]
+    assert any(n.startswith("floor: ") and "(same answer)" in n for n in result["notes"])
     assert not Instrument.objects.filter(symbol__startswith="BENCHFACT").exists()
     assert not Bar.objects.exists()
 

@@ -1,5 +1,6 @@
-"""GET /api/factors/correlation/{factor_id}: one factor against others (mean cross-sectional rank
-correlation, and the correlation over time of their daily rank IC and top-minus-bottom series);
+"""GET /api/factors/correlation/{factor}: one factor (an id, "name" or "name@version", as a factor is
+named everywhere else) against others (mean cross-sectional rank correlation, and the correlation
+over time of their daily rank IC and top-minus-bottom series);
 POST /api/factors/correlation: the same three measures as matrices over many factors.
 
 The universe and window of the GET default to those of the factor's latest stored analysis."""
@@ -39,10 +40,11 @@ class FactorCorrelationView(APIView):
         parameters=[CorrelationQuerySerializer],
         responses={200: FactorCorrelationSerializer},
     )
-    def get(self, request, factor_id: int):
-        definition = definition_by_reference(factor_id)
+    def get(self, request, factor: str):
+        generated_materialize([factor])  # a catalogue entry ("gen.…") is named like a stored factor
+        definition = definition_by_reference(factor)
         if definition is None:
-            raise Http404("No factor with this id.")
+            raise Http404(f"unknown factor: {factor} (give an id, a name or name@version)")
         query = CorrelationQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         q = query.validated_data

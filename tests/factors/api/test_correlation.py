@@ -67,6 +67,11 @@ def test_one_factor_against_others_equals_pandas(api_client, factor_market, pric
     # without a window, the factor's latest analysis gives it
     again = api_client.get(url, {"against": "rev_3,range_hl"}).json()
     assert again["symbols"] == CLEAN and again["against"] == body["against"]
+    # the factor named as everywhere else: "name" (its latest version) or "name@version"
+    for ref in ("mom_5", "mom_5@1"):
+        named = api_client.get(f"/api/factors/correlation/{ref}", {"against": "rev_3,range_hl"})
+        assert named.status_code == 200, named.content
+        assert named.json()["factor"]["id"] == mom.pk and named.json()["against"] == body["against"]
 
 
 def test_the_matrix_is_symmetric_and_equals_the_pairs(api_client, factor_market, price_factors, window):
@@ -97,7 +102,9 @@ def test_the_matrix_is_symmetric_and_equals_the_pairs(api_client, factor_market,
 
 def test_unknown_ids_are_404_and_bad_input_400(api_client, factor_market, price_factors, window):
     mom = price_factors[0]
-    assert api_client.get("/api/factors/correlation/999999", {"against": "rev_3"}).status_code == 404
+    for ref in ("999999", "nope", "mom_5@7", "gen.not_in_the_catalogue"):
+        resp = api_client.get(f"/api/factors/correlation/{ref}", {"against": "rev_3"})
+        assert resp.status_code == 404 and f"unknown factor: {ref}" in resp.json()["detail"], resp.content
     cases = [
         ({"symbols": "AAA,BBB", **window}, "against"),
         ({"against": "nope", "symbols": "AAA,BBB", **window}, "against"),

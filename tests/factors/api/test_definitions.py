@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from apps.factors.models import FactorDefinition
 from apps.factors.services.definitions import definition_save
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +30,7 @@ def test_list_gives_the_latest_version_of_each_name(api_client, defs):
     assert rows[1]["canonical"] == "div(ts_mean($close,30),$close)"
     assert rows[1]["formula"] == "Mean($close, 30)/$close"
     assert rows[1]["lookback"] == 29
+    assert rows[1]["id"] == FactorDefinition.objects.get(name="mom_20", version=2).pk  # the URLs' {factor}
 
 
 def test_list_filters_by_library_and_search(api_client, defs):

@@ -35,6 +35,7 @@ class FactorDefinitionSerializer(serializers.ModelSerializer):
     class Meta:
         model = FactorDefinition
         fields = [
+            "id",
             "name",
             "version",
             "formula",

@@ -1,7 +1,7 @@
 """`python manage.py bench factors`: correlation of many factor series (correlation.py), the formula
 mix evaluated in memory next to pandas (evaluation.py), the cheapest formula next to a bare numpy
-division (ceiling.py), the same over stored bars (stored.py), the
-whole Alpha158 set and screening throughput (library.py).
+division (ceiling.py), the mix over stored bars (stored.py), the whole Alpha158 set and screening
+throughput (library.py).
 Sizes: FULL by default, QUICK with --quick, any of them with --set (e.g. --set eval_instruments=100)."""
 
 from __future__ import annotations

@@ -111,6 +111,46 @@ async def test_closing_a_connection_cancels_its_suspended_send(fresh_bus, token)
     await comm.disconnect()
 
 
+class FailingSends:
+    """Wraps a connection's ASGI send: the event frame carrying `poison` raises (a fault of ours,
+    not a client gone); with `suspend`, only after the send suspended once (a task owns it then)."""
+
+    def __init__(self, consumer, poison: str, *, suspend: bool = False) -> None:
+        self.inner, self.poison, self.suspend = consumer.base_send, poison, suspend
+        consumer.base_send = self
+
+    async def __call__(self, message) -> None:
+        if self.poison in message.get("text", ""):
+            if self.suspend:
+                await asyncio.sleep(0)
+            raise RuntimeError("cannot encode this frame")
+        await self.inner(message)
+
+
+@pytest.mark.parametrize("suspend", [False, True], ids=["in the flush", "in a send task"])
+async def test_a_send_that_raises_closes_its_connection_1011_and_the_others_go_on(fresh_bus, token, suspend):
+    broken_comm = await connect(f"/ws/stream?token={token}")
+    other_comm = await connect(f"/ws/stream?token={token}")
+    for comm in (broken_comm, other_comm):
+        await subscribe(comm, ["trading.orders.*"])
+    broken, other = _consumers()
+    FailingSends(broken, '"i":3', suspend=suspend)
+
+    ids = await asyncio.to_thread(_publish_many, "trading.orders.O1", 10)
+    assert [m["id"] for m in await events_until(other_comm, ids[-1])] == ids
+    frames = []
+    while (out := await broken_comm.receive_output(timeout=WAIT))["type"] != "websocket.close":
+        frames.append(out["text"])
+    # Closed at once, not left silent until the watchdog: the client reconnects from its last id.
+    assert (out["code"], out.get("reason")) == (1011, "delivery failed")
+    assert [f'"id":"{i}"' in f for i, f in zip(ids, frames, strict=False)] == [True] * 3
+    assert broken.closed and broken.broken and broken.send_task is None
+    more = await asyncio.to_thread(_publish_many, "trading.orders.O1", 3, 10)
+    assert [m["id"] for m in await events_until(other_comm, more[-1])] == more
+    for comm in (broken_comm, other_comm):
+        await comm.disconnect()
+
+
 async def test_a_send_that_completes_at_once_runs_in_the_flush_without_a_task(fresh_bus, token):
     comm = await connect(f"/ws/stream?token={token}")
     await subscribe(comm, ["trading.orders.*", "market.data.bars.*"])

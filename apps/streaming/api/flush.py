@@ -46,6 +46,8 @@ wall = time.time
 SEND = "websocket.send"
 JSON_MEMO, FRAME_MEMO = "streaming.json", "streaming.frame"  # Event.memo keys
 WRITE_BYTES = 65536  # frames joined into one socket write up to this size
+CLOSE_FAILED = 1011  # the server could not deliver (RFC 6455: an unexpected condition)
+_closing: set[asyncio.Task] = set()  # closes after a failed send, until they finish
 
 
 def event_json(ev, count: int = 1) -> str:
@@ -316,11 +318,22 @@ async def _drain_owned(c) -> None:
 
 
 def _failed(c, exc: Exception) -> None:
-    """A send that raised: nothing more is sent on this connection (as the per-connection task of
-    before, which died with it); its outbox backs up until the watchdog closes it (4429) or the
-    client's disconnect arrives."""
+    """A send that raised: nothing more is sent on this connection. A client that went away
+    (uvicorn's ClientDisconnected, an OSError) has its disconnect on the way. Anything else is
+    our fault: the connection is closed with 1011 at once rather than left silent until the
+    watchdog, so the client reconnects with its last id and replays what it missed."""
     c.broken = True
-    if isinstance(exc, OSError):  # uvicorn's ClientDisconnected: the client went away mid-send
+    if isinstance(exc, OSError):
         log.debug("%s: send failed: %r", c.scope.get("path"), exc)
-    else:
-        log.warning("%s: send failed, delivery stopped", c.scope.get("path"), exc_info=exc)
+        return
+    log.warning("%s: send failed, connection closed (1011)", c.scope.get("path"), exc_info=exc)
+    if not c.closed:
+        task = asyncio.get_running_loop().create_task(c.close_with(CLOSE_FAILED, "delivery failed"))
+        _closing.add(task)  # the loop keeps only weak references to tasks
+        task.add_done_callback(_closed)
+
+
+def _closed(task: asyncio.Task) -> None:
+    _closing.discard(task)
+    if not task.cancelled() and task.exception() is not None:  # the close frame could not go either
+        log.debug("close after a failed send failed: %r", task.exception())
